@@ -1,0 +1,60 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_netwalk_global_optspecs
+    string join \n json json-lines color= v/verbose 4 6 I/interface= h/help V/version
+end
+
+function __fish_netwalk_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_netwalk_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_netwalk_using_subcommand
+    set -l cmd (__fish_netwalk_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c netwalk -n "__fish_netwalk_needs_command" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c netwalk -n "__fish_netwalk_needs_command" -s I -l interface -d 'Send from this network interface' -r
+complete -c netwalk -n "__fish_netwalk_needs_command" -l json -d 'Print one JSON document instead of text'
+complete -c netwalk -n "__fish_netwalk_needs_command" -l json-lines -d 'Print one JSON object per line as events happen (NDJSON)'
+complete -c netwalk -n "__fish_netwalk_needs_command" -s v -l verbose -d 'More detail on stderr (-v debug, -vv trace)'
+complete -c netwalk -n "__fish_netwalk_needs_command" -s 4 -d 'Use IPv4 only'
+complete -c netwalk -n "__fish_netwalk_needs_command" -s 6 -d 'Use IPv6 only'
+complete -c netwalk -n "__fish_netwalk_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c netwalk -n "__fish_netwalk_needs_command" -s V -l version -d 'Print version'
+complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "tcping" -d 'Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why'
+complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s p -l port -d 'Port for targets that do not name one' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s c -l count -d 'Probes per target; 0 runs until interrupted (Ctrl-C prints the summary)' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s i -l interval -d 'Time between the starts of two probes' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -l timeout -d 'How long to wait for an answer before calling the port filtered' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -l source -d 'Source address to send from' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -l max-rtt -d 'Fail (exit 1) when the average RTT of open probes is above this' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -l max-loss -d 'Fail (exit 1) when more than this percentage of probes did not find the port open' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s I -l interface -d 'Send from this network interface' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -l resolve-each -d 'Resolve the name again before every probe instead of once'
+complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -l json -d 'Print one JSON document instead of text'
+complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -l json-lines -d 'Print one JSON object per line as events happen (NDJSON)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s v -l verbose -d 'More detail on stderr (-v debug, -vv trace)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s 4 -d 'Use IPv4 only'
+complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s 6 -d 'Use IPv6 only'
+complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s V -l version -d 'Print version'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping help" -f -a "tcping" -d 'Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,108 @@
+//! The command line: global options and one variant per working command.
+
+use crate::commands::tcping;
+use crate::net::resolve::Family;
+use crate::output::{Format, Output};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+
+/// The exit-code table shown in every `--help` and man page.
+#[macro_export]
+macro_rules! exit_codes {
+    () => {
+        "Exit codes:
+  0  the check passed
+  1  it ran and the target failed it (closed, filtered, unreachable, threshold breached)
+  2  usage or input error (bad option, bad target, name does not resolve)
+  3  missing privilege or environment (no such interface, address not local, no CAP_NET_RAW)"
+    };
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "netwalk",
+    version,
+    about = "Network diagnostics in one binary",
+    long_about = "Network diagnostics in one binary: each command talks to a real peer, measures what \
+                  it sees, and answers in a table, JSON for scripts, and an exit code for CI.",
+    after_help = exit_codes!(),
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why
+    Tcping(tcping::Args),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Global {
+    /// Print one JSON document instead of text
+    #[arg(long, global = true, conflicts_with = "json_lines")]
+    pub json: bool,
+
+    /// Print one JSON object per line as events happen (NDJSON)
+    #[arg(long, global = true)]
+    pub json_lines: bool,
+
+    /// Colour the output: auto (terminal and no NO_COLOR), always, never
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// More detail on stderr (-v debug, -vv trace)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Use IPv4 only
+    #[arg(short = '4', global = true, conflicts_with = "ipv6")]
+    pub ipv4: bool,
+
+    /// Use IPv6 only
+    #[arg(short = '6', global = true)]
+    pub ipv6: bool,
+
+    /// Send from this network interface
+    #[arg(short = 'I', long, global = true, value_name = "IFACE")]
+    pub interface: Option<String>,
+}
+
+impl Global {
+    pub fn family(&self) -> Family {
+        match (self.ipv4, self.ipv6) {
+            (true, _) => Family::V4,
+            (_, true) => Family::V6,
+            _ => Family::Any,
+        }
+    }
+
+    pub fn output(&self) -> Output {
+        let format = if self.json {
+            Format::Json
+        } else if self.json_lines {
+            Format::JsonLines
+        } else {
+            Format::Human
+        };
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let color = match self.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => !no_color && std::io::stdout().is_terminal(),
+        };
+        Output::new(format, color)
+    }
+}

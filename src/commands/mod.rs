@@ -1,0 +1,3 @@
+//! One module per command: clap Args, a pure engine, and a thin `run`.
+
+pub mod tcping;

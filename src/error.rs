@@ -1,0 +1,138 @@
+//! Every error netwalk can report, and the exit-code policy, in one place.
+//!
+//! Exit codes (also in README and the man pages):
+//! 0 the check passed; 1 it ran and the target failed it; 2 usage or input
+//! error; 3 missing privilege or environment.
+
+use std::process::ExitCode;
+
+/// The documented exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    Passed = 0,
+    Failed = 1,
+    Usage = 2,
+    Environment = 3,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> Self {
+        ExitCode::from(exit as u8)
+    }
+}
+
+/// What went wrong before a check could give its verdict.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad command-line input that clap's parser cannot see (target syntax, conflicting values).
+    #[error("{message}")]
+    Usage { message: String, hint: Option<String> },
+
+    #[error("cannot resolve '{host}': {reason}")]
+    Resolve { host: String, reason: String },
+
+    #[error("no such interface '{name}'")]
+    NoSuchInterface { name: String, available: Vec<String> },
+
+    #[error("source address {addr} is not usable: {source}")]
+    SourceAddress { addr: std::net::IpAddr, source: std::io::Error },
+
+    /// A syscall failed in a way the user's environment explains.
+    #[error("{what}: {source}")]
+    Io { what: String, source: std::io::Error },
+}
+
+impl Error {
+    pub fn usage(message: impl Into<String>) -> Self {
+        Error::Usage { message: message.into(), hint: None }
+    }
+
+    pub fn usage_with_hint(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Error::Usage { message: message.into(), hint: Some(hint.into()) }
+    }
+
+    pub fn io(what: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io { what: what.into(), source }
+    }
+
+    /// The policy: input problems are 2, the machine or privilege is 3.
+    pub fn exit(&self) -> Exit {
+        match self {
+            Error::Usage { .. } | Error::Resolve { .. } => Exit::Usage,
+            Error::NoSuchInterface { .. } | Error::SourceAddress { .. } | Error::Io { .. } => {
+                Exit::Environment
+            }
+        }
+    }
+
+    /// What the user can do about it, when we know.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::Usage { hint, .. } => hint.clone(),
+            Error::Resolve { .. } => {
+                Some("check the spelling, /etc/hosts and the servers in /etc/resolv.conf".into())
+            }
+            Error::NoSuchInterface { available, .. } => {
+                Some(format!("interfaces here: {}", available.join(", ")))
+            }
+            Error::SourceAddress { .. } => {
+                Some("use an address configured on this host (see `ip addr`)".into())
+            }
+            Error::Io { source, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => {
+                Some("this needs CAP_NET_RAW or CAP_NET_ADMIN: run with sudo, or `sudo setcap cap_net_raw+ep $(which netwalk)`".into())
+            }
+            Error::Io { .. } => None,
+        }
+    }
+
+    /// The one line printed on stderr.
+    pub fn line(&self) -> String {
+        match self.hint() {
+            Some(hint) => format!("netwalk: error: {self} ({hint})"),
+            None => format!("netwalk: error: {self}"),
+        }
+    }
+}
+
+/// Renders a clap parse error as one line and maps it onto the policy;
+/// `--help` and `--version` print normally and exit 0.
+pub fn clap_exit(err: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match err.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = err.print();
+            if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                Exit::Usage.into()
+            } else {
+                Exit::Passed.into()
+            }
+        }
+        _ => {
+            let rendered = err.render().to_string();
+            let first = rendered.lines().next().unwrap_or("invalid arguments");
+            let first = first.strip_prefix("error: ").unwrap_or(first);
+            eprintln!("netwalk: error: {first} (see --help)");
+            Exit::Usage.into()
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_maps_each_kind() {
+        assert_eq!(Error::usage("x").exit(), Exit::Usage);
+        let resolve = Error::Resolve { host: "a.test".into(), reason: "NXDOMAIN".into() };
+        assert_eq!(resolve.exit(), Exit::Usage);
+        let iface = Error::NoSuchInterface { name: "eth9".into(), available: vec!["lo".into()] };
+        assert_eq!(iface.exit(), Exit::Environment);
+        assert_eq!(iface.line(), "netwalk: error: no such interface 'eth9' (interfaces here: lo)");
+    }
+}

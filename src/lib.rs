@@ -1,0 +1,44 @@
+//! netwalk: network diagnostics sharing one socket, timing and output layer.
+//! Data flows one way: `net` and the pure engines ← command `run` ← `main`.
+
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod net;
+pub mod output;
+pub mod target;
+pub mod timing;
+
+use cli::{Cli, Command};
+use error::{Error, Exit};
+
+/// Runs the parsed command line: the result is printed and judged here.
+pub fn run(cli: Cli) -> Result<Exit, Error> {
+    let out = cli.global.output();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("cannot start the async runtime", e))?;
+    runtime.block_on(async {
+        match cli.command {
+            Command::Tcping(args) => {
+                let report = commands::tcping::run(args, &cli.global, &out).await?;
+                Ok(out.finish(&report))
+            }
+        }
+    })
+}
+
+/// `-v` debug, `-vv` trace, otherwise errors only, always on stderr.
+pub fn init_tracing(verbose: u8) {
+    let level = match verbose {
+        0 => tracing::Level::ERROR,
+        1 => tracing::Level::DEBUG,
+        _ => tracing::Level::TRACE,
+    };
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_target(verbose > 1)
+        .init();
+}

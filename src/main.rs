@@ -1,0 +1,18 @@
+use clap::Parser;
+use netwalk::cli::Cli;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return netwalk::error::clap_exit(err),
+    };
+    netwalk::init_tracing(cli.global.verbose);
+    match netwalk::run(cli) {
+        Ok(exit) => exit.into(),
+        Err(err) => {
+            eprintln!("{}", err.line());
+            err.exit().into()
+        }
+    }
+}

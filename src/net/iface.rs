@@ -1,0 +1,61 @@
+//! Interfaces and routes: which interface exists, and which source address and
+//! interface the kernel would use towards a destination.
+
+use crate::error::Error;
+use serde::Serialize;
+use socket2::{Domain, Socket, Type};
+use std::net::{IpAddr, SocketAddr};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Interface {
+    pub name: String,
+    pub index: u32,
+    pub mac: Option<String>,
+    pub addrs: Vec<IpAddr>,
+}
+
+fn all() -> Vec<Interface> {
+    pnet_datalink::interfaces()
+        .into_iter()
+        .map(|i| Interface {
+            mac: i.mac.map(|m| m.to_string()),
+            addrs: i.ips.iter().map(|n| n.ip()).collect(),
+            name: i.name,
+            index: i.index,
+        })
+        .collect()
+}
+
+/// The interface named `name`, or an error listing the ones that exist.
+pub fn find(name: &str) -> Result<Interface, Error> {
+    let all = all();
+    match all.iter().find(|i| i.name == name) {
+        Some(found) => Ok(found.clone()),
+        None => Err(Error::NoSuchInterface {
+            name: name.to_string(),
+            available: all.into_iter().map(|i| i.name).collect(),
+        }),
+    }
+}
+
+/// The route the kernel picks towards `dst`: its source address and interface.
+#[derive(Debug, Clone, Serialize)]
+pub struct Route {
+    pub source: IpAddr,
+    pub interface: Option<String>,
+}
+
+/// Asks the routing table by connecting a UDP socket (which sends nothing).
+/// `None` when there is no route; the probe itself then reports why.
+pub fn route_to(dst: IpAddr, interface: Option<&str>) -> Option<Route> {
+    let socket = Socket::new(Domain::for_address(SocketAddr::new(dst, 9)), Type::DGRAM, None).ok()?;
+    if let Some(name) = interface {
+        socket.bind_device(Some(name.as_bytes())).ok()?;
+    }
+    socket.connect(&SocketAddr::new(dst, 9).into()).ok()?;
+    let source = socket.local_addr().ok()?.as_socket()?.ip();
+    let interface = interface
+        .map(str::to_string)
+        .or_else(|| all().into_iter().find(|i| i.addrs.contains(&source)).map(|i| i.name));
+    Some(Route { source, interface })
+}

@@ -1,0 +1,6 @@
+//! The only code that makes syscalls: sockets, interfaces, routes, the resolver.
+
+pub mod errqueue;
+pub mod iface;
+pub mod resolve;
+pub mod tcp;

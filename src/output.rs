@@ -1,0 +1,125 @@
+//! Everything that reaches stdout goes through here: human text and tables,
+//! one JSON document (`--json`), or NDJSON events (`--json-lines`).
+
+use crate::error::Exit;
+use comfy_table::{presets, ContentArrangement, Table};
+use serde::Serializer;
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+    JsonLines,
+}
+
+/// Colour roles, so commands say what a word means, not which colour it is.
+#[derive(Debug, Clone, Copy)]
+pub enum Tone {
+    Good,
+    Bad,
+    Warn,
+    Dim,
+    Bold,
+}
+
+/// A finished command's result: rendered by `Output::finish`, judged by `exit`.
+pub trait Report {
+    fn human(&self, out: &Output) -> String;
+    fn json(&self) -> serde_json::Value;
+    /// The closing events of a streaming command under `--json-lines`.
+    fn json_lines(&self) -> Vec<serde_json::Value> {
+        vec![self.json()]
+    }
+    fn exit(&self) -> Exit;
+}
+
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub format: Format,
+    pub color: bool,
+    pub tty: bool,
+}
+
+impl Output {
+    pub fn new(format: Format, color: bool) -> Self {
+        Output { format, color, tty: std::io::stdout().is_terminal() }
+    }
+
+    /// Writes a line to stdout. A closed pipe (`| head`) ends the program
+    /// quietly with success, as ripgrep does; it is not an error of the check.
+    pub fn line(&self, text: &str) {
+        let mut stdout = std::io::stdout().lock();
+        let written = writeln!(stdout, "{text}").and_then(|()| stdout.flush());
+        if let Err(e) = written {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }
+
+    /// A streaming event: a human line, or one NDJSON object; nothing under `--json`.
+    pub fn event(&self, human: impl FnOnce() -> String, json: impl FnOnce() -> serde_json::Value) {
+        match self.format {
+            Format::Human => self.line(&human()),
+            Format::JsonLines => self.line(&json().to_string()),
+            Format::Json => {}
+        }
+    }
+
+    pub fn finish(&self, report: &dyn Report) -> Exit {
+        match self.format {
+            Format::Human => self.line(report.human(self).trim_end()),
+            Format::Json => {
+                let text = serde_json::to_string_pretty(&report.json()).unwrap_or_default();
+                self.line(&text);
+            }
+            Format::JsonLines => {
+                for event in report.json_lines() {
+                    self.line(&event.to_string());
+                }
+            }
+        }
+        report.exit()
+    }
+
+    pub fn paint(&self, text: &str, tone: Tone) -> String {
+        if !self.color {
+            return text.to_string();
+        }
+        let code = match tone {
+            Tone::Good => "32",
+            Tone::Bad => "31",
+            Tone::Warn => "33",
+            Tone::Dim => "2",
+            Tone::Bold => "1",
+        };
+        format!("\x1b[{code}m{text}\x1b[0m")
+    }
+
+    /// A table: box-drawn on a terminal, plain aligned columns in a pipe.
+    pub fn table(&self, header: &[&str]) -> Table {
+        let mut table = Table::new();
+        if self.tty {
+            table.load_style(presets::UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+        } else {
+            table.load_style(presets::NOTHING).force_no_tty();
+        }
+        table.set_header(header.iter().copied());
+        table
+    }
+}
+
+/// Serializes a Duration as fractional milliseconds.
+pub fn as_ms<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(crate::timing::millis(*d))
+}
+
+/// Serializes an optional Duration as fractional milliseconds or null.
+pub fn as_opt_ms<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => as_ms(d, s),
+        None => s.serialize_none(),
+    }
+}
