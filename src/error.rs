@@ -60,9 +60,7 @@ impl Error {
     pub fn exit(&self) -> Exit {
         match self {
             Error::Usage { .. } | Error::Resolve { .. } => Exit::Usage,
-            Error::NoSuchInterface { .. } | Error::SourceAddress { .. } | Error::Io { .. } => {
-                Exit::Environment
-            }
+            Error::NoSuchInterface { .. } | Error::SourceAddress { .. } | Error::Io { .. } => Exit::Environment,
         }
     }
 
@@ -100,9 +98,7 @@ impl Error {
 pub fn clap_exit(err: clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     match err.kind() {
-        ErrorKind::DisplayHelp
-        | ErrorKind::DisplayVersion
-        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             let _ = err.print();
             if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
                 Exit::Usage.into()

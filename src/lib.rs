@@ -36,9 +36,5 @@ pub fn init_tracing(verbose: u8) {
         1 => tracing::Level::DEBUG,
         _ => tracing::Level::TRACE,
     };
-    tracing_subscriber::fmt()
-        .with_max_level(level)
-        .with_writer(std::io::stderr)
-        .with_target(verbose > 1)
-        .init();
+    tracing_subscriber::fmt().with_max_level(level).with_writer(std::io::stderr).with_target(verbose > 1).init();
 }

@@ -2,7 +2,7 @@
 //! one JSON document (`--json`), or NDJSON events (`--json-lines`).
 
 use crate::error::Exit;
-use comfy_table::{presets, ContentArrangement, Table};
+use comfy_table::{ContentArrangement, Table, presets};
 use serde::Serializer;
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
@@ -52,10 +52,10 @@ impl Output {
     pub fn line(&self, text: &str) {
         let mut stdout = std::io::stdout().lock();
         let written = writeln!(stdout, "{text}").and_then(|()| stdout.flush());
-        if let Err(e) = written {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                std::process::exit(0);
-            }
+        if let Err(e) = written
+            && e.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            std::process::exit(0);
         }
     }
 

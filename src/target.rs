@@ -12,7 +12,10 @@ use std::net::{IpAddr, Ipv6Addr};
 pub enum Host {
     Ip(IpAddr),
     /// An ASCII (A-label) name; `unicode` keeps what the user typed when it differed.
-    Name { ascii: String, unicode: Option<String> },
+    Name {
+        ascii: String,
+        unicode: Option<String>,
+    },
 }
 
 impl fmt::Display for Host {
@@ -65,9 +68,7 @@ fn scheme_port(scheme: &str) -> Option<u16> {
 fn check_port(text: &str, input: &str) -> Result<u16, Error> {
     match text.parse::<u32>() {
         Ok(port @ 1..=65535) => Ok(port as u16),
-        Ok(port) => Err(Error::usage(format!(
-            "port {port} in '{input}' is out of range: a TCP port is 1 to 65535"
-        ))),
+        Ok(port) => Err(Error::usage(format!("port {port} in '{input}' is out of range: a TCP port is 1 to 65535"))),
         Err(_) => Err(Error::usage(format!("'{text}' in '{input}' is not a port number"))),
     }
 }
@@ -103,12 +104,10 @@ pub fn parse(input: &str) -> Result<Target, Error> {
         return parse_url(input, text);
     }
     let (host, port) = if let Some(rest) = text.strip_prefix('[') {
-        let (inside, after) = rest
-            .split_once(']')
-            .ok_or_else(|| Error::usage(format!("'{input}' opens '[' without closing it")))?;
-        let v6: Ipv6Addr = inside
-            .parse()
-            .map_err(|_| Error::usage(format!("'{inside}' in '{input}' is not an IPv6 address")))?;
+        let (inside, after) =
+            rest.split_once(']').ok_or_else(|| Error::usage(format!("'{input}' opens '[' without closing it")))?;
+        let v6: Ipv6Addr =
+            inside.parse().map_err(|_| Error::usage(format!("'{inside}' in '{input}' is not an IPv6 address")))?;
         let port = match after {
             "" => None,
             _ => Some(check_port(after.strip_prefix(':').unwrap_or(after), input)?),
@@ -131,8 +130,7 @@ pub fn parse(input: &str) -> Result<Target, Error> {
 }
 
 fn parse_url(input: &str, text: &str) -> Result<Target, Error> {
-    let url = url::Url::parse(text)
-        .map_err(|e| Error::usage(format!("'{input}' is not a valid URL: {e}")))?;
+    let url = url::Url::parse(text).map_err(|e| Error::usage(format!("'{input}' is not a valid URL: {e}")))?;
     let host = match url.host() {
         Some(url::Host::Ipv4(v4)) => Host::Ip(IpAddr::V4(v4)),
         Some(url::Host::Ipv6(v6)) => Host::Ip(IpAddr::V6(v6)),
@@ -190,10 +188,7 @@ mod tests {
     #[test]
     fn idn_is_punycoded() {
         let t = parse("bücher.test:80").unwrap();
-        assert_eq!(
-            t.host,
-            Host::Name { ascii: "xn--bcher-kva.test".into(), unicode: Some("bücher.test".into()) }
-        );
+        assert_eq!(t.host, Host::Name { ascii: "xn--bcher-kva.test".into(), unicode: Some("bücher.test".into()) });
         let t = parse("https://bücher.test/").unwrap();
         assert_eq!(t.host.to_string(), "xn--bcher-kva.test");
     }

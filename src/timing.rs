@@ -19,7 +19,7 @@ pub fn ms(d: Duration) -> String {
 }
 
 pub fn millis(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
+    d.as_nanos() as f64 / 1e6
 }
 
 /// Human form for headers and messages: `1s`, `250ms`.

@@ -20,7 +20,7 @@ fn expected() -> Vec<(PathBuf, Vec<u8>)> {
     let mut pages = vec![("netwalk".to_string(), cmd.clone())];
     for sub in cmd.get_subcommands() {
         let name: &'static str = format!("netwalk-{}", sub.get_name()).leak();
-        let page = sub.clone().name(name.clone()).bin_name(name.replace("-", " "));
+        let page = sub.clone().name(name).bin_name(name.replace("-", " "));
         pages.push((name.to_string(), page));
     }
     for (name, page) in pages {

@@ -157,7 +157,13 @@ pub fn enable(fd: BorrowedFd<'_>, v6: bool) -> io::Result<()> {
     let (level, name) = if v6 { (libc::SOL_IPV6, libc::IPV6_RECVERR) } else { (libc::SOL_IP, libc::IP_RECVERR) };
     // SAFETY: a c_int option of the right size on a valid fd.
     let rc = unsafe {
-        libc::setsockopt(fd.as_raw_fd(), level, name, (&on as *const libc::c_int).cast(), std::mem::size_of_val(&on) as libc::socklen_t)
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            level,
+            name,
+            (&on as *const libc::c_int).cast(),
+            std::mem::size_of_val(&on) as libc::socklen_t,
+        )
     };
     if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
 }

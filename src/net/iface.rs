@@ -31,10 +31,9 @@ pub fn find(name: &str) -> Result<Interface, Error> {
     let all = all();
     match all.iter().find(|i| i.name == name) {
         Some(found) => Ok(found.clone()),
-        None => Err(Error::NoSuchInterface {
-            name: name.to_string(),
-            available: all.into_iter().map(|i| i.name).collect(),
-        }),
+        None => {
+            Err(Error::NoSuchInterface { name: name.to_string(), available: all.into_iter().map(|i| i.name).collect() })
+        }
     }
 }
 
@@ -54,8 +53,7 @@ pub fn route_to(dst: IpAddr, interface: Option<&str>) -> Option<Route> {
     }
     socket.connect(&SocketAddr::new(dst, 9).into()).ok()?;
     let source = socket.local_addr().ok()?.as_socket()?.ip();
-    let interface = interface
-        .map(str::to_string)
-        .or_else(|| all().into_iter().find(|i| i.addrs.contains(&source)).map(|i| i.name));
+    let interface =
+        interface.map(str::to_string).or_else(|| all().into_iter().find(|i| i.addrs.contains(&source)).map(|i| i.name));
     Some(Route { source, interface })
 }

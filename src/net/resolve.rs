@@ -110,7 +110,7 @@ impl Resolver {
         let fail = |reason: String| Error::Resolve { host: name.clone(), reason };
         let fqdn = Name::from_ascii(format!("{name}.")).map_err(|e| fail(e.to_string()))?;
 
-        let from_hosts = self.from_hosts(&fqdn);
+        let from_hosts = self.hosts_file_lookup(&fqdn);
         if !from_hosts.is_empty() {
             return Ok(Resolution { addrs: from_hosts, source: Source::HostsFile, elapsed: started.elapsed() });
         }
@@ -123,7 +123,7 @@ impl Resolver {
         Ok(Resolution { addrs, source: Source::Dns, elapsed: started.elapsed() })
     }
 
-    fn from_hosts(&self, name: &Name) -> Vec<IpAddr> {
+    fn hosts_file_lookup(&self, name: &Name) -> Vec<IpAddr> {
         let types: &[RecordType] = match self.family {
             Family::Any => &[RecordType::A, RecordType::AAAA],
             Family::V4 => &[RecordType::A],

@@ -149,10 +149,10 @@ impl Session {
             State::Filtered => self.counts.filtered += 1,
             State::Unreachable => self.counts.unreachable += 1,
         }
-        if let (State::Open, Some(source)) = (probe.state, probe.rtt_source) {
-            if !self.rtt_sources.contains(&source) {
-                self.rtt_sources.push(source);
-            }
+        if let (State::Open, Some(source)) = (probe.state, probe.rtt_source)
+            && !self.rtt_sources.contains(&source)
+        {
+            self.rtt_sources.push(source);
         }
         if self.probes.len() < KEEP_PROBES {
             self.probes.push(probe);
@@ -177,10 +177,10 @@ pub fn failures(summary: &Summary, counts: &Counts, thresholds: &Thresholds) -> 
     if counts.open == 0 {
         failed.push("the port was never open".to_string());
     }
-    if let Some(max) = thresholds.max_loss_pct {
-        if summary.loss_pct > max {
-            failed.push(format!("loss {:.1}% is above --max-loss {max}%", summary.loss_pct));
-        }
+    if let Some(max) = thresholds.max_loss_pct
+        && summary.loss_pct > max
+    {
+        failed.push(format!("loss {:.1}% is above --max-loss {max}%", summary.loss_pct));
     }
     if let Some(max) = thresholds.max_rtt {
         match &summary.rtt {
@@ -217,7 +217,10 @@ mod tests {
     #[test]
     fn open_uses_the_kernel_sample() {
         let p = classify(1, addr(), &attempt(Outcome::Established, Some(250)), Duration::from_secs(1));
-        assert_eq!((p.state, p.rtt, p.rtt_source), (State::Open, Some(Duration::from_micros(250)), Some(RttSource::KernelTcpInfo)));
+        assert_eq!(
+            (p.state, p.rtt, p.rtt_source),
+            (State::Open, Some(Duration::from_micros(250)), Some(RttSource::KernelTcpInfo))
+        );
         assert_eq!(p.local_port, Some(40000));
         let fallback = classify(1, addr(), &attempt(Outcome::Established, None), Duration::from_secs(1));
         assert_eq!(fallback.rtt_source, Some(RttSource::UserClock));
@@ -231,11 +234,18 @@ mod tests {
         let filtered = classify(3, addr(), &attempt(Outcome::TimedOut, None), t);
         assert_eq!((filtered.state, filtered.rtt), (State::Filtered, None));
         assert_eq!(filtered.reason, "no answer in 250ms");
-        let icmp = IcmpError { v6: false, icmp_type: 3, code: 13, from: Some("198.18.2.1".parse().unwrap()), errno: libc::EHOSTUNREACH };
+        let icmp = IcmpError {
+            v6: false,
+            icmp_type: 3,
+            code: 13,
+            from: Some("198.18.2.1".parse().unwrap()),
+            errno: libc::EHOSTUNREACH,
+        };
         let unreach = classify(4, addr(), &attempt(Outcome::Icmp(icmp), None), t);
         assert_eq!(unreach.state, State::Unreachable);
         assert_eq!(unreach.reason, "administratively prohibited from 198.18.2.1 (ICMP type 3 code 13)");
-        let local = classify(5, addr(), &attempt(Outcome::Local(io::Error::from_raw_os_error(libc::ENETUNREACH)), None), t);
+        let local =
+            classify(5, addr(), &attempt(Outcome::Local(io::Error::from_raw_os_error(libc::ENETUNREACH)), None), t);
         assert!(local.reason.starts_with("local routing: Network is unreachable"), "{}", local.reason);
     }
 
@@ -258,7 +268,10 @@ mod tests {
     fn verdict_against_thresholds() {
         let t0 = Instant::now();
         let mut s = Session::new(4, Duration::from_secs(1), t0);
-        for (i, outcome) in [Outcome::Established, Outcome::Established, Outcome::Established, Outcome::TimedOut].into_iter().enumerate() {
+        for (i, outcome) in [Outcome::Established, Outcome::Established, Outcome::Established, Outcome::TimedOut]
+            .into_iter()
+            .enumerate()
+        {
             let seq = s.start();
             s.record(classify(seq, addr(), &attempt(outcome, Some(1000 + 1000 * i as u64)), Duration::from_secs(1)));
         }

@@ -9,7 +9,7 @@ use crate::net::resolve::{Resolution, Resolver};
 use crate::net::tcp::{self, Bind};
 use crate::output::{Output, Report, Tone};
 use crate::target::{self, Target};
-use crate::timing::{self, parse_duration, RttSource};
+use crate::timing::{self, RttSource, parse_duration};
 use engine::{Counts, Probe, Session, State, Thresholds};
 use serde::Serialize;
 use serde_json::json;
@@ -68,11 +68,7 @@ pub struct Args {
 
 fn parse_percent(text: &str) -> Result<f64, String> {
     let value: f64 = text.trim_end_matches('%').parse().map_err(|_| format!("'{text}' is not a percentage"))?;
-    if (0.0..=100.0).contains(&value) {
-        Ok(value)
-    } else {
-        Err(format!("{value} is not between 0 and 100"))
-    }
+    if (0.0..=100.0).contains(&value) { Ok(value) } else { Err(format!("{value} is not between 0 and 100")) }
 }
 
 /// A target ready to probe.
@@ -105,7 +101,14 @@ pub async fn run(args: Args, global: &Global, out: &Output) -> Result<TcpingRepo
         let resolution = resolver.resolve(&target.host).await?;
         let address = SocketAddr::new(resolution.addrs[0], port);
         let route = iface::route_to(address.ip(), bind.interface.as_deref());
-        out.event(|| header(&target, address, &resolution, route.as_ref()), || json!({}));
+        out.event(
+            || header(&target, address, &resolution, route.as_ref()),
+            || {
+                json!({"event": "start", "target": target.input, "address": address, "resolution": resolution,
+                       "source_address": route.as_ref().map(|r| r.source),
+                       "interface": route.as_ref().and_then(|r| r.interface.clone())})
+            },
+        );
         prepared.push(Prepared { target, port, resolution, address, route });
     }
 
@@ -185,7 +188,10 @@ pub async fn run(args: Args, global: &Global, out: &Output) -> Result<TcpingRepo
 }
 
 fn header(target: &Target, address: SocketAddr, resolution: &Resolution, route: Option<&iface::Route>) -> String {
-    let mut line = format!("TCPING {} ({address})", target.endpoint(address.port()));
+    let mut line = format!("TCPING {}", target.endpoint(address.port()));
+    if resolution.source != crate::net::resolve::Source::Literal {
+        line += &format!(" ({address})");
+    }
     if let Some(route) = route {
         line += &format!(" from {}", route.source);
         if let Some(name) = &route.interface {
@@ -293,9 +299,9 @@ impl Report for TcpingReport {
                 format!("{:.1}%", s.loss_pct),
             ];
             match &s.rtt {
-                Some(r) => row.extend(
-                    [r.min_ms, r.avg_ms, r.max_ms, r.mdev_ms, r.p50_ms, r.p95_ms].map(|v| format!("{v:.3}")),
-                ),
+                Some(r) => {
+                    row.extend([r.min_ms, r.avg_ms, r.max_ms, r.mdev_ms, r.p50_ms, r.p95_ms].map(|v| format!("{v:.3}")))
+                }
                 None => row.extend(std::iter::repeat_n("-".to_string(), 6)),
             }
             table.add_row(row);
