@@ -207,7 +207,12 @@ fn header(target: &Target, address: SocketAddr, resolution: &Resolution, route: 
 }
 
 fn probe_line(out: &Output, p: &Prepared, probe: &Probe, many: bool) -> String {
-    let who = if many { format!("{} ", p.target.input) } else { String::new() };
+    // With several targets each line names its target, unless the address already does.
+    let who = if many && p.target.input != probe.address.to_string() {
+        format!("{} ", p.target.input)
+    } else {
+        String::new()
+    };
     let state = match probe.state {
         State::Open => out.paint("open", Tone::Good),
         State::Closed => out.paint("closed", Tone::Bad),
