@@ -38,6 +38,10 @@ pub enum Error {
     #[error("source address {addr} is not usable: {source}")]
     SourceAddress { addr: std::net::IpAddr, source: std::io::Error },
 
+    /// The operation needs CAP_NET_RAW (raw or packet sockets).
+    #[error("{what} needs CAP_NET_RAW")]
+    Privilege { what: String, fallback: Option<String> },
+
     /// A syscall failed in a way the user's environment explains.
     #[error("{what}: {source}")]
     Io { what: String, source: std::io::Error },
@@ -60,7 +64,10 @@ impl Error {
     pub fn exit(&self) -> Exit {
         match self {
             Error::Usage { .. } | Error::Resolve { .. } => Exit::Usage,
-            Error::NoSuchInterface { .. } | Error::SourceAddress { .. } | Error::Io { .. } => Exit::Environment,
+            Error::NoSuchInterface { .. }
+            | Error::SourceAddress { .. }
+            | Error::Privilege { .. }
+            | Error::Io { .. } => Exit::Environment,
         }
     }
 
@@ -76,6 +83,15 @@ impl Error {
             }
             Error::SourceAddress { .. } => {
                 Some("use an address configured on this host (see `ip addr`)".into())
+            }
+            Error::Privilege { fallback, .. } => {
+                let mut hint = "run it with sudo, or grant the capability once: \
+                                sudo setcap cap_net_raw+ep \"$(command -v netwalk)\""
+                    .to_string();
+                if let Some(fallback) = fallback {
+                    hint += &format!("; or {fallback}");
+                }
+                Some(hint)
             }
             Error::Io { source, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => {
                 Some("this needs CAP_NET_RAW or CAP_NET_ADMIN: run with sudo, or `sudo setcap cap_net_raw+ep $(which netwalk)`".into())
@@ -130,5 +146,9 @@ mod tests {
         let iface = Error::NoSuchInterface { name: "eth9".into(), available: vec!["lo".into()] };
         assert_eq!(iface.exit(), Exit::Environment);
         assert_eq!(iface.line(), "netwalk: error: no such interface 'eth9' (interfaces here: lo)");
+        let raw = Error::Privilege { what: "sending ARP".into(), fallback: Some("use --unprivileged".into()) };
+        assert_eq!(raw.exit(), Exit::Environment);
+        assert!(raw.line().starts_with("netwalk: error: sending ARP needs CAP_NET_RAW (run it with sudo"));
+        assert!(raw.line().ends_with("; or use --unprivileged)"));
     }
 }

@@ -2,5 +2,6 @@
 
 pub mod errqueue;
 pub mod iface;
+pub mod privilege;
 pub mod resolve;
 pub mod tcp;
