@@ -2,6 +2,8 @@
 
 pub mod errqueue;
 pub mod iface;
+pub mod packet;
 pub mod privilege;
 pub mod resolve;
 pub mod tcp;
+pub mod udp;
