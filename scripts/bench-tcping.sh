@@ -28,103 +28,30 @@ SERVER_MAC=02:00:00:00:00:02
 # Only SYN and SYN-ACK: the two packets whose interval a tcping RTT stands for.
 FILTER="tcp port $PORT and tcp[tcpflags] & (tcp-syn) != 0"
 
-die() { echo "bench-tcping: $*" >&2; exit 2; }
+LAB_NAME=bench-tcping
+# shellcheck source=scripts/lab.sh
+. "$(dirname "$0")/lab.sh"
 
 # ---------------------------------------------------------------------------
-# Outside the lab: check prerequisites, make a work directory, enter the lab.
+# Outside the lab: check prerequisites, then enter the lab.
 # ---------------------------------------------------------------------------
 if [[ "${1:-}" != --in-lab ]]; then
     repo=$(cd "$(dirname "$0")/.." && pwd)
     netwalk=${NETWALK:-$repo/target/release/netwalk}
-
-    # program:apt package
-    for need in unshare:util-linux nsenter:util-linux ip:iproute2 tcpdump:tcpdump \
-                hping3:hping3 python3:python3 timeout:coreutils; do
-        command -v "${need%%:*}" >/dev/null ||
-            die "${need%%:*} is missing: install it with 'apt-get install ${need#*:}'"
-    done
+    need tcpdump:tcpdump hping3:hping3 python3:python3 timeout:coreutils
     [[ -x "$netwalk" ]] ||
         die "no netwalk binary at $netwalk: run 'cargo build --release' in $repo (or set NETWALK=/path/to/netwalk)"
-    netwalk=$(cd "$(dirname "$netwalk")" && pwd)/$(basename "$netwalk")
-
-    work=$(mktemp -d "${TMPDIR:-/tmp}/bench-tcping.XXXXXX")
-    rc=0
-    # This is `unshare -Urn` with two changes.
-    # * Inside we are uid 1000 holding every capability (ambient, --keep-caps)
-    #   rather than uid 0: as uid 0 tcpdump insists on switching user (to
-    #   'tcpdump', or to root with -Z root), and initgroups() always fails in a
-    #   user namespace whose setgroups is denied, as an unprivileged one must be.
-    # * --pid --fork --kill-child: the lab's first process is PID 1 of its own PID
-    #   namespace, so when it ends (even by SIGKILL) the kernel kills every
-    #   host, server and capture left inside; the namespaces die with them.
-    unshare --user --map-user=1000 --map-group=1000 --keep-caps \
-        --net --mount --pid --fork --kill-child --mount-proc \
-        bash "$0" --in-lab "$work" "$netwalk" &
-    lab=$!
-    # unshare ignores INT and TERM while it waits; killing it makes --kill-child
-    # kill the lab's PID 1, and with it everything in the lab.
-    trap 'kill -KILL "$lab" 2>/dev/null || true' INT TERM
-    wait "$lab" || rc=$?
-    # A trap interrupts `wait`: wait again for the lab's real exit status.
-    while kill -0 "$lab" 2>/dev/null; do rc=0; wait "$lab" || rc=$?; done
-    if [[ $rc -eq 0 && "${KEEP:-0}" != 1 ]]; then
-        rm -rf "$work"
-    else
-        echo "work directory kept: $work" >&2
-    fi
-    exit "$rc"
+    lab_enter "$(cd "$(dirname "$netwalk")" && pwd)/$(basename "$netwalk")"
 fi
 
 # ---------------------------------------------------------------------------
 # Inside the lab (all capabilities in a fresh user namespace, PID 1 of a fresh PID namespace).
 # ---------------------------------------------------------------------------
+lab_inside
 work=$2
 netwalk=$3
 probes=${PROBES:-200}
 version_runs=${VERSION_RUNS:-200}
-pids=()
-
-teardown() {
-    # Holders, server and captures; the PID namespace ending is the backstop.
-    local pid
-    for pid in "${pids[@]}"; do stop "$pid"; done
-}
-trap teardown EXIT
-trap 'exit 130' INT TERM
-
-# Polls a condition (a command) every 10 ms for up to $1 seconds: readiness, not sleeps.
-wait_until() {
-    local limit=$1 what=$2; shift 2
-    local deadline=$((SECONDS + limit))
-    until "$@"; do
-        ((SECONDS < deadline)) || die "timed out after ${limit}s waiting for $what"
-        sleep 0.01
-    done
-}
-
-in_ns() { local pid=$1; shift; nsenter --net="/proc/$pid/ns/net" -- "$@"; }
-# Background programs are started with nsenter itself, not through in_ns: then
-# $! is the program (nsenter execs it), not a subshell that would outlive a kill.
-
-# Stops a background program: TERM (background jobs ignore INT), KILL after 2 s.
-stop() {
-    local pid=$1 deadline=$((SECONDS + 2))
-    kill -TERM "$pid" 2>/dev/null || true
-    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.01; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
-
-ns_differs() { [[ "$(readlink "/proc/$1/ns/net")" != "$(readlink /proc/self/ns/net)" ]]; }
-
-# A host is a sleeping process in its own network namespace; sets HOST_PID.
-new_host() {
-    unshare --net sleep infinity </dev/null >/dev/null 2>&1 &
-    HOST_PID=$!
-    pids+=("$HOST_PID")
-    # unshare(2) happens after fork: wait until the child really is elsewhere.
-    wait_until 5 "a network namespace" ns_differs "$HOST_PID"
-}
 
 # Moves one veth end into a host and configures it as eth0.
 setup_host() {
@@ -140,7 +67,6 @@ setup_host() {
     # A permanent neighbour entry: no ARP exchange can delay a SYN after the
     # kernel has stamped it (that would show up as error, not as RTT).
     in_ns "$pid" ip neigh replace "$peer_ip" lladdr "$peer_mac" dev eth0 nud permanent
-    in_ns "$pid" ip link set lo up
     in_ns "$pid" ip link set eth0 up
 }
 
