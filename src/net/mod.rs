@@ -2,6 +2,7 @@
 
 pub mod errqueue;
 pub mod iface;
+pub mod netlink;
 pub mod packet;
 pub mod privilege;
 pub mod resolve;

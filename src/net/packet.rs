@@ -94,13 +94,14 @@ fn setsockopt<T>(fd: &OwnedFd, level: i32, name: i32, value: &T) -> io::Result<(
 }
 
 impl PacketSocket {
-    /// Opens a packet socket on interface `ifindex` for frames of `ethertype`
-    /// (host order, e.g. 0x0806 for ARP; [`ETH_P_ALL`] for all). `what` names
-    /// the operation for the missing-privilege error.
-    pub fn open(ifindex: u32, ethertype: u16, what: &str) -> Result<PacketSocket, Error> {
+    /// Creates a packet socket that receives nothing until [`PacketSocket::bind`].
+    /// Kernel timestamping is switched on here: the kernel enables RX stamps
+    /// system-wide through deferred work, so doing it before the route and
+    /// interface lookups gives that work time to finish before the first
+    /// frame. `what` names the operation for the missing-privilege error.
+    pub fn new(what: &str) -> Result<PacketSocket, Error> {
         crate::net::privilege::require_net_raw(what, None)?;
-        // Protocol 0 at creation so no frame from another interface slips in
-        // before bind() narrows the socket to ours.
+        // Protocol 0: no frame from any interface until bind() names ours.
         // SAFETY: plain socket(2); the fd is owned right below.
         let raw =
             unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_RAW | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, 0) };
@@ -113,11 +114,30 @@ impl PacketSocket {
         }
         // SAFETY: raw is a fresh descriptor nobody else owns.
         let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        // Room for a sweep's burst of replies; the kernel caps it at rmem_max.
+        let _ = setsockopt(&fd, libc::SOL_SOCKET, libc::SO_RCVBUF, &(1i32 << 20));
+        let flags =
+            libc::SOF_TIMESTAMPING_RX_SOFTWARE | libc::SOF_TIMESTAMPING_TX_SOFTWARE | libc::SOF_TIMESTAMPING_SOFTWARE;
+        let tx_stamps = setsockopt(&fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPING, &flags).is_ok();
+        if !tx_stamps {
+            // Older kernels: at least nanosecond RX stamps.
+            setsockopt(&fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, &1i32)
+                .map_err(|e| Error::io("cannot enable kernel timestamps on the packet socket", e))?;
+        }
+        // SAFETY: the AsyncFd owns the OwnedFd for the socket's whole life.
+        let fd = unsafe { AsyncFd::register_with_interest(fd, tokio::io::Interest::READABLE) }
+            .map_err(|e| Error::io("cannot register the packet socket with the runtime", e.into_parts().1))?;
+        Ok(PacketSocket { fd, ifindex: 0, tx_stamps })
+    }
+
+    /// Binds to interface `ifindex` and frames of `ethertype` (host order,
+    /// e.g. 0x0806 for ARP; [`ETH_P_ALL`] for all).
+    pub fn bind(&mut self, ifindex: u32, ethertype: u16) -> Result<(), Error> {
         let addr = sockaddr_ll(ifindex, ethertype);
         // SAFETY: addr is a valid sockaddr_ll of the size given.
         let rc = unsafe {
             libc::bind(
-                fd.as_raw_fd(),
+                self.fd.as_raw_fd(),
                 (&addr as *const libc::sockaddr_ll).cast(),
                 size_of::<libc::sockaddr_ll>() as libc::socklen_t,
             )
@@ -131,20 +151,15 @@ impl PacketSocket {
                 _ => Error::io(format!("cannot bind a packet socket to interface index {ifindex}"), e),
             });
         }
-        // Room for a sweep's burst of replies; the kernel caps it at rmem_max.
-        let _ = setsockopt(&fd, libc::SOL_SOCKET, libc::SO_RCVBUF, &(1i32 << 20));
-        let flags =
-            libc::SOF_TIMESTAMPING_RX_SOFTWARE | libc::SOF_TIMESTAMPING_TX_SOFTWARE | libc::SOF_TIMESTAMPING_SOFTWARE;
-        let tx_stamps = setsockopt(&fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPING, &flags).is_ok();
-        if !tx_stamps {
-            // Older kernels: at least nanosecond RX stamps.
-            setsockopt(&fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, &1i32)
-                .map_err(|e| Error::io("cannot enable kernel timestamps on the packet socket", e))?;
-        }
-        // SAFETY: the AsyncFd owns the OwnedFd for the socket's whole life.
-        let fd = unsafe { AsyncFd::register(fd) }
-            .map_err(|e| Error::io("cannot register the packet socket with the runtime", e.into_parts().1))?;
-        Ok(PacketSocket { fd, ifindex, tx_stamps })
+        self.ifindex = ifindex;
+        Ok(())
+    }
+
+    /// `new` and `bind` in one step.
+    pub fn open(ifindex: u32, ethertype: u16, what: &str) -> Result<PacketSocket, Error> {
+        let mut socket = PacketSocket::new(what)?;
+        socket.bind(ifindex, ethertype)?;
+        Ok(socket)
     }
 
     pub fn ifindex(&self) -> u32 {
@@ -188,6 +203,18 @@ impl PacketSocket {
                 Ok(result) => return result,
                 Err(_would_block) => continue,
             }
+        }
+    }
+
+    /// A TX stamp or frame that is already waiting, or None (never blocks).
+    pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<Option<Received>> {
+        if let Some(sent) = self.try_recv_sent(buf)? {
+            return Ok(Some(sent));
+        }
+        match recv_frame(self.fd.get_ref(), buf) {
+            Ok(r) => Ok(Some(r)),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
+            Err(e) => Err(e),
         }
     }
 
