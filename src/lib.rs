@@ -8,6 +8,7 @@ pub mod net;
 pub mod output;
 pub mod target;
 pub mod timing;
+pub mod wire;
 
 use cli::{Cli, Command};
 use error::{Error, Exit};
@@ -23,6 +24,10 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         match cli.command {
             Command::Tcping(args) => {
                 let report = commands::tcping::run(args, &cli.global, &out).await?;
+                Ok(out.finish(&report))
+            }
+            Command::TlsInspect(args) => {
+                let report = commands::tls_inspect::run(args, &cli.global).await?;
                 Ok(out.finish(&report))
             }
         }

@@ -4,4 +4,7 @@ pub mod errqueue;
 pub mod iface;
 pub mod privilege;
 pub mod resolve;
+pub mod starttls;
 pub mod tcp;
+pub mod tls;
+pub mod tls_probe;
