@@ -96,28 +96,28 @@ pub fn judge(input: &Input<'_>) -> Verdict {
             add(Kind::NotYetValid, format!("{} ({}) is valid only from {}", which(i), c.subject, c.not_before));
         }
     }
-    if let Some(leaf) = input.chain.first() {
-        if let Err(e) = tls::valid_for_name(leaf, input.name) {
-            let name = match input.name {
-                ServerName::DnsName(d) => d.as_ref().to_string(),
-                ServerName::IpAddress(ip) => std::net::IpAddr::from(*ip).to_string(),
-                _ => "?".into(),
-            };
-            let names: Vec<&str> = input
-                .infos
-                .first()
-                .map_or(vec![], |c| c.sans.dns.iter().chain(c.sans.ip.iter()).map(String::as_str).collect());
-            let detail = match e {
-                webpki::Error::CertNotValidForName(_) => {
-                    format!(
-                        "the leaf is not valid for {name}; it names {}",
-                        if names.is_empty() { "no DNS or IP SAN".to_string() } else { names.join(", ") }
-                    )
-                }
-                other => format!("the leaf cannot be checked against {name}: {other:?}"),
-            };
-            add(Kind::HostnameMismatch, detail);
-        }
+    if let Some(leaf) = input.chain.first()
+        && let Err(e) = tls::valid_for_name(leaf, input.name)
+    {
+        let name = match input.name {
+            ServerName::DnsName(d) => d.as_ref().to_string(),
+            ServerName::IpAddress(ip) => std::net::IpAddr::from(*ip).to_string(),
+            _ => "?".into(),
+        };
+        let names: Vec<&str> = input
+            .infos
+            .first()
+            .map_or(vec![], |c| c.sans.dns.iter().chain(c.sans.ip.iter()).map(String::as_str).collect());
+        let detail = match e {
+            webpki::Error::CertNotValidForName(_) => {
+                format!(
+                    "the leaf is not valid for {name}; it names {}",
+                    if names.is_empty() { "no DNS or IP SAN".to_string() } else { names.join(", ") }
+                )
+            }
+            other => format!("the leaf cannot be checked against {name}: {other:?}"),
+        };
+        add(Kind::HostnameMismatch, detail);
     }
 
     let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(now.max(0) as u64));
