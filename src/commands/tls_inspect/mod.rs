@@ -188,6 +188,7 @@ pub async fn run(args: Args, global: &Global) -> Result<TlsReport, Error> {
     }
     let results: Vec<AddressResult> = results.into_iter().flatten().collect();
     if !args.all_addresses
+        && results[0].enumeration.is_none()
         && let Some(error) = &results[0].error
     {
         return Err(Error::Target { target: target.endpoint(port), reason: error.clone() });
@@ -203,6 +204,14 @@ pub async fn run(args: Args, global: &Global) -> Result<TlsReport, Error> {
         pem_only: args.pem,
         addresses: results,
     })
+}
+
+/// Errors below TLS (no connection at all), where probing would only repeat them.
+fn is_transport_error(error: &str) -> bool {
+    error.starts_with("TCP ")
+        || error.starts_with("no answer to the TCP")
+        || error.starts_with("unreachable")
+        || error.starts_with("cannot connect")
 }
 
 fn unix_now() -> i64 {
@@ -228,9 +237,10 @@ async fn inspect(address: SocketAddr, plan: &Plan, name: String) -> AddressResul
     };
     if let Err(e) = handshake_and_judge(&mut r, plan).await {
         r.error = Some(e);
-        return r;
     }
-    if plan.enumerate {
+    // Enumeration also runs when rustls could not complete a handshake: a
+    // TLS 1.0-only server is exactly what it is for.
+    if plan.enumerate && !r.error.as_deref().is_some_and(is_transport_error) {
         let prober = Prober {
             address,
             bind: plan.bind.clone(),
