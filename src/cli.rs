@@ -1,6 +1,6 @@
 //! The command line: global options and one variant per working command.
 
-use crate::commands::{arp, dhcp_discover, tcping};
+use crate::commands::{arp, dhcp_discover, tcping, tls_inspect};
 use crate::net::resolve::Family;
 use crate::output::{Format, Output};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -44,6 +44,8 @@ pub enum Command {
     DhcpDiscover(dhcp_discover::Args),
     /// Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache
     Arp(arp::Args),
+    /// TLS handshake facts, the served chain, the trust verdict and its reason, expiry, OCSP, STARTTLS
+    TlsInspect(tls_inspect::Args),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

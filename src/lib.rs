@@ -34,6 +34,7 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
             Tcping => tcping,
             Arp => arp,
             DhcpDiscover => dhcp_discover,
+            TlsInspect => tls_inspect,
         })
     })
 }

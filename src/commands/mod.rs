@@ -3,3 +3,4 @@
 pub mod arp;
 pub mod dhcp_discover;
 pub mod tcping;
+pub mod tls_inspect;
