@@ -1,6 +1,6 @@
 //! The command line: global options and one variant per working command.
 
-use crate::commands::tcping;
+use crate::commands::{http, tcping};
 use crate::net::resolve::Family;
 use crate::output::{Format, Output};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -40,6 +40,8 @@ pub struct Cli {
 pub enum Command {
     /// Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why
     Tcping(tcping::Args),
+    /// An HTTP/1.1 or HTTP/2 request with per-phase timings (DNS, TCP, TLS, first byte, transfer), redirects hop by hop
+    Http(http::Args),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,7 +1,9 @@
 //! The only code that makes syscalls: sockets, interfaces, routes, the resolver.
 
 pub mod errqueue;
+pub mod http;
 pub mod iface;
 pub mod privilege;
 pub mod resolve;
 pub mod tcp;
+pub mod tls_client;
