@@ -412,8 +412,9 @@ impl Dialer {
                 };
                 (resolution.addrs, by)
             };
-        let dns = dns_started.elapsed();
-        let resolved = Instant::now();
+        // --resolve is not a lookup: no DNS phase, as curl reports it.
+        let resolved = if resolved_by == "resolve_option" { started } else { Instant::now() };
+        let dns = resolved - started;
 
         let mut failed_attempts = Vec::new();
         let mut connected = None;

@@ -137,7 +137,11 @@ fn explain(host: &str, err: &std::io::Error) -> Error {
                 format!("the certificate of {host} is not valid before {}", date(*not_before))
             }
             CertificateError::NotValidForNameContext { presented, .. } => {
-                let names = if presented.is_empty() { "no name at all".to_string() } else { presented.join(", ") };
+                let names = if presented.is_empty() {
+                    "no name at all".to_string()
+                } else {
+                    presented.iter().map(|p| bare_name(p)).collect::<Vec<_>>().join(", ")
+                };
                 return Error::target_with_hint(
                     format!("name mismatch: the certificate is for {names}, not {host}"),
                     "use the name the certificate is for, or -k to skip verification (insecure)",
@@ -163,6 +167,14 @@ fn explain(host: &str, err: &std::io::Error) -> Error {
         other => format!("TLS handshake with {host} failed: {other}"),
     };
     Error::target_with_hint(message, fix)
+}
+
+/// rustls lists presented names as `DnsName("web.test")`; keep the name.
+fn bare_name(presented: &str) -> &str {
+    match (presented.find('('), presented.rfind(')')) {
+        (Some(open), Some(close)) if open < close => presented[open + 1..close].trim_matches('"'),
+        _ => presented,
+    }
 }
 
 fn date(t: UnixTime) -> String {

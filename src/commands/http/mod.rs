@@ -44,8 +44,9 @@ const DRAIN_LIMIT: u64 = 1 << 20;
     "Timings follow curl's -w: time_namelookup, time_connect, time_appconnect (TLS done),\n",
     "time_pretransfer (first request byte written), time_starttransfer (first response byte;\n",
     "for HTTP/2 the response HEADERS frame) and time_total, each from the start of the hop.\n",
-    "The body goes to stdout (or -o FILE) and the timing report to stderr; with -o, --head,\n",
-    "or --json the report goes to stdout and the body is not printed. -I is the global\n",
+    "The body goes to stdout (or -o FILE) and the timing report to stderr; when no body byte\n",
+    "reaches stdout (-o FILE, --head, 304) the report goes to stdout. With --json the body is\n",
+    "not printed unless -o says where (JSON has its size and SHA-256). -I is the global\n",
     "--interface option here: use --head (or the HEAD method) for a HEAD request.\n\n",
     crate::exit_codes!()
 ))]
@@ -83,15 +84,15 @@ pub struct Args {
     pub include: bool,
 
     /// HTTP/1.1 only
-    #[arg(long = "http1.1", group = "version")]
+    #[arg(long = "http1.1", group = "http_version")]
     pub http1_1: bool,
 
     /// HTTP/2 through TLS ALPN; fail if the server does not agree (https only)
-    #[arg(long, group = "version")]
+    #[arg(long, group = "http_version")]
     pub http2: bool,
 
     /// HTTP/2 without negotiation (h2c for http://)
-    #[arg(long, group = "version")]
+    #[arg(long, group = "http_version")]
     pub http2_prior_knowledge: bool,
 
     /// Use ADDR for HOST:PORT instead of resolving it (repeatable)

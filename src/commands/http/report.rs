@@ -247,7 +247,7 @@ pub fn print_request(head: &RequestHead, show_secrets: bool) {
     for (k, v) in &head.headers {
         text += &format!("> {k}: {}\n", redact(k, v, show_secrets));
     }
-    eprint!("{text}>\n");
+    eprintln!("{text}>");
 }
 
 pub fn print_response(parts: &hyper::http::response::Parts, protocol: &str) {
@@ -278,7 +278,7 @@ pub struct HttpReport {
     warnings: Vec<String>,
     expect: Option<Expect>,
     elapsed: Duration,
-    /// The body went to stdout, so the human report goes to stderr.
+    /// Body bytes went to stdout, so the human report goes to stderr.
     pub report_on_stderr: bool,
 }
 
@@ -291,7 +291,7 @@ impl HttpReport {
         elapsed: Duration,
         _out: &Output,
     ) -> HttpReport {
-        let report_on_stderr = body.on_stdout;
+        let report_on_stderr = body.on_stdout && body.bytes > 0;
         HttpReport { hops, body, warnings, expect, elapsed, report_on_stderr }
     }
 
