@@ -93,7 +93,9 @@ impl Timings {
             phases.push(("TLS handshake", self.connect, secured - self.connect));
         }
         phases.extend([
-            ("request sent", self.pretransfer, self.request_sent - self.pretransfer),
+            // From the end of the setup, so the phases tile the total: HTTP/2's
+            // preface and SETTINGS exchange count as sending the request.
+            ("request sent", secured, self.request_sent - secured),
             ("server processing", self.request_sent, self.starttransfer - self.request_sent),
             ("content transfer", self.starttransfer, self.total - self.starttransfer),
         ]);
@@ -390,8 +392,8 @@ impl Report for HttpReport {
         }
         let body = match (&self.body.saved_to, self.body.on_stdout) {
             (Some(path), _) => format!("body: {} bytes saved to {path}", self.body.bytes),
-            (None, true) => format!("body: {} bytes on stdout", self.body.bytes),
-            (None, false) => format!("body: {} bytes", self.body.bytes),
+            (None, true) if self.body.bytes > 0 => format!("body: {} bytes on stdout", self.body.bytes),
+            (None, _) => format!("body: {} bytes", self.body.bytes),
         };
         let decoded = match &self.body.decoded {
             Some(coding) => format!(" ({coding}, {} bytes on the wire)", self.body.wire_bytes),
@@ -465,6 +467,8 @@ mod tests {
         assert_eq!(t.total, Duration::from_millis(12));
         let phases = t.phases(false);
         assert_eq!(phases.last().unwrap().2, Duration::from_millis(7));
+        let sum: Duration = phases.iter().map(|p| p.2).sum();
+        assert_eq!(sum, t.total, "the phases tile the total");
     }
 
     #[test]
