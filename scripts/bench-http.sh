@@ -10,7 +10,7 @@
 # (client, server) joined by a veth pair with 198.18.0.0/15 addresses only.
 # The host's own network namespace is never touched: no packet can leave.
 #
-# Prerequisites (Debian): apt-get install nginx curl openssl python3 iproute2 util-linux
+# Prerequisites (Debian): apt-get install nginx curl openssl python3 time iproute2 util-linux
 # and a release build: cargo build --release
 # Usage: scripts/bench-http.sh
 # Environment: NETWALK (binary, default target/release/netwalk), BIG_RUNS
@@ -30,7 +30,7 @@ if [[ "${1:-}" != --in-lab ]]; then
     repo=$(cd "$(dirname "$0")/.." && pwd)
     netwalk=${NETWALK:-$repo/target/release/netwalk}
     for need in unshare:util-linux nsenter:util-linux ip:iproute2 nginx:nginx curl:curl \
-                openssl:openssl python3:python3; do
+                openssl:openssl python3:python3 /usr/bin/time:time; do
         command -v "${need%%:*}" >/dev/null ||
             die "${need%%:*} is missing: install it with 'apt-get install ${need#*:}'"
     done
@@ -145,23 +145,31 @@ big = f"http://{server}:8080/big.bin"
 small = "https://web.test:8443/small.html"
 ca = os.path.join(work, "ca.pem")
 
-def run(cmd):
-    """Wall time (ms) and peak RSS (KiB) of one process; nsenter execs it, so
-    wait4's rusage is the tool's own."""
-    start = time.perf_counter_ns()
-    p = subprocess.Popen(ns + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(p.pid, 0)
-    wall = (time.perf_counter_ns() - start) / 1e6
-    err = p.stderr.read().decode(errors="replace")
-    p.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"bench-http: {' '.join(cmd)} failed: {err[:400]}")
-    return wall, usage.ru_maxrss
+rss_file = os.path.join(work, "maxrss")
 
-def measure(cmd, runs):
-    run(cmd)  # warm-up: page cache, binary in memory
-    samples = [run(cmd) for _ in range(runs)]
-    return statistics.median(s[0] for s in samples), max(s[1] for s in samples)
+def run(cmd):
+    """Wall time (ms) and peak RSS (KiB) of one run. GNU time forks the tool
+    from its own small process and reports that child's ru_maxrss: a child
+    forked by python3 would start with python's RSS as its high-water mark."""
+    start = time.perf_counter_ns()
+    p = subprocess.run(ns + ["/usr/bin/time", "-f", "%M %U %S", "-o", rss_file] + cmd,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wall = (time.perf_counter_ns() - start) / 1e6
+    if p.returncode != 0:
+        sys.exit(f"bench-http: {' '.join(cmd)} failed: {p.stderr.decode(errors='replace')[:400]}")
+    rss, user, system = open(rss_file).read().split()[-3:]
+    return wall, int(rss), (float(user) + float(system)) * 1000
+
+def measure(cmds, runs):
+    """Runs the tools alternately, so load from elsewhere hits both alike."""
+    for cmd in cmds.values():
+        run(cmd)  # warm-up: page cache, binary in memory
+    samples = {tool: [] for tool in cmds}
+    for _ in range(runs):
+        for tool, cmd in cmds.items():
+            samples[tool].append(run(cmd))
+    return {tool: (statistics.median(s[0] for s in v), max(s[1] for s in v), statistics.median(s[2] for s in v))
+            for tool, v in samples.items()}
 
 tools = {
     "big": {
@@ -173,16 +181,15 @@ tools = {
         "curl": ["curl", "-sS", "--cacert", ca, "--resolve", resolve, "-o", "/dev/null", small],
     },
 }
-res = {case: {tool: measure(cmd, big_runs if case == "big" else small_runs) for tool, cmd in t.items()}
-       for case, t in tools.items()}
+res = {case: measure(t, big_runs if case == "big" else small_runs) for case, t in tools.items()}
 
-print(f"{'case':<34} {'tool':<8} {'median wall (ms)':>17} {'peak RSS (MiB)':>15} {'vs curl':>8}")
+print(f"{'case':<34} {'tool':<8} {'median wall (ms)':>17} {'median CPU (ms)':>16} {'peak RSS (MiB)':>15} {'vs curl':>8}")
 for case, label, runs in [("big", "1 GiB HTTP/1.1 to /dev/null", big_runs),
                           ("small", "small HTTPS GET (h2, TLS 1.3)", small_runs)]:
     for tool in ("netwalk", "curl"):
-        wall, rss = res[case][tool]
+        wall, rss, cpu = res[case][tool]
         ratio = wall / res[case]["curl"][0]
-        print(f"{label + f' x{runs}':<34} {tool:<8} {wall:>17.1f} {rss / 1024:>15.1f} {ratio:>7.2f}x")
+        print(f"{label + f' x{runs}':<34} {tool:<8} {wall:>17.1f} {cpu:>16.0f} {rss / 1024:>15.1f} {ratio:>7.2f}x")
 
 ok = True
 def verdict(name, passed):
@@ -195,7 +202,8 @@ rss = res["big"]["netwalk"][1] / 1024
 verdict(f"1 GiB peak RSS <= 20 MiB ({rss:.1f} MiB)", rss <= 20)
 small_ratio = res["small"]["netwalk"][0] / res["small"]["curl"][0]
 verdict(f"small HTTPS GET wall <= 1.0x curl ({small_ratio:.2f}x)", small_ratio <= 1.0)
-print("(wall: python3 perf_counter_ns around fork+exec+wait4 through nsenter, median after one warm-up; "
-      "RSS: wait4 ru_maxrss, the maximum over the runs)")
+print("(wall: python3 perf_counter_ns around nsenter + GNU time + the tool, the same wrapper for both, "
+      "runs alternate between the tools, median after one warm-up each; CPU: user+sys from GNU time (10 ms steps); "
+      "RSS: GNU time %M, the tool's own ru_maxrss, maximum over the runs)")
 sys.exit(0 if ok else 1)
 PY

@@ -26,7 +26,9 @@ use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
 /// Response heads larger than this are refused (hostile or broken peers).
-pub const MAX_HEAD_BYTES: usize = 64 * 1024;
+/// For HTTP/1.1 it is also hyper's largest read buffer, which sets how many
+/// bytes one read() can bring in: 256 KiB keeps bulk transfers cheap.
+pub const MAX_HEAD_BYTES: usize = 256 * 1024;
 /// More header fields than this are refused.
 pub const MAX_HEADERS: usize = 100;
 
@@ -480,7 +482,7 @@ impl Dialer {
             (Sender::H2(sender), tokio::spawn(drive(conn)))
         } else {
             let mut builder = http1::Builder::new();
-            builder.max_buf_size(MAX_HEAD_BYTES.max(8192)).max_headers(MAX_HEADERS);
+            builder.max_buf_size(MAX_HEAD_BYTES).max_headers(MAX_HEADERS);
             let (sender, conn) = builder.handshake(timed).await.map_err(|e| protocol_error(&authority, &e))?;
             (Sender::H1(sender), tokio::spawn(drive(conn)))
         };
@@ -546,7 +548,10 @@ async fn proxy_tunnel(stream: &mut TcpStream, origin: &Origin) -> Result<(), Err
     let mut head = Vec::with_capacity(256);
     while !head.ends_with(b"\r\n\r\n") {
         if head.len() >= MAX_HEAD_BYTES {
-            return Err(Error::target("the proxy's answer to CONNECT is larger than 64 KiB"));
+            return Err(Error::target(format!(
+                "the proxy's answer to CONNECT is larger than {} KiB",
+                MAX_HEAD_BYTES / 1024
+            )));
         }
         let byte = stream.read_u8().await.map_err(|e| match e.kind() {
             io::ErrorKind::UnexpectedEof => Error::target("the proxy closed the connection during CONNECT"),

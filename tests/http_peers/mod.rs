@@ -21,9 +21,27 @@ use std::task::{Context, Poll};
 pub const LAST_MODIFIED: &str = "Wed, 21 Oct 2015 07:28:00 GMT";
 pub const PAGE: &[u8] = b"hello from the lab\n";
 
+/// Generated bodies repeat a pseudo-random block of a prime length, so a
+/// lost, repeated or reordered 64 KiB chunk shows, and checks are memcmp.
+const PERIOD: usize = 65521;
+
+fn table() -> &'static [u8] {
+    static TABLE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        (0..2 * PERIOD as u64).map(|i| ((i % PERIOD as u64).wrapping_mul(2654435761) >> 13) as u8).collect()
+    })
+}
+
 /// The byte at `offset` of every generated large body.
 pub fn pattern(offset: u64) -> u8 {
-    (offset.wrapping_mul(2654435761) >> 13) as u8
+    table()[(offset % PERIOD as u64) as usize]
+}
+
+/// `len` (at most 65521) bytes of the body from `offset`.
+pub fn pattern_slice(offset: u64, len: usize) -> &'static [u8] {
+    assert!(len <= PERIOD);
+    let start = (offset % PERIOD as u64) as usize;
+    &table()[start..start + len]
 }
 
 /// A lab CA and a server certificate for the given names, as PEM.
@@ -127,7 +145,7 @@ pub fn serve(listeners: Vec<TcpListener>, tls_listeners: Vec<TcpListener>, pki: 
     seen
 }
 
-/// A body of `len` pattern bytes made on the fly, 64 KiB at a time;
+/// A body of `len` pattern bytes made on the fly, 60 000 bytes at a time;
 /// `sized` false makes HTTP/1.1 send it chunked; `stall_after` stops
 /// sending (without ending) after that many bytes.
 pub struct Generated {
@@ -148,10 +166,10 @@ impl Body for Generated {
         if self.offset >= self.len {
             return Poll::Ready(None);
         }
-        let n = (self.len - self.offset).min(64 * 1024);
-        let chunk: Vec<u8> = (self.offset..self.offset + n).map(pattern).collect();
+        let n = (self.len - self.offset).min(60_000);
+        let chunk = Bytes::copy_from_slice(pattern_slice(self.offset, n as usize));
         self.offset += n;
-        Poll::Ready(Some(Ok(Frame::data(Bytes::from(chunk)))))
+        Poll::Ready(Some(Ok(Frame::data(chunk))))
     }
 
     fn is_end_stream(&self) -> bool {

@@ -551,7 +551,8 @@ impl Session<'_> {
             Destination::File(path) => {
                 let file = std::fs::File::create(path)
                     .map_err(|e| Error::io(format!("cannot create the output file {}", path.display()), e))?;
-                (Box::new(std::io::BufWriter::with_capacity(256 * 1024, file)), false, Some(path.display().to_string()))
+                // Unbuffered: body chunks are already tens of KiB, a buffer would only copy them.
+                (Box::new(file), false, Some(path.display().to_string()))
             }
         };
         let refuse_binary = on_stdout && self.args.output.is_none() && std::io::stdout().is_terminal();
@@ -582,7 +583,8 @@ impl Session<'_> {
                 );
             }
             match e.kind() {
-                std::io::ErrorKind::BrokenPipe => Error::io("stdout closed", e),
+                // A closed pipe (`| head`) is the reader's choice, as in Output::line.
+                std::io::ErrorKind::BrokenPipe if on_stdout => std::process::exit(0),
                 std::io::ErrorKind::UnexpectedEof
                 | std::io::ErrorKind::InvalidData
                 | std::io::ErrorKind::InvalidInput
