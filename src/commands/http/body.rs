@@ -226,7 +226,7 @@ mod tests {
     #[test]
     fn a_bomb_stops_at_the_cap_with_little_output() {
         let bomb = gzip(&vec![0u8; 50 << 20]);
-        assert!(bomb.len() < 100_000);
+        assert!(bomb.len() < (50 << 20) / 100, "a bomb is small on the wire");
         let out = Shared::default();
         let mut dec =
             Decoder::new(Some(Coding::Gzip), Sink::new(Box::new(out.clone()), Some(1 << 20), false, false)).unwrap();
