@@ -1,6 +1,6 @@
 //! The command line: global options and one variant per working command.
 
-use crate::commands::{arp, dhcp_discover, tcping, tls_inspect};
+use crate::commands::{arp, dhcp_discover, http, tcping, tls_inspect};
 use crate::net::resolve::Family;
 use crate::output::{Format, Output};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -46,6 +46,8 @@ pub enum Command {
     Arp(arp::Args),
     /// TLS handshake facts, the served chain, the trust verdict and its reason, expiry, OCSP, STARTTLS
     TlsInspect(tls_inspect::Args),
+    /// An HTTP/1.1 or HTTP/2 request with per-phase timings (DNS, TCP, TLS, first byte, transfer), redirects hop by hop
+    Http(http::Args),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -2,5 +2,6 @@
 
 pub mod arp;
 pub mod dhcp_discover;
+pub mod http;
 pub mod tcping;
 pub mod tls_inspect;
