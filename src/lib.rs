@@ -26,6 +26,10 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
                 let report = commands::tcping::run(args, &cli.global, &out).await?;
                 Ok(out.finish(&report))
             }
+            Command::Traceroute(args) => {
+                let report = commands::traceroute::run(args, &cli.global, &out).await?;
+                Ok(out.finish(&report))
+            }
         }
     })
 }

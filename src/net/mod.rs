@@ -5,3 +5,4 @@ pub mod iface;
 pub mod privilege;
 pub mod resolve;
 pub mod tcp;
+pub mod trace;
