@@ -250,6 +250,7 @@ impl Prober {
                 // Flows (ICMP has no ports) vary the identifier.
                 let id = self.ident.wrapping_add(spec.flow);
                 let pkt = probe::echo_request(self.v6, id, spec.seq, self.payload_len(spec, 8).max(4));
+                clear_pending_error(s);
                 self.set_ttl(s, spec.ttl)?;
                 s.send_to(&pkt, &SockAddr::from(SocketAddr::new(target, 0)))?;
                 Ok(Transport::Icmp { id, seq: spec.seq })
@@ -265,9 +266,10 @@ impl Prober {
                     spec.seq,
                     self.payload_len(spec, 8),
                 );
+                clear_pending_error(s);
                 self.set_ttl(s, spec.ttl)?;
                 s.send_to(&payload, &SockAddr::from(SocketAddr::new(target, dport)))?;
-                Ok(Transport::Udp { sport: *sport, dport, checksum: probe::udp_checksum_for(spec.seq) })
+                Ok(Transport::Udp { sport: *sport, dport, seq: spec.seq })
             }
             (Mode::Raw, Method::Tcp) => {
                 let s = self.tcp_raw.as_ref().ok_or_else(|| io::Error::other("no raw TCP socket"))?;
@@ -425,7 +427,7 @@ impl Prober {
                 let at = Instant::now();
                 let (Some(dest), Some(seq)) = (q.dest, q.payload.get(0..2)) else { continue };
                 let seq = u16::from_be_bytes([seq[0], seq[1]]);
-                let key = Transport::Udp { sport: *sport, dport: dest.port(), checksum: probe::udp_checksum_for(seq) };
+                let key = Transport::Udp { sport: *sport, dport: dest.port(), seq };
                 out.push(queued_reply(key, dest.ip(), &q, at));
             }
         }
@@ -494,6 +496,13 @@ fn queued_reply(key: Transport, dst: IpAddr, q: &errqueue::Queued, at: Instant) 
         mpls: Vec::new(),
         at,
     }
+}
+
+/// With IP_RECVERR an ICMP error is also left as the socket's pending
+/// error, which the next send would fail with; it is read from the error
+/// queue instead, so clear it (SO_ERROR).
+fn clear_pending_error(s: &Socket) {
+    let _ = s.take_error();
 }
 
 /// DF on, and the route's cached PMTU ignored, so routers report the real

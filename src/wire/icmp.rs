@@ -23,10 +23,12 @@ pub enum Transport {
         id: u16,
         seq: u16,
     },
+    /// `seq` is the probe number: read from the quoted payload when the
+    /// router quoted it, else from the checksum the payload steered.
     Udp {
         sport: u16,
         dport: u16,
-        checksum: u16,
+        seq: u16,
     },
     Tcp {
         sport: u16,
@@ -161,7 +163,13 @@ fn transport(proto: u8, bytes: &[u8], v6: bool) -> Option<Transport> {
         }
         17 => {
             let udp = UdpPacket::new(bytes)?;
-            Some(Transport::Udp { sport: udp.get_source(), dport: udp.get_destination(), checksum: udp.get_checksum() })
+            // Checksum offload can leave a partial checksum in the quote, so the
+            // quoted payload (Linux routers quote up to 576 bytes) comes first.
+            let seq = match bytes.get(8..10) {
+                Some(p) => u16::from_be_bytes([p[0], p[1]]),
+                None => super::probe::seq_from_udp_checksum(udp.get_checksum()),
+            };
+            Some(Transport::Udp { sport: udp.get_source(), dport: udp.get_destination(), seq })
         }
         6 => {
             // TcpPacket::new wants 20 bytes; the first 8 are all a router must quote.
@@ -237,7 +245,7 @@ mod tests {
         let me = Ipv4Addr::new(198, 18, 1, 1);
         let target = Ipv4Addr::new(198, 18, 9, 2);
         let mut quoted = v4_header(17, me, target, 8);
-        quoted.extend([0x80, 0x00, 0x82, 0x9a, 0, 8, 0xbe, 0xef]);
+        quoted.extend([0x80, 0x00, 0x82, 0x9a, 0, 8, 0x00, 0x08]);
         let mut pkt = time_exceeded_v4(me, me, &quoted);
         pkt[20] = 3;
         pkt[21] = 4;
@@ -245,7 +253,11 @@ mod tests {
         let (_, msg) = parse_v4(&pkt).unwrap();
         let Message::Error { quote, mtu, .. } = msg else { panic!() };
         assert_eq!(mtu, Some(1300));
-        assert_eq!(quote.transport, Transport::Udp { sport: 0x8000, dport: 33434, checksum: 0xbeef });
+        assert_eq!(quote.transport, Transport::Udp { sport: 0x8000, dport: 33434, seq: 7 });
+        let mut with_payload = v4_header(17, me, target, 12);
+        with_payload.extend([0x80, 0x00, 0x82, 0x9a, 0, 12, 0xbe, 0xef, 0, 42, 0, 0]);
+        let quote = parse_quote_v4(&with_payload).unwrap();
+        assert_eq!(quote.transport, Transport::Udp { sport: 0x8000, dport: 33434, seq: 42 }, "payload wins");
         let mut tcp = v4_header(6, me, target, 8);
         tcp.extend([0x80, 0x01, 0, 80, 0xde, 0xad, 0xbe, 0xef]);
         let quote = parse_quote_v4(&tcp).unwrap();

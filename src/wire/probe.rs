@@ -12,6 +12,11 @@ pub fn udp_checksum_for(seq: u16) -> u16 {
     (seq % 0xfffd) + 1
 }
 
+/// The probe number a steered UDP checksum stands for.
+pub fn seq_from_udp_checksum(checksum: u16) -> u16 {
+    checksum.wrapping_sub(1)
+}
+
 /// An ICMP / ICMPv6 echo request with `payload` bytes of padding. The ICMPv4
 /// checksum is filled in; for ICMPv6 the kernel computes it.
 pub fn echo_request(v6: bool, id: u16, seq: u16, payload: usize) -> Vec<u8> {
@@ -94,6 +99,9 @@ mod tests {
                 let payload = udp_payload(src, dst, 40000, 33434, seq, 32);
                 assert_eq!(udp_checksum(src, dst, 40000, 33434, &payload), udp_checksum_for(seq), "seq {seq}");
                 assert_eq!(u16::from_be_bytes([payload[0], payload[1]]), seq);
+                if seq < 0xfffd {
+                    assert_eq!(seq_from_udp_checksum(udp_checksum_for(seq)), seq);
+                }
                 // Cross-check with pnet's own view of the finished datagram.
                 let mut d = vec![0x9c, 0x40, 0x82, 0x9a, 0, 40, 0, 0];
                 d.extend(&payload);

@@ -299,13 +299,21 @@ fn trace_once(prober: &mut Prober, cfg: Config) -> Result<Tracer, Error> {
     let mut replies = Vec::new();
     loop {
         match tracer.poll(Instant::now()) {
-            Step::Send(spec) => match prober.send(&spec) {
-                Ok(key) => tracer.sent(spec.seq, key, Instant::now()),
-                Err(e) => {
-                    tracing::debug!("probe {} (ttl {}) not sent: {e}", spec.seq, spec.ttl);
-                    tracer.send_failed(spec.seq)
+            Step::Send(spec) => {
+                match prober.send(&spec) {
+                    Ok(key) => tracer.sent(spec.seq, key, Instant::now()),
+                    Err(e) => {
+                        tracing::debug!("probe {} (ttl {}) not sent: {e}", spec.seq, spec.ttl);
+                        tracer.send_failed(spec.seq)
+                    }
                 }
-            },
+                // Read what already came back, so replies are stamped when
+                // they arrive, not after the whole burst went out.
+                prober.recv(Instant::now(), &mut replies)?;
+                for reply in replies.drain(..) {
+                    tracer.reply(reply);
+                }
+            }
             Step::Wait(until) => {
                 prober.recv(until, &mut replies)?;
                 for reply in replies.drain(..) {
