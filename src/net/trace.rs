@@ -258,14 +258,8 @@ impl Prober {
             (_, Method::Udp) => {
                 let (s, sport) = self.udp.get(flow).ok_or_else(|| io::Error::other("no UDP socket for this flow"))?;
                 let dport = self.udp_dport(spec);
-                let payload = probe::udp_payload(
-                    self.opts.source,
-                    target,
-                    *sport,
-                    dport,
-                    spec.seq,
-                    self.payload_len(spec, 8),
-                );
+                let payload =
+                    probe::udp_payload(self.opts.source, target, *sport, dport, spec.seq, self.payload_len(spec, 8));
                 clear_pending_error(s);
                 self.set_ttl(s, spec.ttl)?;
                 s.send_to(&payload, &SockAddr::from(SocketAddr::new(target, dport)))?;
@@ -352,7 +346,8 @@ impl Prober {
         if self.mode != Mode::Raw {
             self.drain_errqueues(out);
         }
-        let ready: Vec<RawFd> = fds.iter().filter(|p| p.revents != 0 && self.connects.contains_key(&p.fd)).map(|p| p.fd).collect();
+        let ready: Vec<RawFd> =
+            fds.iter().filter(|p| p.revents != 0 && self.connects.contains_key(&p.fd)).map(|p| p.fd).collect();
         for fd in ready {
             self.finish_connect(fd, out);
         }
@@ -372,7 +367,13 @@ impl Prober {
                 (_, true) => icmp::parse_v6(bytes).map(|m| (from_ip, m)),
                 // Ping sockets deliver the ICMP message without the IP header.
                 (_, false) => bytes.get(0..8).filter(|h| h[0] == 0).map(|h| {
-                    (from_ip, Message::EchoReply { id: u16::from_be_bytes([h[4], h[5]]), seq: u16::from_be_bytes([h[6], h[7]]) })
+                    (
+                        from_ip,
+                        Message::EchoReply {
+                            id: u16::from_be_bytes([h[4], h[5]]),
+                            seq: u16::from_be_bytes([h[6], h[7]]),
+                        },
+                    )
                 }),
             };
             if let Some((from, message)) = parsed {
@@ -417,7 +418,8 @@ impl Prober {
             while let Ok(Some(q)) = errqueue::recv_queued(s.as_fd()) {
                 let at = Instant::now();
                 let Some(h) = q.payload.get(0..8) else { continue };
-                let key = Transport::Icmp { id: u16::from_be_bytes([h[4], h[5]]), seq: u16::from_be_bytes([h[6], h[7]]) };
+                let key =
+                    Transport::Icmp { id: u16::from_be_bytes([h[4], h[5]]), seq: u16::from_be_bytes([h[6], h[7]]) };
                 let dst = q.dest.map_or(target, |d| d.ip());
                 out.push(queued_reply(key, dst, &q, at));
             }
@@ -487,15 +489,7 @@ fn to_reply(from: IpAddr, message: Message, at: Instant) -> Reply {
 
 fn queued_reply(key: Transport, dst: IpAddr, q: &errqueue::Queued, at: Instant) -> Reply {
     let from = q.icmp.from.unwrap_or(dst);
-    Reply {
-        key,
-        dst,
-        from,
-        answer: Answer::Icmp(q.icmp),
-        mtu: (q.info > 0).then_some(q.info),
-        mpls: Vec::new(),
-        at,
-    }
+    Reply { key, dst, from, answer: Answer::Icmp(q.icmp), mtu: (q.info > 0).then_some(q.info), mpls: Vec::new(), at }
 }
 
 /// With IP_RECVERR an ICMP error is also left as the socket's pending

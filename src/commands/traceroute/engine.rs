@@ -114,7 +114,9 @@ impl Hit {
 #[derive(Debug, Clone)]
 enum State {
     Queued,
-    InFlight { sent: Instant },
+    InFlight {
+        sent: Instant,
+    },
     Answered(Hit),
     Lost,
     /// Too big for the path: sent again smaller (path MTU discovery).
@@ -548,8 +550,11 @@ mod tests {
         let sent = send_all(&mut t, t0);
         let rtt = Duration::from_micros(200);
         for s in sent.iter().filter(|s| s.ttl != 2) {
-            let (from, answer) =
-                if s.ttl == 4 { (TARGET.to_string(), Answer::Echo) } else { (router(s.ttl), icmp(11, 0, &router(s.ttl))) };
+            let (from, answer) = if s.ttl == 4 {
+                (TARGET.to_string(), Answer::Echo)
+            } else {
+                (router(s.ttl), icmp(11, 0, &router(s.ttl)))
+            };
             t.reply(reply(s.seq, &from, answer, t0 + rtt));
         }
         // NEAR: 10 × 200 µs = 2 ms, far below the 2 s timeout.

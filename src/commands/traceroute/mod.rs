@@ -132,10 +132,7 @@ impl Args {
     fn check(&self) -> Result<(), Error> {
         let method = self.method();
         if self.first_ttl > self.max_ttl {
-            return Err(Error::usage(format!(
-                "first TTL {} is above the max TTL {}",
-                self.first_ttl, self.max_ttl
-            )));
+            return Err(Error::usage(format!("first TTL {} is above the max TTL {}", self.first_ttl, self.max_ttl)));
         }
         if (self.classic || self.paris) && method != Method::Udp {
             return Err(Error::usage_with_hint(
@@ -232,7 +229,10 @@ pub async fn run(args: Args, global: &Global, out: &Output) -> Result<TraceRepor
         reached: false,
         elapsed: Duration::ZERO,
     };
-    out.event(|| report.header(), || serde_json::json!({"event": "start", "target": report.target, "address": address, "mode": mode}));
+    out.event(
+        || report.header(),
+        || serde_json::json!({"event": "start", "target": report.target, "address": address, "mode": mode}),
+    );
 
     let started = Instant::now();
     let cfg = Config {
