@@ -300,8 +300,11 @@ fn trace_once(prober: &mut Prober, cfg: Config) -> Result<Tracer, Error> {
     loop {
         match tracer.poll(Instant::now()) {
             Step::Send(spec) => {
+                // Stamped before the syscall: on a veth path the whole round
+                // trip can complete inside sendto().
+                let before = Instant::now();
                 match prober.send(&spec) {
-                    Ok(key) => tracer.sent(spec.seq, key, Instant::now()),
+                    Ok(key) => tracer.sent(spec.seq, key, before),
                     Err(e) => {
                         tracing::debug!("probe {} (ttl {}) not sent: {e}", spec.seq, spec.ttl);
                         tracer.send_failed(spec.seq)

@@ -72,8 +72,9 @@ pub struct HopStats {
     pub best_ms: Option<f64>,
     pub worst_ms: Option<f64>,
     pub stdev_ms: Option<f64>,
-    /// Loss here but less loss further on: the router limits the ICMP errors
-    /// it sends, packets are not lost.
+    /// Some answers here, fewer than further on: the router limits the ICMP
+    /// errors it sends, packets are not lost. (A hop that never answers is
+    /// silent, not rate-limited.)
     pub rate_limited: bool,
 }
 
@@ -115,7 +116,7 @@ pub fn rounds_summary(rounds: &[Round]) -> Vec<HopStats> {
         .collect();
     for i in 0..stats.len() {
         let later_min = stats[i + 1..].iter().filter(|h| h.received > 0).map(|h| h.loss_pct).fold(f64::MAX, f64::min);
-        stats[i].rate_limited = stats[i].loss_pct > 0.0 && later_min < stats[i].loss_pct;
+        stats[i].rate_limited = stats[i].received > 0 && stats[i].loss_pct > 0.0 && later_min < stats[i].loss_pct;
     }
     stats
 }
