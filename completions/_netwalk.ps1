@@ -39,6 +39,7 @@ Register-ArgumentCompleter -Native -CommandName 'netwalk' -ScriptBlock {
             [CompletionResult]::new('arp', 'arp', [CompletionResultType]::ParameterValue, 'Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache')
             [CompletionResult]::new('tls-inspect', 'tls-inspect', [CompletionResultType]::ParameterValue, 'TLS handshake facts, the served chain, the trust verdict and its reason, expiry, OCSP, STARTTLS')
             [CompletionResult]::new('http', 'http', [CompletionResultType]::ParameterValue, 'An HTTP/1.1 or HTTP/2 request with per-phase timings (DNS, TCP, TLS, first byte, transfer), redirects hop by hop')
+            [CompletionResult]::new('traceroute', 'traceroute', [CompletionResultType]::ParameterValue, 'The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -193,12 +194,56 @@ Register-ArgumentCompleter -Native -CommandName 'netwalk' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'netwalk;traceroute' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Destination port: UDP''s first (classic) or fixed (Paris) port [33434], TCP''s port [80]')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Destination port: UDP''s first (classic) or fixed (Paris) port [33434], TCP''s port [80]')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Probes per hop')
+            [CompletionResult]::new('--queries', '--queries', [CompletionResultType]::ParameterName, 'Probes per hop')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'First TTL')
+            [CompletionResult]::new('--first-ttl', '--first-ttl', [CompletionResultType]::ParameterName, 'First TTL')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Last TTL')
+            [CompletionResult]::new('--max-ttl', '--max-ttl', [CompletionResultType]::ParameterName, 'Last TTL')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Longest wait for one probe; silent hops are given up sooner once later hops answer')
+            [CompletionResult]::new('--flows', '--flows', [CompletionResultType]::ParameterName, 'Trace this many flows (source ports) to find ECMP paths and where they diverge')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'mtr-style report: probe every hop ROUNDS times, then print loss and RTT statistics')
+            [CompletionResult]::new('--rounds', '--rounds', [CompletionResultType]::ParameterName, 'mtr-style report: probe every hop ROUNDS times, then print loss and RTT statistics')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Time between the starts of two rounds (with -c)')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Time between the starts of two rounds (with -c)')
+            [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'Probes in flight at once')
+            [CompletionResult]::new('--sim-queries', '--sim-queries', [CompletionResultType]::ParameterName, 'Probes in flight at once')
+            [CompletionResult]::new('-z', '-z', [CompletionResultType]::ParameterName, 'Minimum time between two probes (for routers that rate-limit ICMP)')
+            [CompletionResult]::new('--send-interval', '--send-interval', [CompletionResultType]::ParameterName, 'Minimum time between two probes (for routers that rate-limit ICMP)')
+            [CompletionResult]::new('--source', '--source', [CompletionResultType]::ParameterName, 'Source address to send from')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the output: auto (terminal and no NO_COLOR), always, never')
+            [CompletionResult]::new('-I', '-I ', [CompletionResultType]::ParameterName, 'Send from this network interface')
+            [CompletionResult]::new('--interface', '--interface', [CompletionResultType]::ParameterName, 'Send from this network interface')
+            [CompletionResult]::new('--icmp', '--icmp', [CompletionResultType]::ParameterName, 'Probe with ICMP echo requests')
+            [CompletionResult]::new('--udp', '--udp', [CompletionResultType]::ParameterName, 'Probe with UDP datagrams (the default)')
+            [CompletionResult]::new('--tcp', '--tcp', [CompletionResultType]::ParameterName, 'Probe with TCP SYNs')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Do not look up names of hops')
+            [CompletionResult]::new('--paris', '--paris', [CompletionResultType]::ParameterName, 'UDP: keep the 5-tuple fixed so every probe takes the same ECMP path (the default)')
+            [CompletionResult]::new('--classic', '--classic', [CompletionResultType]::ParameterName, 'UDP: a new destination port per probe, as classic traceroute')
+            [CompletionResult]::new('--mtu', '--mtu', [CompletionResultType]::ParameterName, 'Discover the path MTU and the hop where it drops')
+            [CompletionResult]::new('--unprivileged', '--unprivileged', [CompletionResultType]::ParameterName, 'Use unprivileged sockets even with CAP_NET_RAW')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of text')
+            [CompletionResult]::new('--json-lines', '--json-lines', [CompletionResultType]::ParameterName, 'Print one JSON object per line as events happen (NDJSON)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v debug, -vv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v debug, -vv trace)')
+            [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Use IPv4 only')
+            [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Use IPv6 only')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'netwalk;help' {
             [CompletionResult]::new('tcping', 'tcping', [CompletionResultType]::ParameterValue, 'Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why')
             [CompletionResult]::new('dhcp-discover', 'dhcp-discover', [CompletionResultType]::ParameterValue, 'Find every DHCP server on a link without taking a lease: all offers decoded, rogue detection')
             [CompletionResult]::new('arp', 'arp', [CompletionResultType]::ParameterValue, 'Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache')
             [CompletionResult]::new('tls-inspect', 'tls-inspect', [CompletionResultType]::ParameterValue, 'TLS handshake facts, the served chain, the trust verdict and its reason, expiry, OCSP, STARTTLS')
             [CompletionResult]::new('http', 'http', [CompletionResultType]::ParameterValue, 'An HTTP/1.1 or HTTP/2 request with per-phase timings (DNS, TCP, TLS, first byte, transfer), redirects hop by hop')
+            [CompletionResult]::new('traceroute', 'traceroute', [CompletionResultType]::ParameterValue, 'The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -215,6 +260,9 @@ Register-ArgumentCompleter -Native -CommandName 'netwalk' -ScriptBlock {
             break
         }
         'netwalk;help;http' {
+            break
+        }
+        'netwalk;help;traceroute' {
             break
         }
         'netwalk;help;help' {

@@ -34,6 +34,9 @@ _netwalk() {
             netwalk,tls-inspect)
                 cmd="netwalk__subcmd__tls__subcmd__inspect"
                 ;;
+            netwalk,traceroute)
+                cmd="netwalk__subcmd__traceroute"
+                ;;
             netwalk__subcmd__help,arp)
                 cmd="netwalk__subcmd__help__subcmd__arp"
                 ;;
@@ -52,6 +55,9 @@ _netwalk() {
             netwalk__subcmd__help,tls-inspect)
                 cmd="netwalk__subcmd__help__subcmd__tls__subcmd__inspect"
                 ;;
+            netwalk__subcmd__help,traceroute)
+                cmd="netwalk__subcmd__help__subcmd__traceroute"
+                ;;
             *)
                 ;;
         esac
@@ -59,7 +65,7 @@ _netwalk() {
 
     case "${cmd}" in
         netwalk)
-            opts="-v -4 -6 -I -h -V --json --json-lines --color --verbose --interface --help --version tcping dhcp-discover arp tls-inspect http help"
+            opts="-v -4 -6 -I -h -V --json --json-lines --color --verbose --interface --help --version tcping dhcp-discover arp tls-inspect http traceroute help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -185,7 +191,7 @@ _netwalk() {
             return 0
             ;;
         netwalk__subcmd__help)
-            opts="tcping dhcp-discover arp tls-inspect http help"
+            opts="tcping dhcp-discover arp tls-inspect http traceroute help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -269,6 +275,20 @@ _netwalk() {
             return 0
             ;;
         netwalk__subcmd__help__subcmd__tls__subcmd__inspect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netwalk__subcmd__help__subcmd__traceroute)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -478,6 +498,108 @@ _netwalk() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --interface)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -I)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netwalk__subcmd__traceroute)
+            opts="-p -q -f -m -n -c -i -N -z -v -4 -6 -I -h -V --icmp --udp --tcp --port --queries --first-ttl --max-ttl --timeout --paris --classic --flows --mtu --rounds --interval --sim-queries --send-interval --source --unprivileged --json --json-lines --color --verbose --interface --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -q)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --first-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --flows)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rounds)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sim-queries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -N)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --send-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -z)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -40,6 +40,7 @@ complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "dhcp-discover" -d '
 complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "arp" -d 'Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache'
 complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "tls-inspect" -d 'TLS handshake facts, the served chain, the trust verdict and its reason, expiry, OCSP, STARTTLS'
 complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "http" -d 'An HTTP/1.1 or HTTP/2 request with per-phase timings (DNS, TCP, TLS, first byte, transfer), redirects hop by hop'
+complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "traceroute" -d 'The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU'
 complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s p -l port -d 'Port for targets that do not name one' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s c -l count -d 'Probes per target; 0 runs until interrupted (Ctrl-C prints the summary)' -r
@@ -158,9 +159,40 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s 4 -d 'Use IPv4 
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s 6 -d 'Use IPv6 only'
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s V -l version -d 'Print version'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http help" -f -a "tcping" -d 'Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http help" -f -a "dhcp-discover" -d 'Find every DHCP server on a link without taking a lease: all offers decoded, rogue detection'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http help" -f -a "arp" -d 'Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http help" -f -a "tls-inspect" -d 'TLS handshake facts, the served chain, the trust verdict and its reason, expiry, OCSP, STARTTLS'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http help" -f -a "http" -d 'An HTTP/1.1 or HTTP/2 request with per-phase timings (DNS, TCP, TLS, first byte, transfer), redirects hop by hop'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s p -l port -d 'Destination port: UDP\'s first (classic) or fixed (Paris) port [33434], TCP\'s port [80]' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s q -l queries -d 'Probes per hop' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s f -l first-ttl -d 'First TTL' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s m -l max-ttl -d 'Last TTL' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l timeout -d 'Longest wait for one probe; silent hops are given up sooner once later hops answer' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l flows -d 'Trace this many flows (source ports) to find ECMP paths and where they diverge' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s c -l rounds -d 'mtr-style report: probe every hop ROUNDS times, then print loss and RTT statistics' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s i -l interval -d 'Time between the starts of two rounds (with -c)' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s N -l sim-queries -d 'Probes in flight at once' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s z -l send-interval -d 'Minimum time between two probes (for routers that rate-limit ICMP)' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l source -d 'Source address to send from' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s I -l interface -d 'Send from this network interface' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l icmp -d 'Probe with ICMP echo requests'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l udp -d 'Probe with UDP datagrams (the default)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l tcp -d 'Probe with TCP SYNs'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s n -d 'Do not look up names of hops'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l paris -d 'UDP: keep the 5-tuple fixed so every probe takes the same ECMP path (the default)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l classic -d 'UDP: a new destination port per probe, as classic traceroute'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l mtu -d 'Discover the path MTU and the hop where it drops'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l unprivileged -d 'Use unprivileged sockets even with CAP_NET_RAW'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l json -d 'Print one JSON document instead of text'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l json-lines -d 'Print one JSON object per line as events happen (NDJSON)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s v -l verbose -d 'More detail on stderr (-v debug, -vv trace)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s 4 -d 'Use IPv4 only'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s 6 -d 'Use IPv6 only'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s V -l version -d 'Print version'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http traceroute help" -f -a "tcping" -d 'Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http traceroute help" -f -a "dhcp-discover" -d 'Find every DHCP server on a link without taking a lease: all offers decoded, rogue detection'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http traceroute help" -f -a "arp" -d 'Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http traceroute help" -f -a "tls-inspect" -d 'TLS handshake facts, the served chain, the trust verdict and its reason, expiry, OCSP, STARTTLS'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http traceroute help" -f -a "http" -d 'An HTTP/1.1 or HTTP/2 request with per-phase timings (DNS, TCP, TLS, first byte, transfer), redirects hop by hop'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http traceroute help" -f -a "traceroute" -d 'The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http traceroute help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -37,6 +37,7 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
             Arp => arp,
             DhcpDiscover => dhcp_discover,
             TlsInspect => tls_inspect,
+            Traceroute => traceroute,
         })
     })
 }

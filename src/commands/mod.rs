@@ -5,3 +5,4 @@ pub mod dhcp_discover;
 pub mod http;
 pub mod tcping;
 pub mod tls_inspect;
+pub mod traceroute;

@@ -12,4 +12,5 @@ pub mod tcp;
 pub mod tls;
 pub mod tls_client;
 pub mod tls_probe;
+pub mod trace;
 pub mod udp;
