@@ -8,6 +8,7 @@ pub mod net;
 pub mod output;
 pub mod target;
 pub mod timing;
+pub mod wire;
 
 use cli::{Cli, Command};
 use error::{Error, Exit};
