@@ -1,6 +1,6 @@
 //! The command line: global options and one variant per working command.
 
-use crate::commands::tcping;
+use crate::commands::{dig, tcping};
 use crate::net::resolve::Family;
 use crate::output::{Format, Output};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -40,6 +40,8 @@ pub struct Cli {
 pub enum Command {
     /// Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why
     Tcping(tcping::Args),
+    /// DNS queries with dig's command line and BIND's output: UDP with TCP fallback, EDNS, -x, batches
+    Dig(dig::Args),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

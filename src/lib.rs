@@ -26,6 +26,10 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
                 let report = commands::tcping::run(args, &cli.global, &out).await?;
                 Ok(out.finish(&report))
             }
+            Command::Dig(args) => {
+                let report: Box<dyn output::Report> = commands::dig::run(args, &cli.global).await?.into();
+                Ok(out.finish(report.as_ref()))
+            }
         }
     })
 }
