@@ -1,0 +1,474 @@
+//! dig against real peers in the lab: a hickory-server authoritative server
+//! serving every record type (answers checked against strings verified with
+//! BIND 9.18's dig), and hostile UDP servers that send garbage, wrong IDs,
+//! cut or looping messages and replies from the wrong port.
+
+mod lab;
+
+use hickory_server::Server;
+use hickory_server::proto::rr::rdata::NULL;
+use hickory_server::proto::rr::rdata::opt::NSIDPayload;
+use hickory_server::proto::rr::{LowerName, Name, RData, Record, RecordType};
+use hickory_server::proto::serialize::txt::Parser;
+use hickory_server::store::in_memory::InMemoryZoneHandler;
+use hickory_server::zone_handler::{AxfrPolicy, Catalog, ZoneType};
+use lab::{Host, Lab};
+use serde_json::Value;
+use std::net::{SocketAddr, UdpSocket};
+use std::process::Output;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const NETWALK: &str = env!("CARGO_BIN_EXE_netwalk");
+
+fn netwalk(host: &Host, args: &[&str]) -> Output {
+    host.command(NETWALK).args(args).output().expect("run netwalk")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().unwrap_or_else(|| panic!("killed by a signal: {}", stderr(out)))
+}
+
+/// A record hickory's zone parser does not know, from its RDATA bytes.
+fn raw(name: &str, code: u16, rdata: Vec<u8>) -> Record {
+    let name = Name::from_str(name).unwrap();
+    Record::from_rdata(name, 3600, RData::Unknown { code: RecordType::from(code), rdata: NULL::with(rdata) })
+}
+
+fn wire_name(name: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    for label in name.trim_end_matches('.').split('.') {
+        out.push(label.len() as u8);
+        out.extend(label.as_bytes());
+    }
+    out.push(0);
+    out
+}
+
+/// The zone of tests/data/example.test.zone (the interop tier signs the same
+/// file with BIND), plus a TXT RRset too large for 512 bytes.
+fn zone() -> InMemoryZoneHandler {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/example.test.zone")).unwrap();
+    let mut supported = String::new();
+    for line in text.lines() {
+        // hickory's parser lacks these types; they are added from wire bytes below.
+        if [" DNAME ", " LOC ", " URI ", " TYPE65280 "].iter().all(|t| !line.contains(t)) {
+            supported += line;
+            supported.push('\n');
+        }
+    }
+    for i in 0..20 {
+        supported += &format!("big IN TXT \"{i:02} {}\"\n", "x".repeat(90));
+    }
+    let (origin, records) = Parser::new(supported, None, None).parse().expect("zone parses");
+    let mut handler = InMemoryZoneHandler::new(origin, records, ZoneType::Primary, AxfrPolicy::Deny).unwrap();
+    let mut loc = vec![0, 0x00, 0x16, 0x13];
+    loc.extend((0x8000_0000u32 + ((52 * 60 + 22) * 60 + 23) * 1000).to_be_bytes());
+    loc.extend((0x8000_0000u32 + ((4 * 60 + 53) * 60 + 32) * 1000).to_be_bytes());
+    loc.extend((10_000_000u32 - 200).to_be_bytes());
+    let mut uri = vec![0, 10, 0, 1];
+    uri.extend(b"https://www.example.test/");
+    let mut nsec3param = vec![1, 0, 0, 0, 4];
+    nsec3param.extend([0xaa, 0xbb, 0xcc, 0xdd]);
+    let mut dnskey = vec![1, 1, 3, 13];
+    dnskey.extend(
+        data_encoding::BASE64
+            .decode(b"qrZMwx9pXbovYanTgOMnuO4NoRYVfeEtPY9lNTuc8mFguNDsmE5DyiJ02nwZLVQzH76YfZhNRS9GUEvIN87uSg==")
+            .unwrap(),
+    );
+    for record in [
+        raw("sub.example.test.", 39, wire_name("other.test.")),
+        raw("loc.example.test.", 29, loc),
+        raw("_http._tcp.example.test.", 256, uri),
+        raw("unk.example.test.", 65280, vec![10, 0, 0, 1]),
+        raw("example.test.", 51, nsec3param),
+        raw("example.test.", 48, dnskey),
+    ] {
+        assert!(handler.upsert_mut(record, 2024010101));
+    }
+    handler
+}
+
+/// Serves the zone on UDP and TCP port 53 of `host`, from a thread with its own runtime.
+fn start_server(host: &Host, addr: std::net::IpAddr) {
+    let at = SocketAddr::new(addr, 53);
+    let udp = host.udp_socket(at);
+    let tcp = host.tcp_listener(at);
+    let handler = zone();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async move {
+            let mut catalog = Catalog::new();
+            catalog.upsert(LowerName::from(Name::from_str("example.test.").unwrap()), vec![Arc::new(handler)]);
+            catalog.set_nsid(Some(NSIDPayload::new("ns1-lab").unwrap()));
+            let mut server = Server::new(catalog);
+            udp.set_nonblocking(true).unwrap();
+            tcp.set_nonblocking(true).unwrap();
+            server.register_socket(tokio::net::UdpSocket::from_std(udp).unwrap());
+            server.register_listener(tokio::net::TcpListener::from_std(tcp).unwrap(), Duration::from_secs(5), 65535);
+            let _ = server.block_until_done().await;
+        });
+    });
+}
+
+fn lab_with_server() -> (Lab, Host, String) {
+    let lab = Lab::chain(&["client", "server"]);
+    let addr = lab.addr_of("server", 4);
+    start_server(&lab.host_by_name("server"), addr);
+    let client = lab.host_by_name("client");
+    (lab, client, format!("@{addr}"))
+}
+
+/// (name, type, answer lines as BIND 9.18's `dig +noall +answer` prints them, in any order)
+const EXPECTED: &[(&str, &str, &[&str])] = &[
+    (
+        "example.test",
+        "SOA",
+        &["example.test.\t\t3600\tIN\tSOA\tns1.example.test. hostmaster.example.test. 2024010101 7200 900 1209600 300"],
+    ),
+    (
+        "example.test",
+        "NS",
+        &["example.test.\t\t3600\tIN\tNS\tns1.example.test.", "example.test.\t\t3600\tIN\tNS\tns2.example.test."],
+    ),
+    ("www.example.test", "A", &["www.example.test.\t3600\tIN\tA\t198.18.3.10"]),
+    ("www.example.test", "AAAA", &["www.example.test.\t3600\tIN\tAAAA\t2001:db8:3::10"]),
+    ("alias.example.test", "CNAME", &["alias.example.test.\t3600\tIN\tCNAME\twww.example.test."]),
+    ("sub.example.test", "DNAME", &["sub.example.test.\t3600\tIN\tDNAME\tother.test."]),
+    (
+        "example.test",
+        "MX",
+        &[
+            "example.test.\t\t3600\tIN\tMX\t10 mail.example.test.",
+            "example.test.\t\t3600\tIN\tMX\t20 mail2.example.test.",
+        ],
+    ),
+    ("txt.example.test", "TXT", &["txt.example.test.\t3600\tIN\tTXT\t\"hello world\""]),
+    (
+        "multi.example.test",
+        "TXT",
+        &["multi.example.test.\t3600\tIN\tTXT\t\"first string\" \"second \\\"quoted\\\" \\\\ back\" \"tab\\009end\""],
+    ),
+    ("ptr.example.test", "PTR", &["ptr.example.test.\t3600\tIN\tPTR\twww.example.test."]),
+    ("_sip._tcp.example.test", "SRV", &["_sip._tcp.example.test.\t3600\tIN\tSRV\t10 60 5060 sip.example.test."]),
+    (
+        "example.test",
+        "CAA",
+        &[
+            "example.test.\t\t3600\tIN\tCAA\t0 issue \"ca.example.net\"",
+            "example.test.\t\t3600\tIN\tCAA\t128 iodef \"mailto:security@example.test\"",
+        ],
+    ),
+    (
+        "naptr.example.test",
+        "NAPTR",
+        &["naptr.example.test.\t3600\tIN\tNAPTR\t100 10 \"U\" \"E2U+sip\" \"!^.*$!sip:info@example.test!\" ."],
+    ),
+    (
+        "sshfp.example.test",
+        "SSHFP",
+        &[
+            "sshfp.example.test.\t3600\tIN\tSSHFP\t4 2 123456789ABCDEF67890123456789ABCDEF67890123456789ABCDEF1 23456789",
+        ],
+    ),
+    (
+        "_443._tcp.www.example.test",
+        "TLSA",
+        &[
+            "_443._tcp.www.example.test. 3600 IN\tTLSA\t3 1 1 0C72AC70B745AC19998811B131D662C9AC69DBDBE7CB23E5B514B566 64C5D3D6",
+        ],
+    ),
+    (
+        "ds.example.test",
+        "DS",
+        &[
+            "ds.example.test.\t3600\tIN\tDS\t60485 13 2 D4B7D520E7BB5F0F67674A0CCEB1E3E0614B93C4F9E99B8383F6A1E4 469DA50A",
+        ],
+    ),
+    (
+        "example.test",
+        "DNSKEY",
+        &[
+            "example.test.\t\t3600\tIN\tDNSKEY\t257 3 13 qrZMwx9pXbovYanTgOMnuO4NoRYVfeEtPY9lNTuc8mFguNDsmE5DyiJ0 2nwZLVQzH76YfZhNRS9GUEvIN87uSg==",
+        ],
+    ),
+    ("example.test", "NSEC3PARAM", &["example.test.\t\t3600\tIN\tNSEC3PARAM 1 0 0 AABBCCDD"]),
+    (
+        "svc.example.test",
+        "SVCB",
+        &[
+            "svc.example.test.\t3600\tIN\tSVCB\t1 svc1.example.test. alpn=\"h2,h3\" port=8443 ipv4hint=198.18.3.10,198.18.3.11",
+        ],
+    ),
+    ("www.example.test", "HTTPS", &["www.example.test.\t3600\tIN\tHTTPS\t1 . alpn=\"h3,h2\" ipv6hint=2001:db8:3::10"]),
+    ("hinfo.example.test", "HINFO", &["hinfo.example.test.\t3600\tIN\tHINFO\t\"PDP-11\" \"UNIX\""]),
+    (
+        "loc.example.test",
+        "LOC",
+        &["loc.example.test.\t3600\tIN\tLOC\t52 22 23.000 N 4 53 32.000 E -2.00m 0.00m 10000m 10m"],
+    ),
+    ("_http._tcp.example.test", "URI", &["_http._tcp.example.test. 3600\tIN\tURI\t10 1 \"https://www.example.test/\""]),
+    ("unk.example.test", "TYPE65280", &["unk.example.test.\t3600\tIN\tTYPE65280 \\# 4 0A000001"]),
+];
+
+fn sorted_lines(text: &str) -> Vec<String> {
+    let mut lines: Vec<String> = text.lines().filter(|l| !l.is_empty()).map(String::from).collect();
+    lines.sort();
+    lines
+}
+
+#[test]
+fn every_record_type_is_printed_as_bind_prints_it() {
+    let (_lab, client, server) = lab_with_server();
+    for (name, rtype, lines) in EXPECTED {
+        let out = netwalk(&client, &["dig", server.as_str(), "+noall", "+answer", "+norec", name, rtype]);
+        assert_eq!(code(&out), 0, "{name} {rtype}: {}", stderr(&out));
+        let want: Vec<String> = sorted_lines(&lines.join("\n"));
+        assert_eq!(sorted_lines(&stdout(&out)), want, "{name} {rtype}");
+    }
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", stdout(out), stderr(out)))
+}
+
+#[test]
+fn truncated_udp_reply_falls_back_to_tcp_unless_ignore() {
+    let (_lab, client, server) = lab_with_server();
+    let out = netwalk(&client, &["--json", "dig", &server, "+bufsize=512", "big.example.test", "TXT"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let q = &json(&out)["queries"][0];
+    assert_eq!(q["notes"][0], "Truncated, retrying in TCP mode.");
+    assert_eq!(q["transport"], "tcp");
+    assert_eq!(q["answer"].as_array().unwrap().len(), 20);
+    assert!(q["msg_size"].as_u64().unwrap() > 512);
+
+    let human = netwalk(&client, &["dig", &server, "+bufsize=512", "big.example.test", "TXT"]);
+    let text = stdout(&human);
+    assert!(text.starts_with(";; Truncated, retrying in TCP mode.\n"), "{text}");
+    assert!(text.contains(&format!(";; SERVER: {}#53({}) (TCP)", &server[1..], &server[1..])), "{text}");
+
+    let ignored = netwalk(&client, &["--json", "dig", &server, "+bufsize=512", "+ignore", "big.example.test", "TXT"]);
+    let q = &json(&ignored)["queries"][0];
+    assert_eq!((q["transport"].as_str(), q["flags"]["tc"].as_bool()), (Some("udp"), Some(true)));
+}
+
+#[test]
+fn header_opt_and_status_lines_follow_dig() {
+    let (_lab, client, server) = lab_with_server();
+    let out = netwalk(&client, &["dig", &server, "+norec", "+nsid", "nope.example.test"]);
+    assert_eq!(code(&out), 0, "NXDOMAIN is still a response: {}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains(";; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: "), "{text}");
+    assert!(text.contains(";; flags: qr aa; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1\n"), "{text}");
+    assert!(text.contains("; NSID: 6e 73 31 2d 6c 61 62 (\"ns1-lab\")\n"), "{text}");
+    assert!(text.contains(";; QUESTION SECTION:\n;nope.example.test.\t\tIN\tA\n"), "{text}");
+    assert!(text.contains(";; AUTHORITY SECTION:\nexample.test.\t\t"), "{text}");
+    assert!(text.contains(";; MSG SIZE  rcvd: "), "{text}");
+
+    let refused = netwalk(&client, &["--json", "dig", &server, "www.elsewhere.test"]);
+    assert_eq!(json(&refused)["queries"][0]["status"], "REFUSED");
+    assert_eq!(code(&refused), 0);
+    let expect = netwalk(&client, &["dig", "--expect-rcode", "NOERROR", &server, "+short", "www.elsewhere.test"]);
+    assert_eq!(code(&expect), 1, "--expect-rcode turns a status into a check");
+    assert!(stdout(&expect).contains(";; expected status NOERROR for www.elsewhere.test, got REFUSED"));
+    let ok = netwalk(&client, &["dig", "--expect-rcode", "nxdomain", &server, "+short", "nope.example.test"]);
+    assert_eq!(code(&ok), 0);
+}
+
+#[test]
+fn short_reverse_and_batch_in_input_order() {
+    let (_lab, client, server) = lab_with_server();
+    let out = netwalk(&client, &["dig", &server, "+short", "example.test", "MX"]);
+    assert_eq!(sorted_lines(&stdout(&out)), vec!["10 mail.example.test.", "20 mail2.example.test."]);
+
+    // -x builds the in-addr.arpa name; the lab zone has no reverse zone, so the server refuses it.
+    let rev = netwalk(&client, &["--json", "dig", &server, "-x", "198.18.3.10"]);
+    let q = &json(&rev)["queries"][0];
+    assert_eq!(q["question"][0]["name"], "10.3.18.198.in-addr.arpa.");
+    assert_eq!(q["question"][0]["type"], "PTR");
+
+    let mut lines = String::new();
+    let mut expected = Vec::new();
+    for round in 0..10 {
+        for (name, rtype, want) in [
+            ("www.example.test", "A", "198.18.3.10"),
+            ("www.example.test", "AAAA", "2001:db8:3::10"),
+            ("ptr.example.test", "PTR", "www.example.test."),
+            ("mail.example.test", "A", "198.18.3.25"),
+        ] {
+            lines += &format!("{name} {rtype}\n");
+            expected.push(want.to_string());
+        }
+        if round == 0 {
+            lines += "# comments and blank lines are skipped\n\n";
+        }
+    }
+    let file = client.dir().join("batch.txt");
+    std::fs::write(&file, lines).unwrap();
+    let out = netwalk(&client, &["dig", &server, "+short", "-f", file.to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let got: Vec<String> = stdout(&out).lines().map(String::from).collect();
+    assert_eq!(got, expected, "answers come back in input order");
+}
+
+#[test]
+fn system_path_hosts_file_first_then_resolv_conf_search_list() {
+    let (lab, client, server) = lab_with_server();
+    client.set_hosts_entry("files.test", "198.18.9.9".parse().unwrap());
+    client.set_resolv_conf(&format!("nameserver {}\nsearch nowhere.test example.test\n", &server[1..]));
+    let out = netwalk(&client, &["--json", "dig", "--system", "files.test"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["source"], "hosts_file");
+    assert_eq!(doc["addresses"][0], "198.18.9.9");
+
+    let out = netwalk(&client, &["dig", "--system", "www"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains(&format!(";; DNS www.nowhere.test. A @{}#53: REFUSED", &server[1..])), "{text}");
+    let last = text.lines().last().unwrap();
+    assert_eq!(
+        last,
+        format!("www: 198.18.3.10 2001:db8:3::10 from DNS server {}#53 for www.example.test.", &server[1..])
+    );
+    drop(lab);
+}
+
+#[test]
+fn bad_input_is_one_line_and_exit_2() {
+    let (_lab, client, server) = lab_with_server();
+    for (args, message) in [
+        (vec!["dig", "-t", "BOGUS", "www.example.test"], "netwalk: error: unknown query type 'BOGUS'"),
+        (vec!["dig", "+frobnicate", "www.example.test"], "netwalk: error: unknown or unsupported option '+frobnicate'"),
+        (vec!["dig", "@198.18.999.1", "www.example.test"], "netwalk: error: cannot resolve '198.18.999.1'"),
+        (
+            vec!["dig", "@[2001:db8::1", "www.example.test"],
+            "netwalk: error: '@[2001:db8::1' is not a server address or name",
+        ),
+        (vec!["dig", &server, "-f", "/nonexistent/batch"], "netwalk: error: cannot read -f /nonexistent/batch"),
+    ] {
+        let out = netwalk(&client, &args);
+        assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.starts_with(message), "{err}");
+    }
+}
+
+/// A UDP peer that answers each query by `reply(query, socket)`.
+fn hostile(
+    host: &Host,
+    port: u16,
+    reply: impl Fn(&[u8], SocketAddr, &UdpSocket, &UdpSocket) + Send + 'static,
+) -> String {
+    let addr = host.addr(4);
+    let socket = host.udp_socket(SocketAddr::new(addr, port));
+    let other = host.udp_socket(SocketAddr::new(addr, port + 1000));
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 512];
+        while let Ok((n, from)) = socket.recv_from(&mut buf) {
+            reply(&buf[..n], from, &socket, &other);
+        }
+    });
+    format!("{port}")
+}
+
+fn as_reply(query: &[u8]) -> Vec<u8> {
+    let mut r = query.to_vec();
+    r[2] |= 0x80;
+    r
+}
+
+#[test]
+fn hostile_servers_get_a_clear_report_in_bounded_time() {
+    let lab = Lab::chain(&["client", "server"]);
+    let (client, server) = (lab.host_by_name("client"), lab.host_by_name("server"));
+    let ip = format!("@{}", server.addr(4));
+    let garbage = hostile(&server, 5301, |_, from, s, _| drop(s.send_to(b"\xde\xad\xbe\xef!", from)));
+    let wrong_id = hostile(&server, 5302, |q, from, s, _| {
+        let mut r = as_reply(q);
+        r[1] ^= 0xff;
+        let _ = s.send_to(&r, from);
+    });
+    let cut = hostile(&server, 5303, |q, from, s, _| {
+        let mut r = as_reply(q);
+        r[7] = 1; // ANCOUNT 1, but no record follows (sent with +noedns)
+        let _ = s.send_to(&r, from);
+    });
+    let looped = hostile(&server, 5304, |q, from, s, _| {
+        let mut r = as_reply(q); // sent with +noedns: the question is the whole query
+        r[7] = 1;
+        let at = r.len();
+        r.extend([0xc0 | (at >> 8) as u8, at as u8, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 198, 18, 0, 1]);
+        let _ = s.send_to(&r, from);
+    });
+    let wrong_port = hostile(&server, 5305, |q, from, s, other| {
+        let _ = other.send_to(&as_reply(q), from);
+        let _ = s.send_to(&as_reply(q), from);
+    });
+    let servfail = hostile(&server, 5306, |q, from, s, _| {
+        let mut r = as_reply(q);
+        r[3] = (r[3] & 0xf0) | 2;
+        let _ = s.send_to(&r, from);
+    });
+    let run = |port: &str, extra: &[&str]| {
+        let mut args = vec!["dig", ip.as_str(), "-p", port, "+time=1", "+tries=1", "www.example.test"];
+        args.extend(extra);
+        let started = Instant::now();
+        let out = netwalk(&client, &args);
+        assert!(started.elapsed() < Duration::from_secs(5), "{port} took {:?}", started.elapsed());
+        out
+    };
+
+    let out = run(&garbage, &[]);
+    assert_eq!(code(&out), 1);
+    let text = stdout(&out);
+    assert!(text.contains(";; ignored 5-byte datagram from "), "{text}");
+    assert!(text.contains(";; no response from "), "{text}");
+
+    let out = run(&wrong_id, &[]);
+    assert_eq!(code(&out), 1);
+    assert!(stdout(&out).contains(";; ID mismatch: expected ID "), "{}", stdout(&out));
+
+    let out = run(&cut, &["+noedns"]);
+    assert_eq!(code(&out), 1);
+    let text = stdout(&out);
+    assert!(text.contains(";; Got bad packet: name runs past the end of the message at byte 34"), "{text}");
+    assert!(text.contains(";; ->>HEADER<<- opcode: QUERY, status: NOERROR"), "the header is still shown: {text}");
+    assert!(text.contains("0000  "), "and a hex dump: {text}");
+
+    let out = run(&looped, &["+noedns"]);
+    assert_eq!(code(&out), 1);
+    assert!(stdout(&out).contains("compression pointer does not point backwards (loop)"), "{}", stdout(&out));
+
+    let out = run(&wrong_port, &["+short"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!(
+            ";; reply from unexpected source: {}#6305, expected {}#5305",
+            server.addr(4),
+            server.addr(4)
+        )),
+        "{text}"
+    );
+
+    let out = run(&servfail, &["+short"]);
+    assert_eq!(code(&out), 0, "SERVFAIL is a response");
+    let mut args =
+        vec!["--json", "dig", "--expect-rcode", "NOERROR", ip.as_str(), "-p", servfail.as_str(), "www.example.test"];
+    args.push("+time=1");
+    let out = netwalk(&client, &args);
+    assert_eq!(code(&out), 1);
+    assert_eq!(json(&out)["queries"][0]["status"], "SERVFAIL");
+}
