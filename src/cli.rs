@@ -99,12 +99,16 @@ impl Global {
         } else {
             Format::Human
         };
+        Output::new(format, self.color_on(&std::io::stdout()))
+    }
+
+    /// Whether to colour a stream: `--color`, then NO_COLOR, then whether it is a terminal.
+    pub fn color_on(&self, stream: &impl IsTerminal) -> bool {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let color = match self.color {
+        match self.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => !no_color && std::io::stdout().is_terminal(),
-        };
-        Output::new(format, color)
+            ColorChoice::Auto => !no_color && stream.is_terminal(),
+        }
     }
 }

@@ -35,11 +35,16 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
 }
 
 /// `-v` debug, `-vv` trace, otherwise errors only, always on stderr.
-pub fn init_tracing(verbose: u8) {
+pub fn init_tracing(verbose: u8, color: bool) {
     let level = match verbose {
         0 => tracing::Level::ERROR,
         1 => tracing::Level::DEBUG,
         _ => tracing::Level::TRACE,
     };
-    tracing_subscriber::fmt().with_max_level(level).with_writer(std::io::stderr).with_target(verbose > 1).init();
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_target(verbose > 1)
+        .with_ansi(color)
+        .init();
 }

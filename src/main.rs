@@ -7,7 +7,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => return netwalk::error::clap_exit(err),
     };
-    netwalk::init_tracing(cli.global.verbose);
+    netwalk::init_tracing(cli.global.verbose, cli.global.color_on(&std::io::stderr()));
     match netwalk::run(cli) {
         Ok(exit) => exit.into(),
         Err(err) => {

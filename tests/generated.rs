@@ -18,7 +18,7 @@ fn expected() -> Vec<(PathBuf, Vec<u8>)> {
     let mut cmd = netwalk::cli::Cli::command();
     cmd.build(); // propagates the global options into each subcommand's page
     let mut pages = vec![("netwalk".to_string(), cmd.clone())];
-    for sub in cmd.get_subcommands() {
+    for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
         let name: &'static str = format!("netwalk-{}", sub.get_name()).leak();
         let page = sub.clone().name(name).bin_name(name.replace("-", " "));
         pages.push((name.to_string(), page));

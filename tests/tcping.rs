@@ -367,3 +367,20 @@ fn bad_input_gives_one_line_and_the_documented_exit_code() {
         assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn color_and_verbosity_follow_the_global_options() {
+    let lab = chain();
+    let client = lab.host_by_name("client");
+    let target = format!("{}:8081", lab.addr_of("server", 4));
+    let always = netwalk(&client, &["--color", "always", "tcping", "-c", "1", &target]);
+    assert!(String::from_utf8_lossy(&always.stdout).contains("\x1b[31mclosed\x1b[0m"));
+    let auto = netwalk(&client, &["tcping", "-c", "1", &target]);
+    assert!(!String::from_utf8_lossy(&auto.stdout).contains('\x1b'), "no colour into a pipe");
+    let no_color = client.command(NETWALK).env("NO_COLOR", "1").args(["-v", "tcping", "-c", "1", &target]).output();
+    let no_color = no_color.unwrap();
+    assert!(!String::from_utf8_lossy(&no_color.stdout).contains('\x1b'));
+    let debug = stderr(&no_color);
+    assert!(debug.contains("DEBUG") && debug.contains("outcome=Refused"), "-v traces each handshake: {debug}");
+    assert!(!debug.contains('\x1b'), "NO_COLOR also keeps stderr plain");
+}

@@ -111,12 +111,14 @@ impl Resolver {
         let fqdn = Name::from_ascii(format!("{name}.")).map_err(|e| fail(e.to_string()))?;
 
         let from_hosts = self.hosts_file_lookup(&fqdn);
+        tracing::debug!(name = %fqdn, hosts_file = ?from_hosts, "resolving");
         if !from_hosts.is_empty() {
             return Ok(Resolution { addrs: from_hosts, source: Source::HostsFile, elapsed: started.elapsed() });
         }
         let dns = self.dns.as_ref().map_err(|e| fail(format!("not in /etc/hosts, and {e}")))?;
         let lookup = dns.lookup_ip(fqdn).await.map_err(|e| fail(describe(&e)))?;
         let addrs: Vec<IpAddr> = lookup.iter().filter(|ip| self.family.allows(*ip)).collect();
+        tracing::debug!(name = %name, ?addrs, elapsed = ?started.elapsed(), "answered by DNS");
         if addrs.is_empty() {
             return Err(fail("the name exists but has no address of the requested family".into()));
         }

@@ -90,6 +90,8 @@ pub async fn handshake(dst: SocketAddr, bind: &Bind, timeout: Duration) -> Resul
         Ok(None) => attempt(Outcome::Established, &socket, tcp_info_rtt(&socket)),
         Ok(Some(e)) | Err(e) => attempt(classify(&socket, e), &socket, None),
     };
+    tracing::debug!(%dst, local = ?result.local, outcome = ?result.outcome, elapsed = ?result.elapsed,
+        kernel_rtt = ?result.kernel_rtt, "handshake");
     // Dropping the socket closes it: FIN after an established handshake, nothing otherwise.
     Ok(result)
 }
