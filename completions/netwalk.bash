@@ -67,7 +67,7 @@ _netwalk() {
             return 0
             ;;
         netwalk__subcmd__dig)
-            opts="-v -4 -6 -I -h -V --expect-rcode --system --json --json-lines --color --verbose --interface --help --version"
+            opts="-v -4 -6 -I -h -V --expect-rcode --system --root-hints --json --json-lines --color --verbose --interface --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -78,6 +78,10 @@ _netwalk() {
                     return 0
                     ;;
                 --system)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root-hints)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

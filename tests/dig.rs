@@ -6,12 +6,16 @@
 mod lab;
 
 use hickory_server::Server;
+use hickory_server::proto::rr::TSigResponseContext;
 use hickory_server::proto::rr::rdata::NULL;
 use hickory_server::proto::rr::rdata::opt::NSIDPayload;
 use hickory_server::proto::rr::{LowerName, Name, RData, Record, RecordType};
 use hickory_server::proto::serialize::txt::Parser;
+use hickory_server::server::{Request, RequestInfo};
 use hickory_server::store::in_memory::InMemoryZoneHandler;
-use hickory_server::zone_handler::{AxfrPolicy, Catalog, ZoneType};
+use hickory_server::zone_handler::{
+    AuthLookup, AxfrPolicy, Catalog, LookupControlFlow, LookupOptions, LookupRecords, ZoneHandler, ZoneType,
+};
 use lab::{Host, Lab};
 use serde_json::Value;
 use std::net::{SocketAddr, UdpSocket};
@@ -471,4 +475,230 @@ fn hostile_servers_get_a_clear_report_in_bounded_time() {
     let out = netwalk(&client, &args);
     assert_eq!(code(&out), 1);
     assert_eq!(json(&out)["queries"][0]["status"], "SERVFAIL");
+}
+
+/// hickory-server 0.26 sends referrals without glue (its additional-section
+/// search stops at the delegation); this handler serves a zone and adds the
+/// A/AAAA records of the NS targets it is given, as a real parent zone does.
+struct GlueZone {
+    inner: InMemoryZoneHandler,
+    glue: Vec<Record>,
+}
+
+#[async_trait::async_trait]
+impl ZoneHandler for GlueZone {
+    fn zone_type(&self) -> ZoneType {
+        self.inner.zone_type()
+    }
+
+    fn axfr_policy(&self) -> AxfrPolicy {
+        AxfrPolicy::Deny
+    }
+
+    fn origin(&self) -> &LowerName {
+        self.inner.origin()
+    }
+
+    async fn lookup(
+        &self,
+        name: &LowerName,
+        rtype: RecordType,
+        info: Option<&RequestInfo<'_>>,
+        options: LookupOptions,
+    ) -> LookupControlFlow<AuthLookup> {
+        let add_glue = |answers: LookupRecords| {
+            let targets: Vec<Name> = answers
+                .iter()
+                .filter_map(|r| match &r.data {
+                    RData::NS(ns) => Some(ns.0.clone()),
+                    _ => None,
+                })
+                .collect();
+            let glue: Vec<Record> = self.glue.iter().filter(|g| targets.contains(&g.name)).cloned().collect();
+            let additionals = (!glue.is_empty()).then_some(LookupRecords::Section(glue));
+            AuthLookup::answers(answers, additionals)
+        };
+        match self.inner.lookup(name, rtype, info, options).await {
+            LookupControlFlow::Continue(Ok(AuthLookup::Records { answers, .. })) => {
+                LookupControlFlow::Continue(Ok(add_glue(answers)))
+            }
+            LookupControlFlow::Break(Ok(AuthLookup::Records { answers, .. })) => {
+                LookupControlFlow::Break(Ok(add_glue(answers)))
+            }
+            other => other,
+        }
+    }
+
+    async fn search(
+        &self,
+        request: &Request,
+        options: LookupOptions,
+    ) -> (LookupControlFlow<AuthLookup>, Option<TSigResponseContext>) {
+        let info = match request.request_info() {
+            Ok(info) => info,
+            Err(e) => return (LookupControlFlow::Break(Err(e)), None),
+        };
+        (self.lookup(info.query.name(), info.query.query_type(), Some(&info), options).await, None)
+    }
+
+    async fn nsec_records(&self, name: &LowerName, options: LookupOptions) -> LookupControlFlow<AuthLookup> {
+        self.inner.nsec_records(name, options).await
+    }
+}
+
+/// Serves `zone_text` (plus `glue`, added to NS answers and referrals) on port 53 of `host`.
+fn start_zone(host: &Host, origin: &str, zone_text: &str, glue: &[(&str, &str)]) {
+    let at = SocketAddr::new(host.addr(4), 53);
+    let (udp, tcp) = (host.udp_socket(at), host.tcp_listener(at));
+    let (origin_name, records) =
+        Parser::new(zone_text.to_string(), None, Some(Name::from_str(origin).unwrap())).parse().expect("zone parses");
+    let inner = InMemoryZoneHandler::new(origin_name.clone(), records, ZoneType::Primary, AxfrPolicy::Deny).unwrap();
+    let glue = glue
+        .iter()
+        .map(|(name, ip)| {
+            Record::from_rdata(
+                Name::from_str(name).unwrap(),
+                86400,
+                RData::A(ip.parse::<std::net::Ipv4Addr>().unwrap().into()),
+            )
+        })
+        .collect();
+    let handler = GlueZone { inner, glue };
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async move {
+            let mut catalog = Catalog::new();
+            catalog.upsert(LowerName::from(origin_name), vec![Arc::new(handler)]);
+            let mut server = Server::new(catalog);
+            udp.set_nonblocking(true).unwrap();
+            tcp.set_nonblocking(true).unwrap();
+            server.register_socket(tokio::net::UdpSocket::from_std(udp).unwrap());
+            server.register_listener(tokio::net::TcpListener::from_std(tcp).unwrap(), Duration::from_secs(5), 65535);
+            let _ = server.block_until_done().await;
+        });
+    });
+}
+
+/// client, root (198.18.5.2), tld (198.18.5.3) and auth (198.18.5.4) on one switch:
+/// root delegates test. to tld, tld delegates example.test. to auth, each with glue.
+fn hierarchy() -> (Lab, Host, String) {
+    let lab = Lab::new();
+    let lan = lab.switch("lan");
+    let hosts: Vec<Host> = ["client", "root", "tld", "auth"].iter().map(|n| lab.host(n)).collect();
+    for (i, h) in hosts.iter().enumerate() {
+        lab.attach(h, &lan, &format!("198.18.5.{}/24", i + 1));
+    }
+    start_zone(
+        &hosts[1],
+        ".",
+        "@ 86400 IN SOA a.root-servers.test. hostmaster.test. 1 1800 900 604800 86400\n\
+         @ 518400 IN NS a.root-servers.test.\n\
+         test. 172800 IN NS ns1.test.\n",
+        &[("a.root-servers.test.", "198.18.5.2"), ("ns1.test.", "198.18.5.3")],
+    );
+    start_zone(
+        &hosts[2],
+        "test.",
+        "@ 3600 IN SOA ns1.test. hostmaster.test. 1 1800 900 604800 3600\n\
+         @ 172800 IN NS ns1.test.\n\
+         example 86400 IN NS ns1.example.test.\n",
+        &[("ns1.test.", "198.18.5.3"), ("ns1.example.test.", "198.18.5.4")],
+    );
+    start_server(&hosts[3], "198.18.5.4".parse().unwrap());
+    let hints = hosts[0].dir().join("root.hints");
+    std::fs::write(
+        &hints,
+        ";; lab root\n.\t3600000\tNS\tA.ROOT-SERVERS.TEST.\nA.ROOT-SERVERS.TEST. 3600000 A 198.18.5.2\n",
+    )
+    .unwrap();
+    let hints = hints.to_str().unwrap().to_string();
+    (lab, hosts[0].clone(), hints)
+}
+
+#[test]
+fn trace_walks_root_tld_and_zone_with_glue() {
+    let (_lab, client, hints) = hierarchy();
+    let out = netwalk(&client, &["dig", "--root-hints", &hints, "+trace", "www.example.test"]);
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    let text = stdout(&out);
+    let (banner, rest) = text.split_once(";; global options: +cmd\n").expect("dig's banner");
+    assert_eq!(banner, format!("\n; <<>> netwalk dig {} <<>> +trace www.example.test\n", env!("CARGO_PKG_VERSION")));
+    let steps: Vec<&str> = rest.split("\n\n").filter(|b| !b.trim().is_empty()).collect();
+    assert_eq!(steps.len(), 4, "{text}");
+    let received = |from: &str, name: &str| format!(";; Received \\d+ bytes from {from}#53\\({name}\\) in \\d+ ms");
+    for (step, (records, ip, name)) in steps.iter().zip([
+        (vec![".\t\t\t518400\tIN\tNS\ta.root-servers.test."], "198.18.5.2", "a.root-servers.test"),
+        (vec!["test.\t\t\t172800\tIN\tNS\tns1.test."], "198.18.5.2", "a.root-servers.test"),
+        (vec!["example.test.\t\t86400\tIN\tNS\tns1.example.test."], "198.18.5.3", "ns1.test"),
+        (vec!["www.example.test.\t3600\tIN\tA\t198.18.3.10"], "198.18.5.4", "ns1.example.test"),
+    ]) {
+        let lines: Vec<&str> = step.lines().collect();
+        let (last, shown) = lines.split_last().unwrap();
+        assert_eq!(shown, records.as_slice(), "{text}");
+        let want = received(&regex_escape(ip), &regex_escape(name));
+        assert!(matches_pattern(last, &want), "{last} !~ {want}");
+    }
+
+    // The JSON document has every step: zone, server, and the glue each referral carried.
+    let out = netwalk(&client, &["--json", "dig", "--root-hints", &hints, "+trace", "www.example.test"]);
+    let doc = json(&out);
+    let trace = doc["queries"][0]["trace"].as_array().unwrap();
+    let zones: Vec<&str> = trace.iter().map(|s| s["zone"].as_str().unwrap()).collect();
+    assert_eq!(zones, [".", ".", "test.", "example.test."]);
+    assert_eq!(trace[1]["additional"][0]["data"], "198.18.5.3");
+    assert_eq!(trace[2]["additional"][0]["name"], "ns1.example.test.");
+    assert_eq!(trace[3]["flags"]["rd"], false, "iterative queries have RD=0");
+    assert_eq!(doc["queries"][0]["answer"][0]["data"], "198.18.3.10");
+
+    // NXDOMAIN from the zone's server ends the walk; it is a response (exit 0).
+    let out = netwalk(&client, &["--json", "dig", "--root-hints", &hints, "+trace", "nope.example.test"]);
+    assert_eq!(code(&out), 0);
+    let doc = json(&out);
+    assert_eq!(doc["queries"][0]["status"], "NXDOMAIN");
+    assert_eq!(doc["queries"][0]["trace"].as_array().unwrap().len(), 4);
+
+    // +short prints each record with the server that gave it.
+    let out = netwalk(&client, &["dig", "--root-hints", &hints, "+trace", "+short", "www.example.test"]);
+    let last = stdout(&out).lines().last().unwrap().to_string();
+    assert!(matches_pattern(&last, r"A 198\.18\.3\.10 from server 198\.18\.5\.4 in \d+ ms\."), "{last}");
+
+    // A delegation to a server that does not answer: each attempt is reported, then the walk fails.
+    let dead = client.dir().join("dead.hints");
+    std::fs::write(&dead, ". NS a.root-servers.test.\na.root-servers.test. A 198.18.5.9\n").unwrap();
+    let started = Instant::now();
+    let out = netwalk(
+        &client,
+        &["dig", "--root-hints", dead.to_str().unwrap(), "+trace", "+time=1", "+tries=1", "www.example.test"],
+    );
+    assert_eq!(code(&out), 1);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let text = stdout(&out);
+    assert!(text.contains(";; no response from 198.18.5.9#53 after 1 tries of 1 s"), "{text}");
+    assert!(text.contains(";; trace failed: no root server answered the priming query (. NS)"), "{text}");
+
+    let bad = client.dir().join("bad.hints");
+    std::fs::write(&bad, ". NS a.root-servers.test.\na.root-servers.test. A 198.18.5\n").unwrap();
+    let out = netwalk(&client, &["dig", "--root-hints", bad.to_str().unwrap(), "+trace", "www.example.test"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("line 2: '198.18.5' is not an address"), "{}", stderr(&out));
+}
+
+fn regex_escape(s: &str) -> String {
+    s.replace('.', "\\.")
+}
+
+/// A tiny matcher for `\d+` and escaped dots, enough for timing lines.
+fn matches_pattern(text: &str, pattern: &str) -> bool {
+    fn go(t: &[u8], p: &[u8]) -> bool {
+        match p {
+            [] => t.is_empty(),
+            [b'\\', b'd', b'+', rest @ ..] => {
+                let n = t.iter().take_while(|c| c.is_ascii_digit()).count();
+                (1..=n).any(|k| go(&t[k..], rest))
+            }
+            [b'\\', c, rest @ ..] => t.first() == Some(c) && go(&t[1..], rest),
+            [c, rest @ ..] => t.first() == Some(c) && go(&t[1..], rest),
+        }
+    }
+    go(text.as_bytes(), pattern.as_bytes())
 }

@@ -35,6 +35,8 @@ pub struct Settings {
     pub time: Duration,
     pub tries: u32,
     pub idnout: bool,
+    /// +trace: iterate from the root instead of asking one server.
+    pub trace: bool,
 }
 
 impl Default for Settings {
@@ -63,6 +65,7 @@ impl Default for Settings {
             time: Duration::from_secs(5),
             tries: 3,
             idnout: false,
+            trace: false,
         }
     }
 }
@@ -237,6 +240,7 @@ const PLUS_OPTIONS: &[&str] = &[
     "tries",
     "retry",
     "subnet",
+    "trace",
 ];
 
 /// dig accepts unambiguous abbreviations (`+norec`, `+add`).
@@ -288,6 +292,15 @@ fn plus_option(opt: &str, s: &mut Settings) -> Result<(), String> {
         "cookie" => flag(&mut s.cookie)?,
         "recurse" => flag(&mut s.recurse)?,
         "idnout" => flag(&mut s.idnout)?,
+        "trace" => {
+            flag(&mut s.trace)?;
+            // As dig: +trace also sets +dnssec and prints only the answer and authority sections;
+            // options after it can change that.
+            if on {
+                s.dnssec = true;
+                (s.comments, s.question, s.stats, s.additional, s.authority) = (false, false, false, false, true);
+            }
+        }
         "all" => {
             if value.is_some() {
                 return Err("+all takes no value".into());
@@ -380,6 +393,9 @@ mod tests {
         assert!(!p("+norec a.test").unwrap().settings.recurse);
         assert!(p("+a a.test").unwrap_err().starts_with("ambiguous option '+a'"));
         assert!(p("+short +dnssec +nocookie +ignore +idnout a.test").unwrap().settings.short);
+        let t = p("+trace +additional a.test").unwrap().settings;
+        assert!(t.trace && t.dnssec && t.additional && t.authority && !t.comments && !t.stats);
+        assert!(!p("+trace +nodnssec a.test").unwrap().settings.dnssec);
     }
 
     #[test]

@@ -2,9 +2,11 @@
 //! fallback, EDNS options, -x, batches (-f) and the system resolution path.
 
 pub mod grammar;
+mod iterate;
 pub mod query;
 mod render;
 mod system;
+pub mod trace;
 
 use crate::cli::Global;
 use crate::error::{Error, Exit};
@@ -44,6 +46,8 @@ const BATCH_MAX_BYTES: u64 = 16 << 20;
     "  +[no]recurse         set RD (default on)\n",
     "  +time=SECONDS        wait per try (default 5)\n",
     "  +tries=N +retry=N    UDP attempts (default 3 tries)\n",
+    "  +trace               iterate from the root servers (or --root-hints) with RD=0, printing\n",
+    "                       each referral and the server that gave it; implies +dnssec\n",
     "  +[no]idnout          accepted for dig compatibility; names are printed as A-labels\n\n",
     "Without @server the first nameserver of /etc/resolv.conf is asked.\n",
     "Examples:\n",
@@ -69,6 +73,10 @@ pub struct Args {
     #[arg(long, value_name = "NAME")]
     pub system: Option<String>,
 
+    /// Root hints for +trace (named.root format: `. NS name` and `name A|AAAA addr` lines) instead of the built-in IANA root servers
+    #[arg(long, value_name = "FILE")]
+    pub root_hints: Option<std::path::PathBuf>,
+
     /// dig arguments: [@server] [-t TYPE] [-x ADDR] [-f FILE] NAME [TYPE] [CLASS] [+options]
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "ARGS")]
     pub words: Vec<String>,
@@ -87,7 +95,7 @@ struct Job {
 }
 
 /// What came back for one query.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Outcome {
     Reply { msg: Box<crate::wire::dns::Message>, size: usize, elapsed: Duration, tcp: bool },
     Bad { header: crate::wire::dns::Header, error: String, raw: Vec<u8> },
@@ -104,6 +112,8 @@ pub struct QueryResult {
     pub notes: Vec<String>,
     pub outcome: Outcome,
     pub when: SystemTime,
+    /// Every step of a +trace walk, in order.
+    pub trace: Option<Vec<iterate::TraceStep>>,
 }
 
 pub enum DigOutput {
@@ -134,6 +144,9 @@ pub async fn run(args: Args, global: &Global) -> Result<DigOutput, Error> {
     // Resolve each distinct @server once, up front, so a bad one is a usage error before any query.
     let mut servers: Vec<(Option<String>, Family, IpAddr)> = Vec::new();
     for job in &jobs {
+        if job.settings.trace && job.settings.server.is_none() {
+            continue; // +trace starts from the root hints
+        }
         let key = (job.settings.server.clone(), job.settings.family);
         if servers.iter().any(|(s, f, _)| (s, f) == (&key.0, &key.1)) {
             continue;
@@ -157,6 +170,8 @@ pub async fn run(args: Args, global: &Global) -> Result<DigOutput, Error> {
         servers.push((key.0, key.1, ip));
     }
     drop(resolver);
+    let hints =
+        Arc::new(if jobs.iter().any(|j| j.settings.trace) { root_hints(&args, base.family)? } else { Vec::new() });
 
     let semaphore = Arc::new(tokio::sync::Semaphore::new(BATCH_PARALLEL));
     let mut set = tokio::task::JoinSet::new();
@@ -167,9 +182,19 @@ pub async fn run(args: Args, global: &Global) -> Result<DigOutput, Error> {
             .map(|(_, _, ip)| *ip)
             .unwrap_or(IpAddr::from([0, 0, 0, 0]));
         let permit = semaphore.clone();
+        let hints = hints.clone();
         set.spawn(async move {
             let _permit = permit.acquire_owned().await;
-            (index, ask(job, SocketAddr::new(ip, 0)).await)
+            let result = if job.settings.trace {
+                let start = match &job.settings.server {
+                    Some(name) => iterate::Start::Server { name: name.clone(), addr: ip },
+                    None => iterate::Start::Hints,
+                };
+                iterate::walk(job, &hints, start).await
+            } else {
+                ask(job, SocketAddr::new(ip, 0)).await
+            };
+            (index, result)
         });
     }
     let mut results: Vec<Option<QueryResult>> = Vec::new();
@@ -184,6 +209,21 @@ pub async fn run(args: Args, global: &Global) -> Result<DigOutput, Error> {
         results: results.into_iter().flatten().collect(),
         expect_rcode: args.expect_rcode,
     }))
+}
+
+/// The --root-hints file, or the built-in root servers.
+fn root_hints(args: &Args, family: Family) -> Result<Vec<trace::NameServer>, Error> {
+    let Some(path) = &args.root_hints else {
+        return Ok(trace::builtin_hints(family));
+    };
+    let shown = path.display();
+    let meta = std::fs::metadata(path).map_err(|e| Error::usage(format!("cannot read --root-hints {shown}: {e}")))?;
+    if meta.len() > BATCH_MAX_BYTES {
+        return Err(Error::usage(format!("--root-hints {shown}: larger than {} MiB", BATCH_MAX_BYTES >> 20)));
+    }
+    let text =
+        std::fs::read_to_string(path).map_err(|e| Error::usage(format!("cannot read --root-hints {shown}: {e}")))?;
+    trace::parse_hints(&text, family).map_err(|e| Error::usage(format!("--root-hints {shown}: {e}")))
 }
 
 fn line_jobs(line: &Line, cmdline: &str) -> Vec<Job> {
@@ -244,6 +284,7 @@ async fn ask(job: Job, server: SocketAddr) -> Result<QueryResult, Error> {
         notes: Vec::new(),
         outcome: Outcome::NoResponse { reason: String::new() },
         when: SystemTime::now(),
+        trace: None,
     };
     let (outcome, notes) = exchange(server, &sent, s).await;
     result.outcome = outcome;

@@ -1,5 +1,6 @@
 //! dig's layout (BIND 9.18) and the JSON document for `--json`.
 
+use super::iterate::TraceStep;
 use super::{Outcome, QueryResult, exit_for, query::endpoint};
 use crate::error::Exit;
 use crate::output::{Output, Report};
@@ -86,6 +87,9 @@ fn header_lines(h: &Header, rcode: u16, arcount: u16, text: &mut String) {
 
 fn human_one(r: &QueryResult, text: &mut String) {
     let s = &r.settings;
+    if let Some(steps) = &r.trace {
+        return trace_human(r, steps, text);
+    }
     for note in &r.notes {
         let _ = writeln!(text, ";; {note}");
     }
@@ -168,6 +172,74 @@ fn human_one(r: &QueryResult, text: &mut String) {
         let _ = writeln!(text, ";; SERVER: {server} ({})", if *tcp { "TCP" } else { "UDP" });
         let _ = writeln!(text, ";; WHEN: {}", when(r.when));
         let _ = writeln!(text, ";; MSG SIZE  rcvd: {size}\n");
+    }
+}
+
+/// dig's +trace layout: per step the shown sections, then who answered and how fast.
+fn trace_human(r: &QueryResult, steps: &[TraceStep], text: &mut String) {
+    let s = &r.settings;
+    if s.cmd && !s.short {
+        let _ = writeln!(text, "\n; <<>> netwalk dig {} <<>> {}", env!("CARGO_PKG_VERSION"), r.cmdline);
+        let _ = writeln!(text, ";; global options: +cmd");
+    }
+    for step in steps {
+        for note in &step.notes {
+            let _ = writeln!(text, ";; {note}");
+        }
+        let (msg, size, elapsed) = match &step.outcome {
+            Outcome::Reply { msg, size, elapsed, .. } => (msg, size, elapsed),
+            Outcome::Bad { error, raw, .. } => {
+                let _ = writeln!(
+                    text,
+                    ";; Got bad packet from {}({}): {error} ({} bytes)",
+                    endpoint(step.server),
+                    short_name(&step.server_name),
+                    raw.len()
+                );
+                continue;
+            }
+            Outcome::NoResponse { reason } => {
+                let _ = writeln!(text, ";; {reason}");
+                continue;
+            }
+        };
+        for (show, records) in [(s.answer, &msg.answer), (s.authority, &msg.authority), (s.additional, &msg.additional)]
+        {
+            for rec in records.iter().filter(|_| show) {
+                if s.short {
+                    let _ = writeln!(
+                        text,
+                        "{} {} from server {} in {} ms.",
+                        type_name(rec.rtype),
+                        rec.data,
+                        step.server.ip(),
+                        elapsed.as_millis()
+                    );
+                } else {
+                    let _ = writeln!(text, "{}", record_line(rec));
+                }
+            }
+        }
+        if !s.short {
+            let _ = writeln!(
+                text,
+                ";; Received {size} bytes from {}({}) in {} ms\n",
+                endpoint(step.server),
+                short_name(&step.server_name),
+                elapsed.as_millis()
+            );
+        }
+    }
+    if let Outcome::NoResponse { reason } = &r.outcome {
+        let _ = writeln!(text, ";; trace failed: {reason}");
+    }
+}
+
+/// dig names the server without the final dot.
+fn short_name(name: &str) -> &str {
+    match name.strip_suffix('.') {
+        Some(short) if !short.is_empty() => short,
+        _ => name,
     }
 }
 
@@ -306,9 +378,36 @@ fn json_one(r: &QueryResult) -> Value {
         "notes": r.notes,
         "when": humantime::format_rfc3339_seconds(r.when).to_string(),
     });
-    let extra = match &r.outcome {
+    let mut extra = outcome_json(&r.outcome, r.sent_cookie);
+    if let Some(steps) = &r.trace {
+        let steps: Vec<Value> = steps
+            .iter()
+            .map(|st| {
+                let mut v = json!({
+                    "zone": st.zone,
+                    "server": endpoint(st.server),
+                    "server_name": st.server_name,
+                    "query": {"name": st.question.name, "type": type_name(st.question.qtype)},
+                    "notes": st.notes,
+                });
+                if let (Value::Object(d), Value::Object(e)) = (&mut v, outcome_json(&st.outcome, st.sent_cookie)) {
+                    d.extend(e);
+                }
+                v
+            })
+            .collect();
+        extra["trace"] = json!(steps);
+    }
+    if let (Value::Object(d), Value::Object(e)) = (&mut doc, extra) {
+        d.extend(e);
+    }
+    doc
+}
+
+fn outcome_json(outcome: &Outcome, sent_cookie: Option<[u8; 8]>) -> Value {
+    match outcome {
         Outcome::Reply { msg, size, elapsed, tcp } => {
-            let mut m = message_json(msg, r.sent_cookie);
+            let mut m = message_json(msg, sent_cookie);
             m["transport"] = json!(if *tcp { "tcp" } else { "udp" });
             m["query_time_ms"] = json!(crate::timing::millis(*elapsed));
             m["msg_size"] = json!(size);
@@ -322,11 +421,7 @@ fn json_one(r: &QueryResult) -> Value {
             "raw": dns_text::hex_lower(raw),
         }),
         Outcome::NoResponse { reason } => json!({"error": reason}),
-    };
-    if let (Value::Object(d), Value::Object(e)) = (&mut doc, extra) {
-        d.extend(e);
     }
-    doc
 }
 
 #[cfg(test)]
