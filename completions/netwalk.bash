@@ -67,7 +67,7 @@ _netwalk() {
             return 0
             ;;
         netwalk__subcmd__dig)
-            opts="-v -4 -6 -I -h -V --expect-rcode --system --root-hints --json --json-lines --color --verbose --interface --help --version"
+            opts="-v -4 -6 -I -h -V --expect-rcode --system --root-hints --ca-file --json --json-lines --color --verbose --interface --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -82,6 +82,10 @@ _netwalk() {
                     return 0
                     ;;
                 --root-hints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

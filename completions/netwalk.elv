@@ -65,6 +65,7 @@ set edit:completion:arg-completer[netwalk] = {|@words|
             cand --expect-rcode 'Exit 1 unless every response has this RCODE (NOERROR, NXDOMAIN, SERVFAIL, ... or a number)'
             cand --system 'Resolve NAME as the operating system does (hosts file, then resolv.conf servers and search list) and say which source answered'
             cand --root-hints 'Root hints for +trace (named.root format: `. NS name` and `name A|AAAA addr` lines) instead of the built-in IANA root servers'
+            cand --ca-file 'Also trust the certificate authorities in this PEM file for +tls and +https (the system store is always trusted)'
             cand --color 'Colour the output: auto (terminal and no NO_COLOR), always, never'
             cand -I 'Send from this network interface'
             cand --interface 'Send from this network interface'

@@ -60,6 +60,7 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s V -l version 
 complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -l expect-rcode -d 'Exit 1 unless every response has this RCODE (NOERROR, NXDOMAIN, SERVFAIL, ... or a number)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -l system -d 'Resolve NAME as the operating system does (hosts file, then resolv.conf servers and search list) and say which source answered' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -l root-hints -d 'Root hints for +trace (named.root format: `. NS name` and `name A|AAAA addr` lines) instead of the built-in IANA root servers' -r -F
+complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -l ca-file -d 'Also trust the certificate authorities in this PEM file for +tls and +https (the system store is always trusted)' -r -F
 complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''
 always\t''
 never\t''"

@@ -702,3 +702,217 @@ fn matches_pattern(text: &str, pattern: &str) -> bool {
     }
     go(text.as_bytes(), pattern.as_bytes())
 }
+
+/// A lab CA and a server certificate it signed for `names` (DNS names or addresses).
+struct LabPki {
+    ca_pem: String,
+    cert: rustls::pki_types::CertificateDer<'static>,
+    key: rustls::pki_types::PrivateKeyDer<'static>,
+}
+
+fn lab_pki(ca_name: &str, names: &[&str]) -> LabPki {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose};
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name.push(DnType::CommonName, ca_name);
+    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature];
+    let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().unwrap()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let params = CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).unwrap();
+    let cert = params.signed_by(&key, &ca).unwrap();
+    LabPki {
+        ca_pem: ca.pem(),
+        cert: cert.der().clone(),
+        key: rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+    }
+}
+
+fn tls_acceptor(pki: &LabPki, alpn: &[u8]) -> tokio_rustls::TlsAcceptor {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![pki.cert.clone()], pki.key.clone_key())
+        .unwrap();
+    config.alpn_protocols = vec![alpn.to_vec()];
+    tokio_rustls::TlsAcceptor::from(Arc::new(config))
+}
+
+/// Relays a DNS message to the lab's hickory server over UDP and returns its reply.
+#[derive(Clone)]
+struct Upstream(Arc<tokio::sync::Mutex<tokio::net::UdpSocket>>, SocketAddr);
+
+impl Upstream {
+    async fn ask(&self, query: &[u8]) -> Vec<u8> {
+        let socket = self.0.lock().await;
+        socket.send_to(query, self.1).await.unwrap();
+        let mut buf = vec![0u8; 65535];
+        loop {
+            let (n, _) = socket.recv_from(&mut buf).await.unwrap();
+            if buf[..2] == query[..2] {
+                return buf[..n].to_vec();
+            }
+        }
+    }
+}
+
+/// DoT on port 853 and DoH (hyper, HTTP/2, /dns-query) on port 443 of `host`, both
+/// relaying to the hickory zone server on port 53 of the same address.
+fn start_secure_frontends(host: &Host, addr: std::net::IpAddr, pki: &LabPki) {
+    let dot = host.tcp_listener(SocketAddr::new(addr, 853));
+    let doh = host.tcp_listener(SocketAddr::new(addr, 443));
+    let relay = host.udp_socket(SocketAddr::new(addr, 0));
+    let (dot_tls, doh_tls) = (tls_acceptor(pki, b"dot"), tls_acceptor(pki, b"h2"));
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async move {
+            relay.set_nonblocking(true).unwrap();
+            let upstream = Upstream(
+                Arc::new(tokio::sync::Mutex::new(tokio::net::UdpSocket::from_std(relay).unwrap())),
+                SocketAddr::new(addr, 53),
+            );
+            dot.set_nonblocking(true).unwrap();
+            doh.set_nonblocking(true).unwrap();
+            let (dot, doh) =
+                (tokio::net::TcpListener::from_std(dot).unwrap(), tokio::net::TcpListener::from_std(doh).unwrap());
+            let up = upstream.clone();
+            tokio::spawn(async move {
+                while let Ok((tcp, _)) = dot.accept().await {
+                    let (acceptor, up) = (dot_tls.clone(), up.clone());
+                    tokio::spawn(async move {
+                        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                        let Ok(mut tls) = acceptor.accept(tcp).await else { return };
+                        while let Ok(len) = tls.read_u16().await {
+                            let mut query = vec![0u8; len as usize];
+                            if tls.read_exact(&mut query).await.is_err() {
+                                return;
+                            }
+                            let reply = up.ask(&query).await;
+                            let mut framed = (reply.len() as u16).to_be_bytes().to_vec();
+                            framed.extend(reply);
+                            let _ = tls.write_all(&framed).await;
+                        }
+                    });
+                }
+            });
+            while let Ok((tcp, _)) = doh.accept().await {
+                let (acceptor, up) = (doh_tls.clone(), upstream.clone());
+                tokio::spawn(async move {
+                    let Ok(tls) = acceptor.accept(tcp).await else { return };
+                    let service = hyper::service::service_fn(move |req| doh_reply(req, up.clone()));
+                    let _ = hyper::server::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+                        .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
+                        .await;
+                });
+            }
+        });
+    });
+}
+
+/// RFC 8484 on the server side: POST with an application/dns-message body, or GET ?dns=base64url.
+async fn doh_reply(
+    req: hyper::Request<hyper::body::Incoming>,
+    up: Upstream,
+) -> Result<hyper::Response<http_body_util::Full<bytes::Bytes>>, std::convert::Infallible> {
+    use http_body_util::BodyExt;
+    let respond = |status: u16, body: Vec<u8>| {
+        hyper::Response::builder()
+            .status(status)
+            .header("content-type", if status == 200 { "application/dns-message" } else { "text/plain" })
+            .body(http_body_util::Full::new(bytes::Bytes::from(body)))
+            .unwrap()
+    };
+    if req.uri().path() != "/dns-query" {
+        return Ok(respond(404, b"not found".to_vec()));
+    }
+    let query = if req.method() == hyper::Method::GET {
+        let dns = req.uri().query().and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("dns=")));
+        match dns.and_then(|d| data_encoding::BASE64URL_NOPAD.decode(d.as_bytes()).ok()) {
+            Some(q) => q,
+            None => return Ok(respond(400, b"bad dns parameter".to_vec())),
+        }
+    } else {
+        let typed = req.headers().get("content-type").is_some_and(|v| v == "application/dns-message");
+        let body = req.into_body().collect().await.map(|b| b.to_bytes().to_vec()).unwrap_or_default();
+        if !typed || body.len() < 12 {
+            return Ok(respond(415, b"want application/dns-message".to_vec()));
+        }
+        body
+    };
+    Ok(respond(200, up.ask(&query).await))
+}
+
+#[test]
+fn dns_over_tls_and_https_with_a_lab_ca() {
+    let (lab, client, server) = lab_with_server();
+    let addr = lab.addr_of("server", 4);
+    let pki = lab_pki("netwalk lab CA", &["ns1.example.test", &addr.to_string()]);
+    start_secure_frontends(&lab.host_by_name("server"), addr, &pki);
+    let ca = client.dir().join("lab-ca.pem");
+    std::fs::write(&ca, &pki.ca_pem).unwrap();
+    let ca = ca.to_str().unwrap();
+    let wrong = client.dir().join("other-ca.pem");
+    std::fs::write(&wrong, lab_pki("some other CA", &["ns1.example.test"]).ca_pem).unwrap();
+    let wrong = wrong.to_str().unwrap();
+
+    for (option, port, transport) in [
+        ("+tls", 853, "TLS"),
+        ("+https", 443, "HTTPS"),
+        ("+https-get", 443, "HTTPS"),
+        ("+https=/dns-query", 443, "HTTPS"),
+    ] {
+        let out = netwalk(&client, &["dig", "--ca-file", ca, &server, option, "www.example.test", "AAAA"]);
+        assert_eq!(code(&out), 0, "{option}: {}{}", stdout(&out), stderr(&out));
+        let text = stdout(&out);
+        assert!(text.contains("\n;; ANSWER SECTION:\nwww.example.test.\t3600\tIN\tAAAA\t2001:db8:3::10\n"), "{text}");
+        assert!(text.contains(&format!(";; SERVER: {addr}#{port}({addr}) ({transport})\n")), "{option}: {text}");
+    }
+    let out = netwalk(&client, &["--json", "dig", "--ca-file", ca, &server, "+https", "example.test", "MX"]);
+    let q = &json(&out)["queries"][0];
+    assert_eq!((q["transport"].as_str(), q["id"].as_u64()), (Some("https"), Some(0)), "RFC 8484: ID 0");
+    assert_eq!(q["answer"].as_array().unwrap().len(), 2);
+
+    // The certificate is checked for the name given with @ as well as for an address.
+    client.set_hosts_entry("ns1.example.test", addr);
+    client.set_hosts_entry("other.example.test", addr);
+    let out = netwalk(&client, &["dig", "--ca-file", ca, "@ns1.example.test", "+tls", "+short", "www.example.test"]);
+    assert_eq!((code(&out), stdout(&out)), (0, "198.18.3.10\n".to_string()), "{}", stderr(&out));
+    let out = netwalk(&client, &["dig", "--ca-file", ca, "@other.example.test", "+tls", "+short", "www.example.test"]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stdout(&out).contains("TLS handshake failed: invalid peer certificate: certificate not valid for name"),
+        "{}",
+        stdout(&out)
+    );
+
+    // A CA that did not sign the server's certificate: a clear error and exit 1, for both transports.
+    for (option, port) in [("+tls", 853), ("+https", 443)] {
+        let started = Instant::now();
+        let out = netwalk(&client, &["dig", "--ca-file", wrong, &server, option, "+short", "www.example.test"]);
+        assert_eq!(code(&out), 1, "{option}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let over = if port == 853 { "TLS" } else { "HTTPS" };
+        assert_eq!(
+            stdout(&out),
+            format!(
+                ";; communications error to {addr}#{port} over {over}: TLS handshake failed: invalid peer certificate: UnknownIssuer\n"
+            )
+        );
+    }
+    // Without --ca-file only the system store is trusted, which does not know the lab CA.
+    let out = netwalk(&client, &["dig", &server, "+tls", "+short", "www.example.test"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+
+    let out = netwalk(&client, &["dig", "--ca-file", ca, &server, "+https=/nope", "+short", "www.example.test"]);
+    assert_eq!(code(&out), 1);
+    assert!(stdout(&out).contains(&format!("HTTP status 404 Not Found from https://{addr}/nope")), "{}", stdout(&out));
+
+    let junk = client.dir().join("junk.pem");
+    std::fs::write(&junk, "not a certificate\n").unwrap();
+    let out = netwalk(&client, &["dig", "--ca-file", junk.to_str().unwrap(), &server, "+tls", "www.example.test"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).starts_with("netwalk: error: --ca-file "), "{}", stderr(&out));
+    let out = netwalk(&client, &["dig", "--root-hints", ca, &server, "+trace", "+tls", "www.example.test"]);
+    assert_eq!(code(&out), 2);
+}

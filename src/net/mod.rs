@@ -6,3 +6,4 @@ pub mod iface;
 pub mod privilege;
 pub mod resolve;
 pub mod tcp;
+pub mod tls;

@@ -13,8 +13,15 @@ use std::time::Duration;
 pub struct Settings {
     pub server: Option<String>,
     pub port: u16,
+    /// -p was given; otherwise the port follows the transport (53, 853, 443).
+    pub port_set: bool,
     pub family: Family,
     pub tcp: bool,
+    /// +tls: DNS over TLS (RFC 7858).
+    pub tls: bool,
+    /// +https[=PATH]: DNS over HTTPS (RFC 8484) at this path, POST unless `https_get`.
+    pub https: Option<String>,
+    pub https_get: bool,
     pub ignore: bool,
     pub short: bool,
     pub cmd: bool,
@@ -44,8 +51,12 @@ impl Default for Settings {
         Settings {
             server: None,
             port: 53,
+            port_set: false,
             family: Family::Any,
             tcp: false,
+            tls: false,
+            https: None,
+            https_get: false,
             ignore: false,
             short: false,
             cmd: true,
@@ -66,6 +77,18 @@ impl Default for Settings {
             tries: 3,
             idnout: false,
             trace: false,
+        }
+    }
+}
+
+impl Settings {
+    /// The port to query: -p, else the transport's well-known port.
+    pub fn server_port(&self) -> u16 {
+        match (self.port_set, self.https.is_some(), self.tls) {
+            (true, ..) => self.port,
+            (false, true, _) => 443,
+            (false, false, true) => 853,
+            _ => 53,
         }
     }
 }
@@ -124,6 +147,7 @@ pub fn parse(words: &[String], base: &Settings) -> Result<Line, String> {
                 "-p" => {
                     let v = value(&mut words)?;
                     s.port = v.parse().map_err(|_| format!("'{v}' is not a port number"))?;
+                    s.port_set = true;
                 }
                 "-t" => {
                     let v = value(&mut words)?;
@@ -241,6 +265,10 @@ const PLUS_OPTIONS: &[&str] = &[
     "retry",
     "subnet",
     "trace",
+    "tls",
+    "https",
+    "https-get",
+    "https-post",
 ];
 
 /// dig accepts unambiguous abbreviations (`+norec`, `+add`).
@@ -292,6 +320,16 @@ fn plus_option(opt: &str, s: &mut Settings) -> Result<(), String> {
         "cookie" => flag(&mut s.cookie)?,
         "recurse" => flag(&mut s.recurse)?,
         "idnout" => flag(&mut s.idnout)?,
+        "tls" => flag(&mut s.tls)?,
+        "https" | "https-get" | "https-post" if !on => s.https = None,
+        "https" | "https-get" | "https-post" => {
+            let path = value.unwrap_or("/dns-query");
+            if !path.starts_with('/') {
+                return Err(format!("+{key}={path}: the path must start with '/'"));
+            }
+            s.https = Some(path.to_string());
+            s.https_get = name == "https-get";
+        }
         "trace" => {
             flag(&mut s.trace)?;
             // As dig: +trace also sets +dnssec and prints only the answer and authority sections;
@@ -396,6 +434,12 @@ mod tests {
         let t = p("+trace +additional a.test").unwrap().settings;
         assert!(t.trace && t.dnssec && t.additional && t.authority && !t.comments && !t.stats);
         assert!(!p("+trace +nodnssec a.test").unwrap().settings.dnssec);
+        let h = p("+https a.test").unwrap().settings;
+        assert_eq!((h.https.as_deref(), h.https_get, h.server_port()), (Some("/dns-query"), false, 443));
+        let h = p("+https-get=/q -p 8443 a.test").unwrap().settings;
+        assert_eq!((h.https.as_deref(), h.https_get, h.server_port()), (Some("/q"), true, 8443));
+        assert_eq!(p("+tls a.test").unwrap().settings.server_port(), 853);
+        assert!(p("+https=q a.test").is_err());
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod grammar;
 mod iterate;
 pub mod query;
 mod render;
+mod secure;
 mod system;
 pub mod trace;
 
@@ -46,6 +47,11 @@ const BATCH_MAX_BYTES: u64 = 16 << 20;
     "  +[no]recurse         set RD (default on)\n",
     "  +time=SECONDS        wait per try (default 5)\n",
     "  +tries=N +retry=N    UDP attempts (default 3 tries)\n",
+    "  +tls                 DNS over TLS (RFC 7858, port 853); the certificate must verify\n",
+    "  +https[=PATH]        DNS over HTTPS (RFC 8484) on HTTP/2, POST to PATH (default\n",
+    "                       /dns-query, port 443); +https-get[=PATH] sends GET ?dns=\n",
+    "                       Certificates are checked against the system store and --ca-file,\n",
+    "                       for the @server name or address; one that fails is exit 1.\n",
     "  +trace               iterate from the root servers (or --root-hints) with RD=0, printing\n",
     "                       each referral and the server that gave it; implies +dnssec\n",
     "  +[no]idnout          accepted for dig compatibility; names are printed as A-labels\n\n",
@@ -77,6 +83,10 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub root_hints: Option<std::path::PathBuf>,
 
+    /// Also trust the certificate authorities in this PEM file for +tls and +https (the system store is always trusted)
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<std::path::PathBuf>,
+
     /// dig arguments: [@server] [-t TYPE] [-x ADDR] [-f FILE] NAME [TYPE] [CLASS] [+options]
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "ARGS")]
     pub words: Vec<String>,
@@ -94,10 +104,30 @@ struct Job {
     cmdline: String,
 }
 
+/// How a reply travelled, as dig names it on the SERVER line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    Udp,
+    Tcp,
+    Tls,
+    Https,
+}
+
+impl Transport {
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::Udp => "UDP",
+            Transport::Tcp => "TCP",
+            Transport::Tls => "TLS",
+            Transport::Https => "HTTPS",
+        }
+    }
+}
+
 /// What came back for one query.
 #[derive(Debug, Clone)]
 pub enum Outcome {
-    Reply { msg: Box<crate::wire::dns::Message>, size: usize, elapsed: Duration, tcp: bool },
+    Reply { msg: Box<crate::wire::dns::Message>, size: usize, elapsed: Duration, transport: Transport },
     Bad { header: crate::wire::dns::Header, error: String, raw: Vec<u8> },
     NoResponse { reason: String },
 }
@@ -170,6 +200,13 @@ pub async fn run(args: Args, global: &Global) -> Result<DigOutput, Error> {
         servers.push((key.0, key.1, ip));
     }
     drop(resolver);
+    if jobs.iter().any(|j| j.settings.trace && (j.settings.tls || j.settings.https.is_some())) {
+        return Err(Error::usage("+trace asks each server over UDP/TCP; it cannot be combined with +tls or +https"));
+    }
+    let tls = match jobs.iter().any(|j| j.settings.tls || j.settings.https.is_some()) {
+        true => Some(Arc::new(crate::net::tls::client_config(args.ca_file.as_deref())?)),
+        false => None,
+    };
     let hints =
         Arc::new(if jobs.iter().any(|j| j.settings.trace) { root_hints(&args, base.family)? } else { Vec::new() });
 
@@ -183,6 +220,7 @@ pub async fn run(args: Args, global: &Global) -> Result<DigOutput, Error> {
             .unwrap_or(IpAddr::from([0, 0, 0, 0]));
         let permit = semaphore.clone();
         let hints = hints.clone();
+        let tls = tls.clone();
         set.spawn(async move {
             let _permit = permit.acquire_owned().await;
             let result = if job.settings.trace {
@@ -192,7 +230,7 @@ pub async fn run(args: Args, global: &Global) -> Result<DigOutput, Error> {
                 };
                 iterate::walk(job, &hints, start).await
             } else {
-                ask(job, SocketAddr::new(ip, 0)).await
+                ask(job, SocketAddr::new(ip, 0), tls).await
             };
             (index, result)
         });
@@ -270,11 +308,13 @@ fn random_bytes<const N: usize>() -> [u8; N] {
     buf
 }
 
-async fn ask(job: Job, server: SocketAddr) -> Result<QueryResult, Error> {
+async fn ask(job: Job, server: SocketAddr, tls: Option<Arc<rustls::ClientConfig>>) -> Result<QueryResult, Error> {
     let s = &job.settings;
-    let server = SocketAddr::new(server.ip(), s.port);
+    let server = SocketAddr::new(server.ip(), s.server_port());
     let [a, b, c @ ..]: [u8; 10] = random_bytes();
-    let sent = query::build(&job.question, s, u16::from_be_bytes([a, b]), c).map_err(Error::usage)?;
+    // RFC 8484 4.1: DoH queries carry ID 0 so that HTTP caches can share them.
+    let id = if s.https.is_some() { 0 } else { u16::from_be_bytes([a, b]) };
+    let sent = query::build(&job.question, s, id, c).map_err(Error::usage)?;
     let mut result = QueryResult {
         cmdline: job.cmdline.clone(),
         question: job.question.clone(),
@@ -286,7 +326,13 @@ async fn ask(job: Job, server: SocketAddr) -> Result<QueryResult, Error> {
         when: SystemTime::now(),
         trace: None,
     };
-    let (outcome, notes) = exchange(server, &sent, s).await;
+    let (outcome, notes) = match (&tls, s.tls || s.https.is_some()) {
+        (Some(config), true) => {
+            let peer = secure::peer(s, server, config).map_err(Error::usage)?;
+            (secure::exchange(server, &sent, s, &peer).await, Vec::new())
+        }
+        _ => exchange(server, &sent, s).await,
+    };
     result.outcome = outcome;
     result.notes = notes;
     result.when = SystemTime::now();
@@ -327,7 +373,10 @@ async fn exchange(server: SocketAddr, sent: &Sent, s: &Settings) -> (Outcome, Ve
                     notes.push("Truncated, retrying in TCP mode.".into());
                 }
                 (Verdict::Reply(msg), _) => {
-                    return (Outcome::Reply { msg, size: got.size, elapsed: got.elapsed, tcp: false }, notes);
+                    return (
+                        Outcome::Reply { msg, size: got.size, elapsed: got.elapsed, transport: Transport::Udp },
+                        notes,
+                    );
                 }
                 (Verdict::Bad { header, error }, raw) => return (Outcome::Bad { header, error, raw }, notes),
                 (Verdict::Ignore(why), _) => return (Outcome::NoResponse { reason: why }, notes),
@@ -340,7 +389,9 @@ async fn exchange(server: SocketAddr, sent: &Sent, s: &Settings) -> (Outcome, Ve
         match tcp_exchange(server, &sent.bytes, s.time).await {
             Ok(Some((data, elapsed))) => {
                 return match judge(&data, server, server, sent) {
-                    Verdict::Reply(msg) => (Outcome::Reply { msg, size: data.len(), elapsed, tcp: true }, notes),
+                    Verdict::Reply(msg) => {
+                        (Outcome::Reply { msg, size: data.len(), elapsed, transport: Transport::Tcp }, notes)
+                    }
                     Verdict::Bad { header, error } => (Outcome::Bad { header, error, raw: data }, notes),
                     Verdict::Ignore(why) => (Outcome::NoResponse { reason: format!("over TCP: {why}") }, notes),
                 };

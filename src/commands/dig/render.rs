@@ -112,7 +112,7 @@ fn human_one(r: &QueryResult, text: &mut String) {
     if s.cmd {
         let _ = writeln!(text, "\n; <<>> netwalk dig {} <<>> {}", env!("CARGO_PKG_VERSION"), r.cmdline);
     }
-    let (msg, size, elapsed, tcp) = match &r.outcome {
+    let (msg, size, elapsed, transport) = match &r.outcome {
         Outcome::NoResponse { reason } => {
             let _ = writeln!(text, ";; {reason}");
             return;
@@ -124,7 +124,7 @@ fn human_one(r: &QueryResult, text: &mut String) {
             text.push_str(&hexdump(raw));
             return;
         }
-        Outcome::Reply { msg, size, elapsed, tcp } => (msg, size, elapsed, tcp),
+        Outcome::Reply { msg, size, elapsed, transport } => (msg, size, elapsed, transport),
     };
     if s.comments {
         let _ = writeln!(text, ";; Got answer:");
@@ -169,7 +169,7 @@ fn human_one(r: &QueryResult, text: &mut String) {
     if s.stats {
         let server = r.server.map(|a| format!("{}({})", endpoint(a), a.ip())).unwrap_or_default();
         let _ = writeln!(text, ";; Query time: {} msec", elapsed.as_millis());
-        let _ = writeln!(text, ";; SERVER: {server} ({})", if *tcp { "TCP" } else { "UDP" });
+        let _ = writeln!(text, ";; SERVER: {server} ({})", transport.name());
         let _ = writeln!(text, ";; WHEN: {}", when(r.when));
         let _ = writeln!(text, ";; MSG SIZE  rcvd: {size}\n");
     }
@@ -406,9 +406,9 @@ fn json_one(r: &QueryResult) -> Value {
 
 fn outcome_json(outcome: &Outcome, sent_cookie: Option<[u8; 8]>) -> Value {
     match outcome {
-        Outcome::Reply { msg, size, elapsed, tcp } => {
+        Outcome::Reply { msg, size, elapsed, transport } => {
             let mut m = message_json(msg, sent_cookie);
-            m["transport"] = json!(if *tcp { "tcp" } else { "udp" });
+            m["transport"] = json!(transport.name().to_ascii_lowercase());
             m["query_time_ms"] = json!(crate::timing::millis(*elapsed));
             m["msg_size"] = json!(size);
             m
