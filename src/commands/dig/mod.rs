@@ -170,7 +170,6 @@ pub async fn run(args: Args, global: &Global) -> Result<DigOutput, Error> {
     // With -f the parser adds no default question, so these are only names typed on the command line.
     jobs.extend(line_jobs(&line, &args.words.join(" ")));
     let default_server = system::first_nameserver();
-    let resolver = Arc::new(Resolver::system(base.family));
     // Resolve each distinct @server once, up front, so a bad one is a usage error before any query.
     let mut servers: Vec<(Option<String>, Family, IpAddr)> = Vec::new();
     for job in &jobs {
@@ -189,8 +188,11 @@ pub async fn run(args: Args, global: &Global) -> Result<DigOutput, Error> {
                         "use @ADDRESS or @HOSTNAME",
                     )
                 })?;
-                let r = Resolver::system(key.1).resolve(&host).await?;
-                r.addrs[0]
+                match host {
+                    target::Host::Ip(ip) if key.1.allows(ip) => ip,
+                    // Names (and a literal of the wrong family, which it reports) go through the system resolver.
+                    host => Resolver::system(key.1).resolve(&host).await?.addrs[0],
+                }
             }
             None => default_server.clone().map_err(|e| Error::Io {
                 what: "no server given and none usable in /etc/resolv.conf".into(),
@@ -199,7 +201,6 @@ pub async fn run(args: Args, global: &Global) -> Result<DigOutput, Error> {
         };
         servers.push((key.0, key.1, ip));
     }
-    drop(resolver);
     if jobs.iter().any(|j| j.settings.trace && (j.settings.tls || j.settings.https.is_some())) {
         return Err(Error::usage("+trace asks each server over UDP/TCP; it cannot be combined with +tls or +https"));
     }
