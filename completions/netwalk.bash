@@ -22,6 +22,9 @@ _netwalk() {
             netwalk,dhcp-discover)
                 cmd="netwalk__subcmd__dhcp__subcmd__discover"
                 ;;
+            netwalk,dig)
+                cmd="netwalk__subcmd__dig"
+                ;;
             netwalk,help)
                 cmd="netwalk__subcmd__help"
                 ;;
@@ -42,6 +45,9 @@ _netwalk() {
                 ;;
             netwalk__subcmd__help,dhcp-discover)
                 cmd="netwalk__subcmd__help__subcmd__dhcp__subcmd__discover"
+                ;;
+            netwalk__subcmd__help,dig)
+                cmd="netwalk__subcmd__help__subcmd__dig"
                 ;;
             netwalk__subcmd__help,help)
                 cmd="netwalk__subcmd__help__subcmd__help"
@@ -65,7 +71,7 @@ _netwalk() {
 
     case "${cmd}" in
         netwalk)
-            opts="-v -4 -6 -I -h -V --json --json-lines --color --verbose --interface --help --version tcping dhcp-discover arp tls-inspect http traceroute help"
+            opts="-v -4 -6 -I -h -V --json --json-lines --color --verbose --interface --help --version tcping dhcp-discover arp tls-inspect http traceroute dig help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -190,8 +196,50 @@ _netwalk() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        netwalk__subcmd__dig)
+            opts="-v -4 -6 -I -h -V --expect-rcode --system --root-hints --ca-file --json --json-lines --color --verbose --interface --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --expect-rcode)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --system)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root-hints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --interface)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -I)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         netwalk__subcmd__help)
-            opts="tcping dhcp-discover arp tls-inspect http traceroute help"
+            opts="tcping dhcp-discover arp tls-inspect http traceroute dig help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -219,6 +267,20 @@ _netwalk() {
             return 0
             ;;
         netwalk__subcmd__help__subcmd__dhcp__subcmd__discover)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netwalk__subcmd__help__subcmd__dig)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -37,6 +37,7 @@ set edit:completion:arg-completer[netwalk] = {|@words|
             cand tls-inspect 'TLS handshake facts, the served chain, the trust verdict and its reason, expiry, OCSP, STARTTLS'
             cand http 'An HTTP/1.1 or HTTP/2 request with per-phase timings (DNS, TCP, TLS, first byte, transfer), redirects hop by hop'
             cand traceroute 'The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU'
+            cand dig 'DNS queries with dig''s command line and BIND''s output: UDP with TCP fallback, EDNS, -x, batches'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'netwalk;tcping'= {
@@ -227,6 +228,25 @@ set edit:completion:arg-completer[netwalk] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'netwalk;dig'= {
+            cand --expect-rcode 'Exit 1 unless every response has this RCODE (NOERROR, NXDOMAIN, SERVFAIL, ... or a number)'
+            cand --system 'Resolve NAME as the operating system does (hosts file, then resolv.conf servers and search list) and say which source answered'
+            cand --root-hints 'Root hints for +trace (named.root format: `. NS name` and `name A|AAAA addr` lines) instead of the built-in IANA root servers'
+            cand --ca-file 'Also trust the certificate authorities in this PEM file for +tls and +https (the system store is always trusted)'
+            cand --color 'Colour the output: auto (terminal and no NO_COLOR), always, never'
+            cand -I 'Send from this network interface'
+            cand --interface 'Send from this network interface'
+            cand --json 'Print one JSON document instead of text'
+            cand --json-lines 'Print one JSON object per line as events happen (NDJSON)'
+            cand -v 'More detail on stderr (-v debug, -vv trace)'
+            cand --verbose 'More detail on stderr (-v debug, -vv trace)'
+            cand -4 'Use IPv4 only'
+            cand -6 'Use IPv6 only'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'netwalk;help'= {
             cand tcping 'Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why'
             cand dhcp-discover 'Find every DHCP server on a link without taking a lease: all offers decoded, rogue detection'
@@ -234,6 +254,7 @@ set edit:completion:arg-completer[netwalk] = {|@words|
             cand tls-inspect 'TLS handshake facts, the served chain, the trust verdict and its reason, expiry, OCSP, STARTTLS'
             cand http 'An HTTP/1.1 or HTTP/2 request with per-phase timings (DNS, TCP, TLS, first byte, transfer), redirects hop by hop'
             cand traceroute 'The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU'
+            cand dig 'DNS queries with dig''s command line and BIND''s output: UDP with TCP fallback, EDNS, -x, batches'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'netwalk;help;tcping'= {
@@ -247,6 +268,8 @@ set edit:completion:arg-completer[netwalk] = {|@words|
         &'netwalk;help;http'= {
         }
         &'netwalk;help;traceroute'= {
+        }
+        &'netwalk;help;dig'= {
         }
         &'netwalk;help;help'= {
         }

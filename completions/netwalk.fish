@@ -41,6 +41,7 @@ complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "arp" -d 'Who-has wi
 complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "tls-inspect" -d 'TLS handshake facts, the served chain, the trust verdict and its reason, expiry, OCSP, STARTTLS'
 complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "http" -d 'An HTTP/1.1 or HTTP/2 request with per-phase timings (DNS, TCP, TLS, first byte, transfer), redirects hop by hop'
 complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "traceroute" -d 'The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU'
+complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "dig" -d 'DNS queries with dig\'s command line and BIND\'s output: UDP with TCP fallback, EDNS, -x, batches'
 complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s p -l port -d 'Port for targets that do not name one' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s c -l count -d 'Probes per target; 0 runs until interrupted (Ctrl-C prints the summary)' -r
@@ -189,10 +190,26 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s 4 -d 'Use
 complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s 6 -d 'Use IPv6 only'
 complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s V -l version -d 'Print version'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http traceroute help" -f -a "tcping" -d 'Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http traceroute help" -f -a "dhcp-discover" -d 'Find every DHCP server on a link without taking a lease: all offers decoded, rogue detection'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http traceroute help" -f -a "arp" -d 'Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http traceroute help" -f -a "tls-inspect" -d 'TLS handshake facts, the served chain, the trust verdict and its reason, expiry, OCSP, STARTTLS'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http traceroute help" -f -a "http" -d 'An HTTP/1.1 or HTTP/2 request with per-phase timings (DNS, TCP, TLS, first byte, transfer), redirects hop by hop'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http traceroute help" -f -a "traceroute" -d 'The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http traceroute help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -l expect-rcode -d 'Exit 1 unless every response has this RCODE (NOERROR, NXDOMAIN, SERVFAIL, ... or a number)' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -l system -d 'Resolve NAME as the operating system does (hosts file, then resolv.conf servers and search list) and say which source answered' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -l root-hints -d 'Root hints for +trace (named.root format: `. NS name` and `name A|AAAA addr` lines) instead of the built-in IANA root servers' -r -F
+complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -l ca-file -d 'Also trust the certificate authorities in this PEM file for +tls and +https (the system store is always trusted)' -r -F
+complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -s I -l interface -d 'Send from this network interface' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -l json -d 'Print one JSON document instead of text'
+complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -l json-lines -d 'Print one JSON object per line as events happen (NDJSON)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -s v -l verbose -d 'More detail on stderr (-v debug, -vv trace)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -s 4 -d 'Use IPv4 only'
+complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -s 6 -d 'Use IPv6 only'
+complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -s V -l version -d 'Print version'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http traceroute dig help" -f -a "tcping" -d 'Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http traceroute dig help" -f -a "dhcp-discover" -d 'Find every DHCP server on a link without taking a lease: all offers decoded, rogue detection'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http traceroute dig help" -f -a "arp" -d 'Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http traceroute dig help" -f -a "tls-inspect" -d 'TLS handshake facts, the served chain, the trust verdict and its reason, expiry, OCSP, STARTTLS'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http traceroute dig help" -f -a "http" -d 'An HTTP/1.1 or HTTP/2 request with per-phase timings (DNS, TCP, TLS, first byte, transfer), redirects hop by hop'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http traceroute dig help" -f -a "traceroute" -d 'The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http traceroute dig help" -f -a "dig" -d 'DNS queries with dig\'s command line and BIND\'s output: UDP with TCP fallback, EDNS, -x, batches'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http traceroute dig help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

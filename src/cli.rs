@@ -1,6 +1,6 @@
 //! The command line: global options and one variant per working command.
 
-use crate::commands::{arp, dhcp_discover, http, tcping, tls_inspect, traceroute};
+use crate::commands::{arp, dhcp_discover, dig, http, tcping, tls_inspect, traceroute};
 use crate::net::resolve::Family;
 use crate::output::{Format, Output};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -50,6 +50,8 @@ pub enum Command {
     Http(http::Args),
     /// The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU
     Traceroute(traceroute::Args),
+    /// DNS queries with dig's command line and BIND's output: UDP with TCP fallback, EDNS, -x, batches
+    Dig(dig::Args),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -27,6 +27,11 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
             match $command {
                 // http prints its body on stdout and its report beside it: its own finish.
                 Command::Http(args) => commands::http::finish(&out, &commands::http::run(args, &global, &out).await?),
+                // dig's report is one of several shapes (+short, batch, trace).
+                Command::Dig(args) => {
+                    let report: Box<dyn output::Report> = commands::dig::run(args, &global).await?.into();
+                    out.finish(report.as_ref())
+                }
                 $(Command::$variant(args) => out.finish(&commands::$module::run(args, &global, &out).await?),)*
             }
         };

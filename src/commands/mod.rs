@@ -2,6 +2,7 @@
 
 pub mod arp;
 pub mod dhcp_discover;
+pub mod dig;
 pub mod http;
 pub mod tcping;
 pub mod tls_inspect;

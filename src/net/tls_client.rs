@@ -53,6 +53,12 @@ impl Client {
     }
 }
 
+/// A verifying client configuration: the system store, or only `cacert` when given
+/// (as curl's --cacert). DNS over TLS/HTTPS shares it with `http`.
+pub fn client_config(cacert: Option<&Path>) -> Result<Arc<ClientConfig>, Error> {
+    config(false, cacert)
+}
+
 fn config(insecure: bool, cacert: Option<&Path>) -> Result<Arc<ClientConfig>, Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = ClientConfig::builder_with_provider(provider.clone())

@@ -1,0 +1,429 @@
+//! `netwalk dig`: dig's command line and BIND's output, over UDP with TCP
+//! fallback, EDNS options, -x, batches (-f) and the system resolution path.
+
+pub mod grammar;
+mod iterate;
+pub mod query;
+mod render;
+mod secure;
+mod system;
+pub mod trace;
+
+use crate::cli::Global;
+use crate::error::{Error, Exit};
+use crate::net::dns::{tcp_exchange, udp_exchange};
+use crate::net::resolve::{Family, Resolver};
+use crate::target;
+use grammar::{Line, Question, Settings};
+use query::{Sent, Verdict, judge};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+pub use render::DigReport;
+pub use system::SystemReport;
+
+/// How many batch queries are in flight at once.
+const BATCH_PARALLEL: usize = 64;
+/// A -f file larger than this is refused rather than read into memory.
+const BATCH_MAX_BYTES: u64 = 16 << 20;
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = crate::exit_codes!(), after_long_help = concat!(
+    "Arguments follow dig: netwalk dig [@server] [-p PORT] [-t TYPE] [-c CLASS] [-x ADDR] [-f FILE]\n",
+    "[-q NAME] [-4|-6] NAME [TYPE] [CLASS] [+options]. Several names make several queries.\n\n",
+    "+options (each also as +noOPTION):\n",
+    "  +tcp (+vc)           use TCP instead of UDP\n",
+    "  +ignore              do not retry over TCP when the reply is truncated (TC=1)\n",
+    "  +short               print only the record data of the answer\n",
+    "  +[no]cmd +[no]comments +[no]question +[no]answer +[no]authority\n",
+    "  +[no]additional +[no]stats +[no]all   choose what is printed\n",
+    "  +dnssec              set the DO bit (ask for RRSIGs)\n",
+    "  +[no]edns[=VERSION]  send an OPT record (default on, version 0)\n",
+    "  +bufsize=N           advertised UDP payload size (default 1232)\n",
+    "  +nsid                ask for the server's NSID\n",
+    "  +[no]cookie          send a client cookie (default on)\n",
+    "  +subnet=ADDR/LEN     send an EDNS Client Subnet option\n",
+    "  +[no]recurse         set RD (default on)\n",
+    "  +time=SECONDS        wait per try (default 5)\n",
+    "  +tries=N +retry=N    UDP attempts (default 3 tries)\n",
+    "  +tls                 DNS over TLS (RFC 7858, port 853); the certificate must verify\n",
+    "  +https[=PATH]        DNS over HTTPS (RFC 8484) on HTTP/2, POST to PATH (default\n",
+    "                       /dns-query, port 443); +https-get[=PATH] sends GET ?dns=\n",
+    "                       Certificates are checked against the system store and --ca-file,\n",
+    "                       for the @server name or address; one that fails is exit 1.\n",
+    "  +trace               iterate from the root servers (or --root-hints) with RD=0, printing\n",
+    "                       each referral and the server that gave it; implies +dnssec\n",
+    "  +[no]idnout          accepted for dig compatibility; names are printed as A-labels\n\n",
+    "Without @server the first nameserver of /etc/resolv.conf is asked.\n",
+    "Examples:\n",
+    "  netwalk dig @198.18.3.2 example.test MX\n",
+    "  netwalk dig +noall +answer -x 198.18.3.10\n",
+    "  netwalk dig @198.18.3.2 -f queries.txt +short\n",
+    "  netwalk dig --system www.test\n",
+    "  netwalk dig --expect-rcode NOERROR @198.18.3.2 www.example.test\n\n",
+    "--json prints {\"queries\": [...]}: per query the server, transport, status, rcode, id,\n",
+    "flags, edns (version, udp_size, flags, options with decoded nsid/cookie/subnet),\n",
+    "question/answer/authority/additional records {name, ttl, class, type, data},\n",
+    "query_time_ms, when, msg_size, notes, or error when nothing usable came back.\n\n",
+    "Exit codes: 0 every query got a response (any RCODE, as dig); 1 some server did not\n",
+    "answer, answered garbage, or --expect-rcode did not match; 2 usage or input error;\n",
+    "3 environment (no resolv.conf server, sockets)."
+))]
+pub struct Args {
+    /// Exit 1 unless every response has this RCODE (NOERROR, NXDOMAIN, SERVFAIL, ... or a number)
+    #[arg(long, value_name = "RCODE", value_parser = parse_rcode_arg)]
+    pub expect_rcode: Option<u16>,
+
+    /// Resolve NAME as the operating system does (hosts file, then resolv.conf servers and search list) and say which source answered
+    #[arg(long, value_name = "NAME")]
+    pub system: Option<String>,
+
+    /// Root hints for +trace (named.root format: `. NS name` and `name A|AAAA addr` lines) instead of the built-in IANA root servers
+    #[arg(long, value_name = "FILE")]
+    pub root_hints: Option<std::path::PathBuf>,
+
+    /// Also trust the certificate authorities in this PEM file for +tls and +https (the system store is always trusted)
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<std::path::PathBuf>,
+
+    /// dig arguments: [@server] [-t TYPE] [-x ADDR] [-f FILE] NAME [TYPE] [CLASS] [+options]
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "ARGS")]
+    pub words: Vec<String>,
+}
+
+fn parse_rcode_arg(text: &str) -> Result<u16, String> {
+    crate::wire::dns_text::parse_rcode(text).ok_or_else(|| format!("'{text}' is not an RCODE name or number"))
+}
+
+/// One query to run: the question, its settings, and the words that asked it.
+#[derive(Debug, Clone)]
+struct Job {
+    question: Question,
+    settings: Settings,
+    cmdline: String,
+}
+
+/// How a reply travelled, as dig names it on the SERVER line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    Udp,
+    Tcp,
+    Tls,
+    Https,
+}
+
+impl Transport {
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::Udp => "UDP",
+            Transport::Tcp => "TCP",
+            Transport::Tls => "TLS",
+            Transport::Https => "HTTPS",
+        }
+    }
+}
+
+/// What came back for one query.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Reply { msg: Box<crate::wire::dns::Message>, size: usize, elapsed: Duration, transport: Transport },
+    Bad { header: crate::wire::dns::Header, error: String, raw: Vec<u8> },
+    NoResponse { reason: String },
+}
+
+#[derive(Debug)]
+pub struct QueryResult {
+    pub cmdline: String,
+    pub question: Question,
+    pub settings: Settings,
+    pub server: Option<SocketAddr>,
+    pub sent_cookie: Option<[u8; 8]>,
+    pub notes: Vec<String>,
+    pub outcome: Outcome,
+    pub when: SystemTime,
+    /// Every step of a +trace walk, in order.
+    pub trace: Option<Vec<iterate::TraceStep>>,
+}
+
+pub enum DigOutput {
+    Queries(DigReport),
+    System(SystemReport),
+}
+
+pub async fn run(args: Args, global: &Global) -> Result<DigOutput, Error> {
+    let mut base = Settings::default();
+    if global.family() != Family::Any {
+        base.family = global.family();
+    }
+    if let Some(name) = &args.system {
+        if !args.words.is_empty() {
+            return Err(Error::usage("--system takes one name and no dig arguments"));
+        }
+        return Ok(DigOutput::System(system::resolve(name, base.family).await?));
+    }
+    let line = grammar::parse(&args.words, &base).map_err(Error::usage)?;
+    let mut jobs = Vec::new();
+    if let Some(path) = &line.batch_file {
+        jobs.extend(batch_jobs(path, &line)?);
+    }
+    // With -f the parser adds no default question, so these are only names typed on the command line.
+    jobs.extend(line_jobs(&line, &args.words.join(" ")));
+    let default_server = system::first_nameserver();
+    // Resolve each distinct @server once, up front, so a bad one is a usage error before any query.
+    let mut servers: Vec<(Option<String>, Family, IpAddr)> = Vec::new();
+    for job in &jobs {
+        if job.settings.trace && job.settings.server.is_none() {
+            continue; // +trace starts from the root hints
+        }
+        let key = (job.settings.server.clone(), job.settings.family);
+        if servers.iter().any(|(s, f, _)| (s, f) == (&key.0, &key.1)) {
+            continue;
+        }
+        let ip = match &key.0 {
+            Some(text) => {
+                let host = target::parse_host(text, text).map_err(|_| {
+                    Error::usage_with_hint(
+                        format!("'@{text}' is not a server address or name"),
+                        "use @ADDRESS or @HOSTNAME",
+                    )
+                })?;
+                match host {
+                    target::Host::Ip(ip) if key.1.allows(ip) => ip,
+                    // Names (and a literal of the wrong family, which it reports) go through the system resolver.
+                    host => Resolver::system(key.1).resolve(&host).await?.addrs[0],
+                }
+            }
+            None => default_server.clone().map_err(|e| Error::Io {
+                what: "no server given and none usable in /etc/resolv.conf".into(),
+                source: std::io::Error::other(e),
+            })?,
+        };
+        servers.push((key.0, key.1, ip));
+    }
+    if jobs.iter().any(|j| j.settings.trace && (j.settings.tls || j.settings.https.is_some())) {
+        return Err(Error::usage("+trace asks each server over UDP/TCP; it cannot be combined with +tls or +https"));
+    }
+    let tls = match jobs.iter().any(|j| j.settings.tls || j.settings.https.is_some()) {
+        true => Some(crate::net::tls_client::client_config(args.ca_file.as_deref())?),
+        false => None,
+    };
+    let hints =
+        Arc::new(if jobs.iter().any(|j| j.settings.trace) { root_hints(&args, base.family)? } else { Vec::new() });
+
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(BATCH_PARALLEL));
+    let mut set = tokio::task::JoinSet::new();
+    for (index, job) in jobs.into_iter().enumerate() {
+        let ip = servers
+            .iter()
+            .find(|(s, f, _)| s == &job.settings.server && *f == job.settings.family)
+            .map(|(_, _, ip)| *ip)
+            .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        let permit = semaphore.clone();
+        let hints = hints.clone();
+        let tls = tls.clone();
+        set.spawn(async move {
+            let _permit = permit.acquire_owned().await;
+            let result = if job.settings.trace {
+                let start = match &job.settings.server {
+                    Some(name) => iterate::Start::Server { name: name.clone(), addr: ip },
+                    None => iterate::Start::Hints,
+                };
+                iterate::walk(job, &hints, start).await
+            } else {
+                ask(job, SocketAddr::new(ip, 0), tls).await
+            };
+            (index, result)
+        });
+    }
+    let mut results: Vec<Option<QueryResult>> = Vec::new();
+    while let Some(joined) = set.join_next().await {
+        let (index, result) = joined.map_err(|e| Error::io("a query task failed", std::io::Error::other(e)))?;
+        if results.len() <= index {
+            results.resize_with(index + 1, || None);
+        }
+        results[index] = Some(result?);
+    }
+    Ok(DigOutput::Queries(DigReport {
+        results: results.into_iter().flatten().collect(),
+        expect_rcode: args.expect_rcode,
+    }))
+}
+
+/// The --root-hints file, or the built-in root servers.
+fn root_hints(args: &Args, family: Family) -> Result<Vec<trace::NameServer>, Error> {
+    let Some(path) = &args.root_hints else {
+        return Ok(trace::builtin_hints(family));
+    };
+    let shown = path.display();
+    let meta = std::fs::metadata(path).map_err(|e| Error::usage(format!("cannot read --root-hints {shown}: {e}")))?;
+    if meta.len() > BATCH_MAX_BYTES {
+        return Err(Error::usage(format!("--root-hints {shown}: larger than {} MiB", BATCH_MAX_BYTES >> 20)));
+    }
+    let text =
+        std::fs::read_to_string(path).map_err(|e| Error::usage(format!("cannot read --root-hints {shown}: {e}")))?;
+    trace::parse_hints(&text, family).map_err(|e| Error::usage(format!("--root-hints {shown}: {e}")))
+}
+
+fn line_jobs(line: &Line, cmdline: &str) -> Vec<Job> {
+    line.questions
+        .iter()
+        .map(|q| Job { question: q.clone(), settings: line.settings.clone(), cmdline: cmdline.to_string() })
+        .collect()
+}
+
+fn batch_jobs(path: &str, line: &Line) -> Result<Vec<Job>, Error> {
+    let bad = |e: std::io::Error| Error::usage(format!("cannot read -f {path}: {e}"));
+    let meta = std::fs::metadata(path).map_err(bad)?;
+    if meta.len() > BATCH_MAX_BYTES {
+        return Err(Error::usage(format!("-f {path}: larger than {} MiB", BATCH_MAX_BYTES >> 20)));
+    }
+    let text = std::fs::read_to_string(path).map_err(bad)?;
+    let mut jobs = Vec::new();
+    for (n, raw) in text.lines().enumerate() {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
+            continue;
+        }
+        let words: Vec<String> = trimmed.split_whitespace().map(String::from).collect();
+        let parsed = grammar::parse(&words, &line.settings)
+            .map_err(|e| Error::usage(format!("-f {path} line {}: {e}", n + 1)))?;
+        if parsed.batch_file.is_some() {
+            return Err(Error::usage(format!("-f {path} line {}: -f cannot be nested", n + 1)));
+        }
+        jobs.extend(line_jobs(&parsed, trimmed));
+    }
+    Ok(jobs)
+}
+
+fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut buf = [0u8; N];
+    // getrandom(2) never fails for small buffers once the pool is ready; fall back to the clock.
+    let n = unsafe { libc::getrandom(buf.as_mut_ptr().cast(), N, 0) };
+    if n != N as isize {
+        let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_nanos();
+        for (i, b) in buf.iter_mut().enumerate() {
+            *b = (nanos >> ((i % 16) * 8)) as u8 ^ (i as u8).wrapping_mul(151);
+        }
+    }
+    buf
+}
+
+async fn ask(job: Job, server: SocketAddr, tls: Option<Arc<rustls::ClientConfig>>) -> Result<QueryResult, Error> {
+    let s = &job.settings;
+    let server = SocketAddr::new(server.ip(), s.server_port());
+    let [a, b, c @ ..]: [u8; 10] = random_bytes();
+    // RFC 8484 4.1: DoH queries carry ID 0 so that HTTP caches can share them.
+    let id = if s.https.is_some() { 0 } else { u16::from_be_bytes([a, b]) };
+    let sent = query::build(&job.question, s, id, c).map_err(Error::usage)?;
+    let mut result = QueryResult {
+        cmdline: job.cmdline.clone(),
+        question: job.question.clone(),
+        settings: job.settings.clone(),
+        server: Some(server),
+        sent_cookie: sent.cookie,
+        notes: Vec::new(),
+        outcome: Outcome::NoResponse { reason: String::new() },
+        when: SystemTime::now(),
+        trace: None,
+    };
+    let (outcome, notes) = match (&tls, s.tls || s.https.is_some()) {
+        (Some(config), true) => {
+            let peer = secure::peer(s, server, config).map_err(Error::usage)?;
+            (secure::exchange(server, &sent, s, &peer).await, Vec::new())
+        }
+        _ => exchange(server, &sent, s).await,
+    };
+    result.outcome = outcome;
+    result.notes = notes;
+    result.when = SystemTime::now();
+    Ok(result)
+}
+
+/// UDP first (unless +tcp), then TCP when the reply is truncated (unless +ignore).
+async fn exchange(server: SocketAddr, sent: &Sent, s: &Settings) -> (Outcome, Vec<String>) {
+    let mut notes = Vec::new();
+    if !s.tcp {
+        let udp =
+            udp_exchange(server, &sent.bytes, s.time, s.tries, |data, from| match judge(data, from, server, sent) {
+                Verdict::Ignore(why) => {
+                    notes.push(why);
+                    None
+                }
+                verdict => Some((verdict, data.to_vec())),
+            })
+            .await;
+        match udp {
+            Err(e) => {
+                return (
+                    Outcome::NoResponse { reason: format!("communications error to {}: {e}", query::endpoint(server)) },
+                    notes,
+                );
+            }
+            Ok(None) => {
+                let reason = format!(
+                    "no response from {} after {} tries of {} s",
+                    query::endpoint(server),
+                    s.tries,
+                    s.time.as_secs()
+                );
+                return (Outcome::NoResponse { reason }, notes);
+            }
+            Ok(Some(got)) => match got.value {
+                (Verdict::Reply(msg), _) if msg.header.tc && !s.ignore => {
+                    notes.push("Truncated, retrying in TCP mode.".into());
+                }
+                (Verdict::Reply(msg), _) => {
+                    return (
+                        Outcome::Reply { msg, size: got.size, elapsed: got.elapsed, transport: Transport::Udp },
+                        notes,
+                    );
+                }
+                (Verdict::Bad { header, error }, raw) => return (Outcome::Bad { header, error, raw }, notes),
+                (Verdict::Ignore(why), _) => return (Outcome::NoResponse { reason: why }, notes),
+            },
+        }
+    }
+    let tries = s.tries.max(1);
+    let mut last = String::new();
+    for _ in 0..tries {
+        match tcp_exchange(server, &sent.bytes, s.time).await {
+            Ok(Some((data, elapsed))) => {
+                return match judge(&data, server, server, sent) {
+                    Verdict::Reply(msg) => {
+                        (Outcome::Reply { msg, size: data.len(), elapsed, transport: Transport::Tcp }, notes)
+                    }
+                    Verdict::Bad { header, error } => (Outcome::Bad { header, error, raw: data }, notes),
+                    Verdict::Ignore(why) => (Outcome::NoResponse { reason: format!("over TCP: {why}") }, notes),
+                };
+            }
+            Ok(None) => {
+                last = format!("no response from {} over TCP within {} s", query::endpoint(server), s.time.as_secs())
+            }
+            Err(e) => {
+                last = format!("communications error to {} over TCP: {e}", query::endpoint(server));
+                if e.kind() == std::io::ErrorKind::ConnectionRefused {
+                    break;
+                }
+            }
+        }
+    }
+    (Outcome::NoResponse { reason: last }, notes)
+}
+
+impl From<DigOutput> for Box<dyn crate::output::Report> {
+    fn from(out: DigOutput) -> Self {
+        match out {
+            DigOutput::Queries(r) => Box::new(r),
+            DigOutput::System(r) => Box::new(r),
+        }
+    }
+}
+
+pub(crate) fn exit_for(results: &[QueryResult], expect: Option<u16>) -> Exit {
+    let ok = results.iter().all(|r| match &r.outcome {
+        Outcome::Reply { msg, .. } => expect.is_none_or(|want| msg.rcode() == want),
+        _ => false,
+    });
+    if ok { Exit::Passed } else { Exit::Failed }
+}
