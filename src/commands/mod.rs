@@ -1,3 +1,4 @@
 //! One module per command: clap Args, a pure engine, and a thin `run`.
 
 pub mod tcping;
+pub mod hsts_check;
