@@ -35,6 +35,7 @@ Register-ArgumentCompleter -Native -CommandName 'netwalk' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('tcping', 'tcping', [CompletionResultType]::ParameterValue, 'Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why')
+            [CompletionResult]::new('arp', 'arp', [CompletionResultType]::ParameterValue, 'Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -65,12 +66,43 @@ Register-ArgumentCompleter -Native -CommandName 'netwalk' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'netwalk;arp' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Probes for a single address [default: 3; 0 runs until interrupted]')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Probes for a single address [default: 3; 0 runs until interrupted]')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Time between two probes to a single address [default: 1s]')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Time between two probes to a single address [default: 1s]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for an answer to the last probe; in a sweep, before any host answered')
+            [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'Sweep: requests per second [default: 2000]')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Sweep: extra requests to an address that stays silent [default: 1]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the output: auto (terminal and no NO_COLOR), always, never')
+            [CompletionResult]::new('-I', '-I ', [CompletionResultType]::ParameterName, 'Send from this network interface')
+            [CompletionResult]::new('--interface', '--interface', [CompletionResultType]::ParameterName, 'Send from this network interface')
+            [CompletionResult]::new('--dad', '--dad', [CompletionResultType]::ParameterName, 'Duplicate-address detection: RFC 5227 probes from 0.0.0.0; exit 1 if the address is in use')
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'When TARGET is off-link, ask for the gateway the route uses instead')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Allow sweeps larger than a /16 (up to a /12)')
+            [CompletionResult]::new('--cache', '--cache', [CompletionResultType]::ParameterName, 'Show the kernel''s neighbour table (IPv4 and IPv6) instead of asking the network')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of text')
+            [CompletionResult]::new('--json-lines', '--json-lines', [CompletionResultType]::ParameterName, 'Print one JSON object per line as events happen (NDJSON)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v debug, -vv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v debug, -vv trace)')
+            [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Use IPv4 only')
+            [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Use IPv6 only')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'netwalk;help' {
             [CompletionResult]::new('tcping', 'tcping', [CompletionResultType]::ParameterValue, 'Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why')
+            [CompletionResult]::new('arp', 'arp', [CompletionResultType]::ParameterValue, 'Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'netwalk;help;tcping' {
+            break
+        }
+        'netwalk;help;arp' {
             break
         }
         'netwalk;help;help' {

@@ -32,6 +32,7 @@ set edit:completion:arg-completer[netwalk] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand tcping 'Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why'
+            cand arp 'Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'netwalk;tcping'= {
@@ -60,11 +61,40 @@ set edit:completion:arg-completer[netwalk] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'netwalk;arp'= {
+            cand -c 'Probes for a single address [default: 3; 0 runs until interrupted]'
+            cand --count 'Probes for a single address [default: 3; 0 runs until interrupted]'
+            cand -i 'Time between two probes to a single address [default: 1s]'
+            cand --interval 'Time between two probes to a single address [default: 1s]'
+            cand --timeout 'How long to wait for an answer to the last probe; in a sweep, before any host answered'
+            cand --rate 'Sweep: requests per second [default: 2000]'
+            cand --retries 'Sweep: extra requests to an address that stays silent [default: 1]'
+            cand --color 'Colour the output: auto (terminal and no NO_COLOR), always, never'
+            cand -I 'Send from this network interface'
+            cand --interface 'Send from this network interface'
+            cand --dad 'Duplicate-address detection: RFC 5227 probes from 0.0.0.0; exit 1 if the address is in use'
+            cand --gateway 'When TARGET is off-link, ask for the gateway the route uses instead'
+            cand --force 'Allow sweeps larger than a /16 (up to a /12)'
+            cand --cache 'Show the kernel''s neighbour table (IPv4 and IPv6) instead of asking the network'
+            cand --json 'Print one JSON document instead of text'
+            cand --json-lines 'Print one JSON object per line as events happen (NDJSON)'
+            cand -v 'More detail on stderr (-v debug, -vv trace)'
+            cand --verbose 'More detail on stderr (-v debug, -vv trace)'
+            cand -4 'Use IPv4 only'
+            cand -6 'Use IPv6 only'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'netwalk;help'= {
             cand tcping 'Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why'
+            cand arp 'Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'netwalk;help;tcping'= {
+        }
+        &'netwalk;help;arp'= {
         }
         &'netwalk;help;help'= {
         }

@@ -36,6 +36,7 @@ complete -c netwalk -n "__fish_netwalk_needs_command" -s 6 -d 'Use IPv6 only'
 complete -c netwalk -n "__fish_netwalk_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netwalk -n "__fish_netwalk_needs_command" -s V -l version -d 'Print version'
 complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "tcping" -d 'Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why'
+complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "arp" -d 'Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache'
 complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s p -l port -d 'Port for targets that do not name one' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s c -l count -d 'Probes per target; 0 runs until interrupted (Ctrl-C prints the summary)' -r
@@ -56,5 +57,26 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s 4 -d 'Use IPv
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s 6 -d 'Use IPv6 only'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s V -l version -d 'Print version'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping help" -f -a "tcping" -d 'Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -s c -l count -d 'Probes for a single address [default: 3; 0 runs until interrupted]' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -s i -l interval -d 'Time between two probes to a single address [default: 1s]' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -l timeout -d 'How long to wait for an answer to the last probe; in a sweep, before any host answered' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -l rate -d 'Sweep: requests per second [default: 2000]' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -l retries -d 'Sweep: extra requests to an address that stays silent [default: 1]' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -s I -l interface -d 'Send from this network interface' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -l dad -d 'Duplicate-address detection: RFC 5227 probes from 0.0.0.0; exit 1 if the address is in use'
+complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -l gateway -d 'When TARGET is off-link, ask for the gateway the route uses instead'
+complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -l force -d 'Allow sweeps larger than a /16 (up to a /12)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -l cache -d 'Show the kernel\'s neighbour table (IPv4 and IPv6) instead of asking the network'
+complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -l json -d 'Print one JSON document instead of text'
+complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -l json-lines -d 'Print one JSON object per line as events happen (NDJSON)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -s v -l verbose -d 'More detail on stderr (-v debug, -vv trace)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -s 4 -d 'Use IPv4 only'
+complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -s 6 -d 'Use IPv6 only'
+complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -s V -l version -d 'Print version'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping arp help" -f -a "tcping" -d 'Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping arp help" -f -a "arp" -d 'Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping arp help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,6 +1,6 @@
 //! The command line: global options and one variant per working command.
 
-use crate::commands::tcping;
+use crate::commands::{arp, tcping};
 use crate::net::resolve::Family;
 use crate::output::{Format, Output};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -40,6 +40,8 @@ pub struct Cli {
 pub enum Command {
     /// Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why
     Tcping(tcping::Args),
+    /// Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache
+    Arp(arp::Args),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

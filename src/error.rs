@@ -42,6 +42,10 @@ pub enum Error {
     #[error("{what} needs CAP_NET_RAW")]
     Privilege { what: String, fallback: Option<String> },
 
+    /// The interface cannot do what was asked (no Ethernet address, no IPv4 address, …).
+    #[error("{message}")]
+    Link { message: String, hint: Option<String> },
+
     /// A syscall failed in a way the user's environment explains.
     #[error("{what}: {source}")]
     Io { what: String, source: std::io::Error },
@@ -67,6 +71,7 @@ impl Error {
             Error::NoSuchInterface { .. }
             | Error::SourceAddress { .. }
             | Error::Privilege { .. }
+            | Error::Link { .. }
             | Error::Io { .. } => Exit::Environment,
         }
     }
@@ -74,7 +79,7 @@ impl Error {
     /// What the user can do about it, when we know.
     pub fn hint(&self) -> Option<String> {
         match self {
-            Error::Usage { hint, .. } => hint.clone(),
+            Error::Usage { hint, .. } | Error::Link { hint, .. } => hint.clone(),
             Error::Resolve { .. } => {
                 Some("check the spelling, /etc/hosts and the servers in /etc/resolv.conf".into())
             }

@@ -25,6 +25,10 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
                 let report = commands::tcping::run(args, &cli.global, &out).await?;
                 Ok(out.finish(&report))
             }
+            Command::Arp(args) => {
+                let report = commands::arp::run(args, &cli.global, &out).await?;
+                Ok(out.finish(&report))
+            }
         }
     })
 }

@@ -35,6 +35,12 @@ pub enum RttSource {
     KernelTcpInfo,
     /// A monotonic clock read around the syscall in user space.
     UserClock,
+    /// Kernel software timestamps on the packet socket: TX (driver) to RX (stack entry).
+    KernelPacket,
+    /// Kernel RX timestamp minus the clock read just before send(): the driver gave no TX stamp.
+    KernelRxUserTx,
+    /// Kernel TX timestamp to the clock read at receive: the kernel had not yet switched RX stamps on.
+    KernelTxUserRx,
 }
 
 impl RttSource {
@@ -42,6 +48,9 @@ impl RttSource {
         match self {
             RttSource::KernelTcpInfo => "kernel TCP_INFO (SYN to SYN-ACK)",
             RttSource::UserClock => "user-space monotonic clock",
+            RttSource::KernelPacket => "kernel packet timestamps (TX driver to RX stack)",
+            RttSource::KernelRxUserTx => "kernel RX timestamp minus user-space send time",
+            RttSource::KernelTxUserRx => "kernel TX timestamp to user-space receive time",
         }
     }
 }

@@ -2,6 +2,8 @@
 
 pub mod errqueue;
 pub mod iface;
+pub mod netlink;
+pub mod packet;
 pub mod privilege;
 pub mod resolve;
 pub mod tcp;
