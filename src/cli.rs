@@ -1,6 +1,6 @@
 //! The command line: global options and one variant per working command.
 
-use crate::commands::{arp, tcping};
+use crate::commands::{arp, hsts_check, tcping};
 use crate::net::resolve::Family;
 use crate::output::{Format, Output};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -42,6 +42,8 @@ pub enum Command {
     Tcping(tcping::Args),
     /// Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache
     Arp(arp::Args),
+    /// The Strict-Transport-Security header per RFC 6797, hstspreload's preload requirements, the Chromium preload list offline
+    HstsCheck(hsts_check::Args),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -29,6 +29,10 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
                 let report = commands::arp::run(args, &cli.global, &out).await?;
                 Ok(out.finish(&report))
             }
+            Command::HstsCheck(args) => {
+                let report = commands::hsts_check::run(args, &cli.global, &out).await?;
+                Ok(out.finish(&report))
+            }
         }
     })
 }

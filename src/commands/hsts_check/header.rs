@@ -336,7 +336,9 @@ fn rfc_directives(value: &str, view: &mut UaView) -> Result<(), String> {
             lex.skip_ows();
             directive_value = Some(match lex.peek() {
                 Some(b'"') => lex.quoted()?,
-                _ => lex.token().map(str::to_string).ok_or_else(|| format!("directive '{name}' has '=' but no value"))?,
+                _ => {
+                    lex.token().map(str::to_string).ok_or_else(|| format!("directive '{name}' has '=' but no value"))?
+                }
             });
             lex.skip_ows();
         }
@@ -358,7 +360,9 @@ fn rfc_directives(value: &str, view: &mut UaView) -> Result<(), String> {
             }
             "includesubdomains" => {
                 if view.include_subdomains {
-                    return Err("includeSubDomains appears twice; each directive may appear only once (§6.1 rule 2)".into());
+                    return Err(
+                        "includeSubDomains appears twice; each directive may appear only once (§6.1 rule 2)".into()
+                    );
                 }
                 if directive_value.is_some() {
                     return Err("includeSubDomains takes no value (§6.1.2)".into());
@@ -423,10 +427,10 @@ mod tests {
                 "max-age=31536000; includeSubDomains=yes; preload",
                 vec!["header.parse.invalid.include_sub_domains", "header.preloadable.include_sub_domains.missing"],
             ),
-            ("max-age=31536000; includeSubDomains; preloaded", vec![
-                "header.parse.invalid.preload",
-                "header.preloadable.preload.missing",
-            ]),
+            (
+                "max-age=31536000; includeSubDomains; preloaded",
+                vec!["header.parse.invalid.preload", "header.preloadable.preload.missing"],
+            ),
             (
                 "max-age = 31536000; includeSubDomains; preload",
                 vec!["header.parse.invalid.max_age.no_value", "header.preloadable.max_age.missing"],
@@ -456,7 +460,10 @@ mod tests {
         let (_, issues) = parse("a; b; a; preload; preload; preload");
         assert_eq!(
             issues.codes(),
-            ["header.parse.unknown_directive"; 3].into_iter().chain(["header.parse.repeated.preload"]).collect::<Vec<_>>()
+            ["header.parse.unknown_directive"; 3]
+                .into_iter()
+                .chain(["header.parse.repeated.preload"])
+                .collect::<Vec<_>>()
         );
     }
 
@@ -474,7 +481,10 @@ mod tests {
     fn rfc_view_where_it_agrees_and_where_it_differs() {
         let v = rfc6797("max-age=31536000; includeSubDomains; preload");
         assert!(v.honoured);
-        assert_eq!((v.max_age, v.include_subdomains, v.unrecognised.clone()), (Some(31536000), true, vec!["preload".into()]));
+        assert_eq!(
+            (v.max_age, v.include_subdomains, v.unrecognised.clone()),
+            (Some(31536000), true, vec!["preload".into()])
+        );
         // Quoted and spaced forms are valid RFC 6797 though hstspreload rejects them.
         let v = rfc6797("max-age=\"31536000\"");
         assert_eq!((v.honoured, v.max_age), (true, Some(31536000)));
@@ -537,9 +547,6 @@ mod tests {
         ] {
             assert!(bounded(&value) < Duration::from_secs(2));
         }
-        assert_eq!(
-            parse(&format!("max-age={}", "9".repeat(mb))).1.codes(),
-            ["header.parse.max_age.parse_int_error"]
-        );
+        assert_eq!(parse(&format!("max-age={}", "9".repeat(mb))).1.codes(), ["header.parse.max_age.parse_int_error"]);
     }
 }

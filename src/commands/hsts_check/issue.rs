@@ -75,10 +75,21 @@ impl Issues {
 
 /// Quotes peer-supplied text in a message, cut so a 1 MB header cannot make a 1 MB line.
 pub fn quote(text: &str) -> String {
-    const MAX: usize = 80;
-    let mut shown: String = text.chars().take(MAX).flat_map(char::escape_default).collect();
-    if text.chars().nth(MAX).is_some() {
+    format!("`{}`", shorten(text, 80))
+}
+
+/// At most `max` characters of untrusted text, control characters escaped.
+pub fn shorten(text: &str, max: usize) -> String {
+    let mut shown = String::new();
+    for c in text.chars().take(max) {
+        if c.is_control() {
+            shown.extend(c.escape_default());
+        } else {
+            shown.push(c);
+        }
+    }
+    if text.chars().nth(max).is_some() {
         shown.push('…');
     }
-    format!("`{shown}`")
+    shown
 }

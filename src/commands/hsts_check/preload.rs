@@ -183,19 +183,15 @@ pub fn normalise(name: &str) -> Option<String> {
 }
 
 fn parse_json(text: &str) -> Result<PreloadList, String> {
-    let stripped: String = text
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("//"))
-        .flat_map(|l| [l, "\n"])
-        .collect();
+    let stripped: String = text.lines().filter(|l| !l.trim_start().starts_with("//")).flat_map(|l| [l, "\n"]).collect();
     let list: JsonList = serde_json::from_str(&stripped).map_err(|e| format!("not the preload list JSON ({e})"))?;
     let mut entries: Vec<(String, bool)> = Vec::with_capacity(list.entries.len());
     for (index, entry) in list.entries.into_iter().enumerate() {
         if entry.mode.as_deref() != Some("force-https") {
             continue;
         }
-        let name = normalise(&entry.name)
-            .ok_or_else(|| format!("entry {index} name {:?} is not a DNS name", entry.name))?;
+        let name =
+            normalise(&entry.name).ok_or_else(|| format!("entry {index} name {:?} is not a DNS name", entry.name))?;
         entries.push((name, entry.include_subdomains));
     }
     entries.sort();
