@@ -109,7 +109,7 @@ impl Report for HstsReport {
     fn human(&self, out: &Output) -> String {
         let mut text = String::new();
         if let Some(domain) = &self.domain {
-            text += &format!("{}", out.paint(&domain.ascii, Tone::Bold));
+            text += &out.paint(&domain.ascii, Tone::Bold);
             if domain.input.trim().to_lowercase() != domain.ascii {
                 text += &format!(" ({})", domain.input.trim());
             }
