@@ -32,6 +32,7 @@ set edit:completion:arg-completer[netwalk] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand tcping 'Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why'
+            cand dhcp-discover 'Find every DHCP server on a link without taking a lease: all offers decoded, rogue detection'
             cand arp 'Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -50,6 +51,29 @@ set edit:completion:arg-completer[netwalk] = {|@words|
             cand -I 'Send from this network interface'
             cand --interface 'Send from this network interface'
             cand --resolve-each 'Resolve the name again before every probe instead of once'
+            cand --json 'Print one JSON document instead of text'
+            cand --json-lines 'Print one JSON object per line as events happen (NDJSON)'
+            cand -v 'More detail on stderr (-v debug, -vv trace)'
+            cand --verbose 'More detail on stderr (-v debug, -vv trace)'
+            cand -4 'Use IPv4 only'
+            cand -6 'Use IPv6 only'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'netwalk;dhcp-discover'= {
+            cand --timeout 'How long to listen for offers'
+            cand --mac 'Client hardware address to send as (chaddr and Ethernet source); default the interface''s'
+            cand --client-id 'Client identifier (option 61) as hex, e.g. 01020000000010'
+            cand --hostname 'Host name to send (option 12)'
+            cand --expect-server 'The servers allowed to answer: exit 1 if any other does, or if none answers'
+            cand --color 'Colour the output: auto (terminal and no NO_COLOR), always, never'
+            cand -I 'Send from this network interface'
+            cand --interface 'Send from this network interface'
+            cand --first 'Return as soon as the first offer arrives'
+            cand --random-mac 'Send as a random locally administered MAC address'
+            cand --v6 'DHCPv6: SOLICIT to ff02::1:2 from the link-local address and list every ADVERTISE'
             cand --json 'Print one JSON document instead of text'
             cand --json-lines 'Print one JSON object per line as events happen (NDJSON)'
             cand -v 'More detail on stderr (-v debug, -vv trace)'
@@ -89,10 +113,13 @@ set edit:completion:arg-completer[netwalk] = {|@words|
         }
         &'netwalk;help'= {
             cand tcping 'Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why'
+            cand dhcp-discover 'Find every DHCP server on a link without taking a lease: all offers decoded, rogue detection'
             cand arp 'Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'netwalk;help;tcping'= {
+        }
+        &'netwalk;help;dhcp-discover'= {
         }
         &'netwalk;help;arp'= {
         }

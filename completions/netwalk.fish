@@ -36,6 +36,7 @@ complete -c netwalk -n "__fish_netwalk_needs_command" -s 6 -d 'Use IPv6 only'
 complete -c netwalk -n "__fish_netwalk_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netwalk -n "__fish_netwalk_needs_command" -s V -l version -d 'Print version'
 complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "tcping" -d 'Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why'
+complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "dhcp-discover" -d 'Find every DHCP server on a link without taking a lease: all offers decoded, rogue detection'
 complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "arp" -d 'Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache'
 complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s p -l port -d 'Port for targets that do not name one' -r
@@ -57,6 +58,25 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s 4 -d 'Use IPv
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s 6 -d 'Use IPv6 only'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s V -l version -d 'Print version'
+complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -l timeout -d 'How long to listen for offers' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -l mac -d 'Client hardware address to send as (chaddr and Ethernet source); default the interface\'s' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -l client-id -d 'Client identifier (option 61) as hex, e.g. 01020000000010' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -l hostname -d 'Host name to send (option 12)' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -l expect-server -d 'The servers allowed to answer: exit 1 if any other does, or if none answers' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -s I -l interface -d 'Send from this network interface' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -l first -d 'Return as soon as the first offer arrives'
+complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -l random-mac -d 'Send as a random locally administered MAC address'
+complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -l v6 -d 'DHCPv6: SOLICIT to ff02::1:2 from the link-local address and list every ADVERTISE'
+complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -l json -d 'Print one JSON document instead of text'
+complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -l json-lines -d 'Print one JSON object per line as events happen (NDJSON)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -s v -l verbose -d 'More detail on stderr (-v debug, -vv trace)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -s 4 -d 'Use IPv4 only'
+complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -s 6 -d 'Use IPv6 only'
+complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -s V -l version -d 'Print version'
 complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -s c -l count -d 'Probes for a single address [default: 3; 0 runs until interrupted]' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -s i -l interval -d 'Time between two probes to a single address [default: 1s]' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -l timeout -d 'How long to wait for an answer to the last probe; in a sweep, before any host answered' -r
@@ -77,6 +97,7 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -s 4 -d 'Use IPv4 o
 complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -s 6 -d 'Use IPv6 only'
 complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -s V -l version -d 'Print version'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping arp help" -f -a "tcping" -d 'Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping arp help" -f -a "arp" -d 'Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping arp help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp help" -f -a "tcping" -d 'Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp help" -f -a "dhcp-discover" -d 'Find every DHCP server on a link without taking a lease: all offers decoded, rogue detection'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp help" -f -a "arp" -d 'Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,6 +1,6 @@
 //! The command line: global options and one variant per working command.
 
-use crate::commands::{arp, hsts_check, tcping};
+use crate::commands::{arp, dhcp_discover, hsts_check, tcping};
 use crate::net::resolve::Family;
 use crate::output::{Format, Output};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -40,6 +40,8 @@ pub struct Cli {
 pub enum Command {
     /// Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why
     Tcping(tcping::Args),
+    /// Find every DHCP server on a link without taking a lease: all offers decoded, rogue detection
+    DhcpDiscover(dhcp_discover::Args),
     /// Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache
     Arp(arp::Args),
     /// The Strict-Transport-Security header per RFC 6797, hstspreload's preload requirements, the Chromium preload list offline

@@ -8,6 +8,7 @@ pub mod net;
 pub mod output;
 pub mod target;
 pub mod timing;
+pub mod wire;
 
 use cli::{Cli, Command};
 use error::{Error, Exit};
@@ -19,21 +20,22 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         .enable_all()
         .build()
         .map_err(|e| Error::io("cannot start the async runtime", e))?;
+    let Cli { global, command } = cli;
+    // Every command: parse → run → one typed report, printed and judged by `out`.
+    macro_rules! dispatch {
+        ($($variant:ident => $module:ident,)*) => {
+            match command {
+                $(Command::$variant(args) => out.finish(&commands::$module::run(args, &global, &out).await?),)*
+            }
+        };
+    }
     runtime.block_on(async {
-        match cli.command {
-            Command::Tcping(args) => {
-                let report = commands::tcping::run(args, &cli.global, &out).await?;
-                Ok(out.finish(&report))
-            }
-            Command::Arp(args) => {
-                let report = commands::arp::run(args, &cli.global, &out).await?;
-                Ok(out.finish(&report))
-            }
-            Command::HstsCheck(args) => {
-                let report = commands::hsts_check::run(args, &cli.global, &out).await?;
-                Ok(out.finish(&report))
-            }
-        }
+        Ok(dispatch! {
+            Tcping => tcping,
+            Arp => arp,
+            DhcpDiscover => dhcp_discover,
+            HstsCheck => hsts_check,
+        })
     })
 }
 

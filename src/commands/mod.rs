@@ -1,5 +1,6 @@
 //! One module per command: clap Args, a pure engine, and a thin `run`.
 
 pub mod arp;
+pub mod dhcp_discover;
 pub mod hsts_check;
 pub mod tcping;

@@ -12,13 +12,17 @@ pub struct Interface {
     pub index: u32,
     pub mac: Option<String>,
     pub addrs: Vec<IpAddr>,
+    pub up: bool,
+    pub loopback: bool,
 }
 
-fn all() -> Vec<Interface> {
+pub fn all() -> Vec<Interface> {
     pnet_datalink::interfaces()
         .into_iter()
         .map(|i| Interface {
-            mac: i.mac.map(|m| m.to_string()),
+            mac: i.mac.filter(|m| m.octets() != [0; 6]).map(|m| m.to_string()),
+            up: i.is_up(),
+            loopback: i.is_loopback(),
             addrs: i.ips.iter().map(|n| n.ip()).collect(),
             name: i.name,
             index: i.index,

@@ -7,3 +7,4 @@ pub mod packet;
 pub mod privilege;
 pub mod resolve;
 pub mod tcp;
+pub mod udp;
