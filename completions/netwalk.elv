@@ -34,6 +34,7 @@ set edit:completion:arg-completer[netwalk] = {|@words|
             cand tcping 'Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why'
             cand dhcp-discover 'Find every DHCP server on a link without taking a lease: all offers decoded, rogue detection'
             cand arp 'Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache'
+            cand hsts-check 'The Strict-Transport-Security header per RFC 6797, hstspreload''s preload requirements, the Chromium preload list offline'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'netwalk;tcping'= {
@@ -111,10 +112,30 @@ set edit:completion:arg-completer[netwalk] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'netwalk;hsts-check'= {
+            cand --header 'Parse this Strict-Transport-Security value offline instead of checking a domain'
+            cand --preload-list 'Use this Chromium transport_security_state_static.json instead of the embedded snapshot'
+            cand --color 'Colour the output: auto (terminal and no NO_COLOR), always, never'
+            cand -I 'Send from this network interface'
+            cand --interface 'Send from this network interface'
+            cand --removable 'Judge the header for removal from the list instead of for preloading'
+            cand --offline 'Only look DOMAIN up in the preload list and check its form; send nothing. Exit 0 when it is preloaded, 1 when not'
+            cand --json 'Print one JSON document instead of text'
+            cand --json-lines 'Print one JSON object per line as events happen (NDJSON)'
+            cand -v 'More detail on stderr (-v debug, -vv trace)'
+            cand --verbose 'More detail on stderr (-v debug, -vv trace)'
+            cand -4 'Use IPv4 only'
+            cand -6 'Use IPv6 only'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'netwalk;help'= {
             cand tcping 'Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why'
             cand dhcp-discover 'Find every DHCP server on a link without taking a lease: all offers decoded, rogue detection'
             cand arp 'Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache'
+            cand hsts-check 'The Strict-Transport-Security header per RFC 6797, hstspreload''s preload requirements, the Chromium preload list offline'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'netwalk;help;tcping'= {
@@ -122,6 +143,8 @@ set edit:completion:arg-completer[netwalk] = {|@words|
         &'netwalk;help;dhcp-discover'= {
         }
         &'netwalk;help;arp'= {
+        }
+        &'netwalk;help;hsts-check'= {
         }
         &'netwalk;help;help'= {
         }
