@@ -1,6 +1,6 @@
 //! The command line: global options and one variant per working command.
 
-use crate::commands::{arp, dhcp_discover, hsts_check, tcping};
+use crate::commands::{arp, dhcp_discover, hsts_check, tcping, tls_inspect};
 use crate::net::resolve::Family;
 use crate::output::{Format, Output};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -46,6 +46,8 @@ pub enum Command {
     Arp(arp::Args),
     /// The Strict-Transport-Security header per RFC 6797, hstspreload's preload requirements, the Chromium preload list offline
     HstsCheck(hsts_check::Args),
+    /// TLS handshake facts, the served chain, the trust verdict and its reason, expiry, OCSP, STARTTLS
+    TlsInspect(tls_inspect::Args),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -45,6 +45,9 @@ pub enum Error {
     /// The interface cannot do what was asked (no Ethernet address, no IPv4 address, …).
     #[error("{message}")]
     Link { message: String, hint: Option<String> },
+    /// The check ran and the peer failed it in a way that stops it (refused, not TLS, hung).
+    #[error("{target}: {reason}")]
+    Target { target: String, reason: String },
 
     /// A syscall failed in a way the user's environment explains.
     #[error("{what}: {source}")]
@@ -68,6 +71,7 @@ impl Error {
     pub fn exit(&self) -> Exit {
         match self {
             Error::Usage { .. } | Error::Resolve { .. } => Exit::Usage,
+            Error::Target { .. } => Exit::Failed,
             Error::NoSuchInterface { .. }
             | Error::SourceAddress { .. }
             | Error::Privilege { .. }
@@ -101,7 +105,7 @@ impl Error {
             Error::Io { source, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => {
                 Some("this needs CAP_NET_RAW or CAP_NET_ADMIN: run with sudo, or `sudo setcap cap_net_raw+ep $(which netwalk)`".into())
             }
-            Error::Io { .. } => None,
+            Error::Io { .. } | Error::Target { .. } => None,
         }
     }
 

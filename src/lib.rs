@@ -35,6 +35,7 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
             Arp => arp,
             DhcpDiscover => dhcp_discover,
             HstsCheck => hsts_check,
+            TlsInspect => tls_inspect,
         })
     })
 }

@@ -4,3 +4,4 @@ pub mod arp;
 pub mod dhcp_discover;
 pub mod hsts_check;
 pub mod tcping;
+pub mod tls_inspect;

@@ -6,5 +6,8 @@ pub mod netlink;
 pub mod packet;
 pub mod privilege;
 pub mod resolve;
+pub mod starttls;
 pub mod tcp;
+pub mod tls;
+pub mod tls_probe;
 pub mod udp;

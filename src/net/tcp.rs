@@ -64,6 +64,29 @@ fn open(dst: SocketAddr, bind: &Bind) -> Result<Socket, Error> {
 
 /// Opens one connection to `dst` and closes it cleanly (FIN) at once.
 pub async fn handshake(dst: SocketAddr, bind: &Bind, timeout: Duration) -> Result<Attempt, Error> {
+    // Dropping the socket closes it: FIN after an established handshake, nothing otherwise.
+    Ok(establish(dst, bind, timeout).await?.0)
+}
+
+/// Opens one connection and keeps it for a protocol on top (TLS, HTTP); the
+/// stream is there only when the handshake completed.
+pub async fn connect(
+    dst: SocketAddr,
+    bind: &Bind,
+    timeout: Duration,
+) -> Result<(Attempt, Option<tokio::net::TcpStream>), Error> {
+    let (attempt, socket) = establish(dst, bind, timeout).await?;
+    let stream = match (&attempt.outcome, socket) {
+        (Outcome::Established, Some(socket)) => Some(
+            tokio::net::TcpStream::from_std(socket.into())
+                .map_err(|e| Error::io("cannot register the connection with the runtime", e))?,
+        ),
+        _ => None,
+    };
+    Ok((attempt, stream))
+}
+
+async fn establish(dst: SocketAddr, bind: &Bind, timeout: Duration) -> Result<(Attempt, Option<Socket>), Error> {
     let socket = open(dst, bind)?;
     let started = Instant::now();
     let attempt = |outcome, socket: &Socket, kernel_rtt| Attempt {
@@ -75,7 +98,7 @@ pub async fn handshake(dst: SocketAddr, bind: &Bind, timeout: Duration) -> Resul
     match socket.connect(&dst.into()) {
         Ok(()) => {}
         Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
-        Err(e) => return Ok(attempt(classify(&socket, e), &socket, None)),
+        Err(e) => return Ok((attempt(classify(&socket, e), &socket, None), None)),
     }
     // SAFETY: the Socket owns its fd and AsyncFd owns the Socket until into_inner.
     let fd = unsafe { AsyncFd::register(socket) }
@@ -83,7 +106,7 @@ pub async fn handshake(dst: SocketAddr, bind: &Bind, timeout: Duration) -> Resul
     let ready = tokio::time::timeout(timeout, fd.writable()).await.map(|r| r.map(|_| ()));
     let socket = fd.into_inner();
     let Ok(ready) = ready else {
-        return Ok(attempt(Outcome::TimedOut, &socket, None));
+        return Ok((attempt(Outcome::TimedOut, &socket, None), None));
     };
     ready.map_err(|e| Error::io("waiting for the connection failed", e))?;
     let result = match socket.take_error() {
@@ -92,8 +115,7 @@ pub async fn handshake(dst: SocketAddr, bind: &Bind, timeout: Duration) -> Resul
     };
     tracing::debug!(%dst, local = ?result.local, outcome = ?result.outcome, elapsed = ?result.elapsed,
         kernel_rtt = ?result.kernel_rtt, "handshake");
-    // Dropping the socket closes it: FIN after an established handshake, nothing otherwise.
-    Ok(result)
+    Ok((result, Some(socket)))
 }
 
 fn classify(socket: &Socket, err: io::Error) -> Outcome {

@@ -1,0 +1,546 @@
+//! `netwalk tls-inspect`: handshake facts, the served chain (trusted or not),
+//! the trust verdict with its reason, expiry windows for CI, the OCSP staple,
+//! STARTTLS, and version/cipher enumeration.
+
+pub mod cert;
+pub mod enumerate;
+pub mod verdict;
+
+use crate::cli::Global;
+use crate::error::{Error, Exit};
+use crate::net::resolve::{Resolution, Resolver, Source};
+use crate::net::starttls::{self, Protocol};
+use crate::net::tcp::{self, Bind, Outcome};
+use crate::net::tls::{self, Offer, Roots, Store};
+use crate::net::tls_probe::Prober;
+use crate::output::{Output, Report, Tone};
+use crate::target::{self, Host};
+use crate::timing::{self, parse_duration};
+use crate::wire::ocsp::{self, Staple};
+use cert::CertInfo;
+use enumerate::Enumeration;
+use rustls::pki_types::ServerName;
+use serde::Serialize;
+use serde_json::json;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+use verdict::{Expiries, Verdict};
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = crate::exit_codes!(), after_long_help = concat!(
+    "Examples:\n",
+    "  netwalk tls-inspect web.test\n",
+    "  netwalk tls-inspect --expires-within 30d --json https://web.test/\n",
+    "  netwalk tls-inspect --ca-file lab-ca.pem --servername api.test 198.18.2.2:8443\n",
+    "  netwalk tls-inspect --starttls smtp mx.test\n",
+    "  netwalk tls-inspect --enumerate web.test:443\n\n",
+    "The chain is shown whether or not it is trusted; the verdict names the reason\n",
+    "(expired, not yet valid, hostname mismatch, self-signed, incomplete chain, unknown\n",
+    "issuer, SHA-1 in chain, weak key). Exit 1 when untrusted or expiring.\n\n",
+    crate::exit_codes!()
+))]
+pub struct Args {
+    /// Target: host, host:port, [v6]:port or a URL (its scheme gives the port)
+    #[arg(value_name = "TARGET")]
+    pub target: String,
+
+    /// Port when the target names none (default 443, or the STARTTLS protocol's port)
+    #[arg(short, long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: Option<u16>,
+
+    /// Name to send as SNI and to check the certificate against (default: the target's host)
+    #[arg(long, value_name = "NAME", conflicts_with = "no_sni")]
+    pub servername: Option<String>,
+
+    /// Send no SNI (the certificate is still checked against the target's host)
+    #[arg(long)]
+    pub no_sni: bool,
+
+    /// ALPN protocols to offer, comma-separated (e.g. h2,http/1.1)
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub alpn: Vec<String>,
+
+    /// PEM file of extra trust: self-signed certificates become roots, others intermediates
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+
+    /// Trust store to judge the chain against
+    #[arg(long, value_enum, default_value_t = Roots::System, value_name = "STORE")]
+    pub roots: Roots,
+
+    /// Fail (exit 1) when the leaf, the served chain or the verified chain expires within this
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub expires_within: Option<Duration>,
+
+    /// Speak this protocol's upgrade dialogue before TLS
+    #[arg(long, value_enum, value_name = "PROTOCOL")]
+    pub starttls: Option<Protocol>,
+
+    /// Also list the versions, cipher suites and groups the server accepts (crafted ClientHellos)
+    #[arg(long)]
+    pub enumerate: bool,
+
+    /// Inspect every A/AAAA address of the name, side by side
+    #[arg(long)]
+    pub all_addresses: bool,
+
+    /// Print the served chain as PEM instead of the report (JSON adds a pem field per certificate)
+    #[arg(long)]
+    pub pem: bool,
+
+    /// Limit for each step: TCP connect, STARTTLS dialogue, TLS handshake, each probe
+    #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
+    pub timeout: Duration,
+}
+
+/// What one address showed.
+#[derive(Debug, Serialize)]
+pub struct AddressResult {
+    pub address: SocketAddr,
+    #[serde(serialize_with = "crate::output::as_opt_ms", rename = "tcp_connect_ms")]
+    pub tcp_connect: Option<Duration>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub starttls: Vec<String>,
+    pub handshake: Option<HandshakeFacts>,
+    pub certificates: Vec<CertInfo>,
+    pub ocsp: Option<Staple>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ocsp_error: Option<String>,
+    pub verdict: Option<Verdict>,
+    pub expiry: Option<Expiries>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enumeration: Option<Enumeration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enumeration_error: Option<String>,
+    pub error: Option<String>,
+    pub passed: bool,
+    #[serde(skip)]
+    pub pem: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HandshakeFacts {
+    pub version: String,
+    pub cipher_suite: String,
+    pub key_exchange_group: Option<String>,
+    pub alpn: Option<String>,
+    pub kind: String,
+    pub sni: Option<String>,
+    #[serde(serialize_with = "crate::output::as_ms", rename = "handshake_ms")]
+    pub elapsed: Duration,
+}
+
+struct Plan {
+    offer: Offer,
+    store: Arc<Store>,
+    starttls: Option<Protocol>,
+    bind: Bind,
+    timeout: Duration,
+    window: Option<Duration>,
+    enumerate: bool,
+    pem: bool,
+}
+
+pub async fn run(args: Args, global: &Global, _out: &crate::output::Output) -> Result<TlsReport, Error> {
+    let target = target::parse(&args.target)?;
+    let port = target.port.or(args.port).unwrap_or(args.starttls.map_or(443, Protocol::default_port));
+    let store = Store::load(args.roots, args.ca_file.as_deref())?;
+    let name_text = match (&args.servername, &target.host) {
+        (Some(name), _) => target::parse_host(name, name)?.to_string(),
+        (None, host) => host.to_string(),
+    };
+    let server_name = ServerName::try_from(name_text.clone())
+        .map_err(|_| Error::usage(format!("'{name_text}' cannot be used as a TLS server name")))?;
+    let alpn = args.alpn.iter().filter(|a| !a.is_empty()).map(|a| a.as_bytes().to_vec()).collect();
+    let bind = Bind { interface: global.interface.clone(), source: None };
+    if let Some(name) = &global.interface {
+        crate::net::iface::find(name)?;
+    }
+    let resolution = Resolver::system(global.family()).resolve(&target.host).await?;
+    let addrs: Vec<SocketAddr> = if args.all_addresses {
+        resolution.addrs.iter().map(|ip| SocketAddr::new(*ip, port)).collect()
+    } else {
+        vec![SocketAddr::new(resolution.addrs[0], port)]
+    };
+    let plan = Arc::new(Plan {
+        offer: Offer { server_name, send_sni: !args.no_sni, alpn },
+        store: Arc::new(store),
+        starttls: args.starttls,
+        bind,
+        timeout: args.timeout,
+        window: args.expires_within,
+        enumerate: args.enumerate,
+        pem: args.pem,
+    });
+    let mut set = tokio::task::JoinSet::new();
+    for (i, addr) in addrs.iter().enumerate() {
+        let plan = plan.clone();
+        let name = name_text.clone();
+        let addr = *addr;
+        set.spawn(async move { (i, inspect(addr, &plan, name).await) });
+    }
+    let mut results: Vec<Option<AddressResult>> = addrs.iter().map(|_| None).collect();
+    while let Some(joined) = set.join_next().await {
+        let (i, result) = joined.map_err(|e| Error::io("an inspection task failed", std::io::Error::other(e)))?;
+        results[i] = Some(result);
+    }
+    let results: Vec<AddressResult> = results.into_iter().flatten().collect();
+    if !args.all_addresses
+        && results[0].enumeration.is_none()
+        && let Some(error) = &results[0].error
+    {
+        return Err(Error::Target { target: target.endpoint(port), reason: error.clone() });
+    }
+    Ok(TlsReport {
+        target: target.input.clone(),
+        host: target.host,
+        port,
+        server_name: name_text,
+        resolution,
+        starttls: args.starttls,
+        store: plan.store.description.clone(),
+        pem_only: args.pem,
+        addresses: results,
+    })
+}
+
+/// Errors below TLS (no connection at all), where probing would only repeat them.
+fn is_transport_error(error: &str) -> bool {
+    error.starts_with("TCP ")
+        || error.starts_with("no answer to the TCP")
+        || error.starts_with("unreachable")
+        || error.starts_with("cannot connect")
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+async fn inspect(address: SocketAddr, plan: &Plan, name: String) -> AddressResult {
+    let mut r = AddressResult {
+        address,
+        tcp_connect: None,
+        starttls: Vec::new(),
+        handshake: None,
+        certificates: Vec::new(),
+        ocsp: None,
+        ocsp_error: None,
+        verdict: None,
+        expiry: None,
+        enumeration: None,
+        enumeration_error: None,
+        error: None,
+        passed: false,
+        pem: String::new(),
+    };
+    if let Err(e) = handshake_and_judge(&mut r, plan).await {
+        r.error = Some(e);
+    }
+    // Enumeration also runs when rustls could not complete a handshake: a
+    // TLS 1.0-only server is exactly what it is for.
+    if plan.enumerate && !r.error.as_deref().is_some_and(is_transport_error) {
+        let prober = Prober {
+            address,
+            bind: plan.bind.clone(),
+            timeout: plan.timeout,
+            starttls: plan.starttls,
+            limit: Arc::new(tokio::sync::Semaphore::new(8)),
+        };
+        let sni = (plan.offer.send_sni && name.parse::<std::net::IpAddr>().is_err()).then_some(name);
+        match enumerate::enumerate(enumerate::Net { prober, server_name: sni }).await {
+            Ok(e) => r.enumeration = Some(e),
+            Err(e) => r.enumeration_error = Some(e),
+        }
+    }
+    r.passed = r.error.is_none()
+        && r.verdict.as_ref().is_some_and(|v| v.trusted)
+        && r.expiry.as_ref().is_none_or(|e| e.expiring.is_empty())
+        && r.enumeration_error.is_none();
+    r
+}
+
+async fn handshake_and_judge(r: &mut AddressResult, plan: &Plan) -> Result<(), String> {
+    let (attempt, stream) = tcp::connect(r.address, &plan.bind, plan.timeout).await.map_err(|e| e.to_string())?;
+    let Some(mut stream) = stream else {
+        return Err(match attempt.outcome {
+            Outcome::Refused => "TCP connection refused (RST): nothing listens on that port".into(),
+            Outcome::TimedOut => format!("no answer to the TCP handshake within {}", timing::human(plan.timeout)),
+            Outcome::Icmp(icmp) => format!("unreachable: {icmp:?}"),
+            Outcome::Local(e) => format!("cannot connect: {e}"),
+            Outcome::Established => "connection lost".into(),
+        });
+    };
+    r.tcp_connect = Some(attempt.elapsed);
+    if let Some(protocol) = plan.starttls {
+        r.starttls = starttls::upgrade(&mut stream, protocol, plan.timeout).await?;
+    }
+    let (hs, _tls) = tls::handshake(stream, &plan.offer, plan.timeout).await?;
+    let now = unix_now();
+    for der in &hs.chain {
+        r.certificates.push(cert::inspect(der, now, plan.pem)?);
+        r.pem += &cert::pem(der);
+    }
+    if let Some(bytes) = &hs.ocsp {
+        match ocsp::parse(bytes) {
+            Ok(staple) => r.ocsp = Some(staple),
+            Err(e) => r.ocsp_error = Some(format!("the stapled OCSP response is malformed: {e}")),
+        }
+    }
+    let revoked = r.ocsp.as_ref().is_some_and(|s| s.cert_status.as_deref() == Some("revoked"));
+    let v = verdict::judge(&verdict::Input {
+        chain: &hs.chain,
+        infos: &r.certificates,
+        name: &plan.offer.server_name,
+        store: &plan.store,
+        now,
+        signature_error: hs.signature_error.as_deref(),
+        ocsp_revoked: revoked,
+    });
+    let verified_infos: Vec<CertInfo> = match &v.verified {
+        Some(path) => std::iter::once(&hs.chain[0])
+            .chain(path.intermediates.iter())
+            .chain(path.root.iter())
+            .filter_map(|der| cert::inspect(der, now, false).ok())
+            .collect(),
+        None => Vec::new(),
+    };
+    r.expiry = Some(verdict::expiries(&r.certificates, &verified_infos, now, plan.window));
+    r.verdict = Some(v);
+    r.handshake = Some(HandshakeFacts {
+        version: hs.version,
+        cipher_suite: hs.suite,
+        key_exchange_group: hs.group,
+        alpn: hs.alpn,
+        kind: hs.kind,
+        sni: hs.sni,
+        elapsed: hs.elapsed,
+    });
+    Ok(())
+}
+
+#[derive(Debug, Serialize)]
+pub struct TlsReport {
+    target: String,
+    host: Host,
+    port: u16,
+    server_name: String,
+    resolution: Resolution,
+    starttls: Option<Protocol>,
+    store: String,
+    #[serde(skip)]
+    pem_only: bool,
+    addresses: Vec<AddressResult>,
+}
+
+impl TlsReport {
+    fn passed(&self) -> bool {
+        self.addresses.iter().all(|a| a.passed)
+    }
+
+    fn header(&self) -> String {
+        let a = &self.addresses[0].address;
+        let mut line = format!("TLS-INSPECT {}:{}", self.host, self.port);
+        if self.resolution.source != Source::Literal {
+            line += &format!(" ({a})");
+            let from = if self.resolution.source == Source::Dns { "DNS" } else { "hosts file" };
+            line += &format!(", resolved in {} ms ({from})", timing::ms(self.resolution.elapsed));
+        }
+        line
+    }
+}
+
+fn kv(text: &mut String, key: &str, value: impl AsRef<str>) {
+    text.push_str(&format!("  {key:<15} {}\n", value.as_ref()));
+}
+
+fn when(unix: Option<i64>) -> String {
+    unix.map_or("-".into(), cert::rfc3339)
+}
+
+fn address_block(out: &Output, a: &AddressResult, text: &mut String) {
+    if let Some(e) = &a.error {
+        kv(text, "error", out.paint(e, Tone::Bad));
+        return;
+    }
+    if let Some(t) = a.tcp_connect {
+        kv(text, "tcp connect", format!("{} ms", timing::ms(t)));
+    }
+    for line in &a.starttls {
+        kv(text, "starttls", line);
+    }
+    if let Some(h) = &a.handshake {
+        kv(text, "tls handshake", format!("{} ms ({})", timing::ms(h.elapsed), h.kind));
+        kv(text, "protocol", &h.version);
+        kv(text, "cipher suite", &h.cipher_suite);
+        kv(text, "key exchange", h.key_exchange_group.as_deref().unwrap_or("-"));
+        kv(text, "alpn", h.alpn.as_deref().unwrap_or("-"));
+        kv(text, "sni", h.sni.as_deref().unwrap_or("(none sent)"));
+    }
+    match (&a.ocsp, &a.ocsp_error) {
+        (Some(s), _) => kv(
+            text,
+            "ocsp staple",
+            format!(
+                "{} {}, produced {}, this update {}, next update {} (responder signature not checked)",
+                s.response_status,
+                s.cert_status.as_deref().unwrap_or("-"),
+                when(s.produced_at),
+                when(s.this_update),
+                when(s.next_update)
+            ),
+        ),
+        (None, Some(e)) => kv(text, "ocsp staple", out.paint(e, Tone::Warn)),
+        (None, None) => kv(text, "ocsp staple", "none"),
+    }
+    if let Some(v) = &a.verdict {
+        if v.trusted {
+            kv(text, "verdict", out.paint("trusted", Tone::Good));
+        } else {
+            for (i, r) in v.reasons.iter().enumerate() {
+                let key = if i == 0 { "verdict" } else { "" };
+                kv(text, key, format!("{}: {}", out.paint(&r.kind.label().to_uppercase(), Tone::Bad), r.detail));
+            }
+        }
+        kv(text, "trust store", &v.store);
+        if !v.verified_chain.is_empty() {
+            kv(text, "verified path", v.verified_chain.join(" <- "));
+        }
+    }
+    if let Some(e) = &a.expiry {
+        let show = |x: &Option<verdict::Expiry>| {
+            x.as_ref().map_or("-".to_string(), |x| format!("{} ({} days, {})", x.not_after, x.days_left, x.subject))
+        };
+        kv(text, "expiry: leaf", show(&e.leaf));
+        kv(text, "  served chain", show(&e.served_earliest));
+        kv(text, "  verified path", show(&e.verified_earliest));
+        if let Some(days) = e.window_days {
+            let verdict = if e.expiring.is_empty() {
+                out.paint(&format!("nothing expires within {days} days"), Tone::Good)
+            } else {
+                out.paint(&format!("EXPIRING within {days} days: {}", e.expiring.join(", ")), Tone::Bad)
+            };
+            kv(text, "  window", verdict);
+        }
+    }
+    text.push_str("\nCertificate chain as served\n");
+    for (i, c) in a.certificates.iter().enumerate() {
+        text.push_str(&format!(" #{i} {}\n", out.paint(&c.subject, Tone::Bold)));
+        kv(text, "issuer", &c.issuer);
+        let mut sans: Vec<String> = c.sans.dns.iter().map(|d| format!("DNS:{d}")).collect();
+        sans.extend(c.sans.ip.iter().map(|d| format!("IP:{d}")));
+        sans.extend(c.sans.email.iter().map(|d| format!("email:{d}")));
+        sans.extend(c.sans.uri.iter().map(|d| format!("URI:{d}")));
+        if !sans.is_empty() {
+            kv(text, "sans", sans.join(", "));
+        }
+        kv(text, "serial", &c.serial);
+        let left = if c.days_left < 0 { out.paint("expired", Tone::Bad) } else { format!("{} days left", c.days_left) };
+        kv(text, "validity", format!("{} to {} ({left})", c.not_before, c.not_after));
+        let curve = c.key.curve.as_deref().map_or(String::new(), |c| format!(" {c}"));
+        kv(text, "key", format!("{}{curve} {} bits", c.key.kind, c.key.bits));
+        kv(text, "signature", &c.signature_algorithm);
+        if !c.key_usage.is_empty() {
+            kv(text, "key usage", c.key_usage.join(", "));
+        }
+        if !c.extended_key_usage.is_empty() {
+            kv(text, "ext key usage", c.extended_key_usage.join(", "));
+        }
+        if let Some(ca) = c.ca {
+            let len = c.path_len.map_or(String::new(), |l| format!(", pathlen {l}"));
+            kv(text, "basic constr.", format!("CA:{ca}{len}"));
+        }
+        for url in &c.ocsp_urls {
+            kv(text, "ocsp", url);
+        }
+        for url in &c.ca_issuer_urls {
+            kv(text, "ca issuers", url);
+        }
+        for url in &c.crl_urls {
+            kv(text, "crl", url);
+        }
+        kv(text, "scts", c.sct_count.to_string());
+        kv(text, "sha256", &c.sha256);
+        kv(text, "sha1", &c.sha1);
+    }
+    if let Some(e) = &a.enumeration {
+        text.push_str(&format!("\nAccepted by the server ({} probes)\n", e.probes));
+        for v in &e.versions {
+            if !v.accepted {
+                let why = v.refused.as_deref().map_or(String::new(), |r| format!(" ({r})"));
+                kv(text, &v.version, format!("no{why}"));
+                continue;
+            }
+            let order = match v.server_order {
+                Some(true) => ", server order",
+                Some(false) => ", client order",
+                None => "",
+            };
+            kv(text, &v.version, format!("yes{order}"));
+            for s in &v.suites {
+                kv(text, "", format!("{} {}", s.code, s.name));
+            }
+        }
+        let via = e.groups_via.as_deref().map_or(String::new(), |v| format!(" (via {v})"));
+        kv(text, &format!("groups{via}"), if e.groups.is_empty() { "-".into() } else { e.groups.join(", ") });
+    }
+    if let Some(e) = &a.enumeration_error {
+        kv(text, "enumeration", out.paint(e, Tone::Bad));
+    }
+}
+
+impl Report for TlsReport {
+    fn human(&self, out: &Output) -> String {
+        if self.pem_only {
+            return self.addresses.iter().map(|a| a.pem.clone()).collect();
+        }
+        let mut text = self.header() + "\n";
+        if self.addresses.len() > 1 {
+            let mut table = out.table(&[
+                "address",
+                "connect ms",
+                "handshake ms",
+                "version",
+                "suite",
+                "leaf sha256",
+                "not after",
+                "verdict",
+            ]);
+            for a in &self.addresses {
+                let h = a.handshake.as_ref();
+                let leaf = a.certificates.first();
+                table.add_row(vec![
+                    a.address.to_string(),
+                    a.tcp_connect.map_or("-".into(), timing::ms),
+                    h.map_or("-".into(), |h| timing::ms(h.elapsed)),
+                    h.map_or("-".into(), |h| h.version.clone()),
+                    h.map_or("-".into(), |h| h.cipher_suite.clone()),
+                    leaf.map_or("-".into(), |c| c.sha256.chars().take(23).collect()),
+                    leaf.map_or("-".into(), |c| c.not_after.clone()),
+                    a.error.clone().unwrap_or_else(|| a.verdict.as_ref().map_or("-".into(), |v| v.status.clone())),
+                ]);
+            }
+            text += &table.to_string();
+            text.push('\n');
+        }
+        for a in &self.addresses {
+            if self.addresses.len() > 1 {
+                text += &format!("\n{}\n", out.paint(&a.address.to_string(), Tone::Bold));
+            }
+            address_block(out, a, &mut text);
+        }
+        text
+    }
+
+    fn json(&self) -> serde_json::Value {
+        let mut value = serde_json::to_value(self).unwrap_or_default();
+        value["command"] = json!("tls-inspect");
+        value["passed"] = json!(self.passed());
+        value
+    }
+
+    fn exit(&self) -> Exit {
+        if self.passed() { Exit::Passed } else { Exit::Failed }
+    }
+}
