@@ -283,7 +283,7 @@ _netwalk() {
             return 0
             ;;
         netwalk__subcmd__hsts__subcmd__check)
-            opts="-v -4 -6 -I -h -V --header --preload-list --removable --offline --json --json-lines --color --verbose --interface --help --version"
+            opts="-v -4 -6 -I -h -V --header --preload-list --removable --json --json-lines --color --verbose --interface --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

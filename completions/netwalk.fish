@@ -105,8 +105,7 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -l color -d 
 always\t''
 never\t''"
 complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -s I -l interface -d 'Send from this network interface' -r
-complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -l removable -d 'Judge the header for removal from the list instead of for preloading'
-complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -l offline -d 'Only look DOMAIN up in the preload list and check its form; send nothing. Exit 0 when it is preloaded, 1 when not'
+complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -l removable -d 'Judge the --header value for removal from the list instead of for preloading'
 complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -l json -d 'Print one JSON document instead of text'
 complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -l json-lines -d 'Print one JSON object per line as events happen (NDJSON)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -s v -l verbose -d 'More detail on stderr (-v debug, -vv trace)'

@@ -118,7 +118,7 @@ fn lookups_in_a_chromium_json_list() {
     let path = list_file("lookups.json");
     let file = path.to_str().unwrap();
     let look = |domain: &str| {
-        let out = netwalk(&["hsts-check", "--json", "--offline", "--preload-list", file, domain]);
+        let out = netwalk(&["hsts-check", "--json", "--preload-list", file, domain]);
         (code(&out), json(&out))
     };
     // Exact entry.
@@ -149,15 +149,15 @@ fn lookups_in_a_chromium_json_list() {
 
 #[test]
 fn lookups_in_the_embedded_snapshot() {
-    let out = netwalk(&["hsts-check", "--json", "--offline", "mail.google.com"]);
+    let out = netwalk(&["hsts-check", "--json", "mail.google.com"]);
     let v = json(&out);
     assert_eq!(code(&out), 0);
     assert_eq!(v["preload"]["list"]["source"], "Chromium list via PyPI hstspreload 2025.1.1");
     assert_eq!(v["preload"]["list"]["date"], "2025-01-01");
     // A whole TLD with include_subdomains.
-    let out = netwalk(&["hsts-check", "--json", "--offline", "my-project.dev"]);
+    let out = netwalk(&["hsts-check", "--json", "my-project.dev"]);
     assert_eq!(json(&out)["preload"]["entry"]["name"], "dev");
-    let out = netwalk(&["hsts-check", "--offline", "example.com"]);
+    let out = netwalk(&["hsts-check", "example.com"]);
     assert_eq!(code(&out), 1);
     assert!(String::from_utf8_lossy(&out.stdout).contains("not preloaded"));
 }
@@ -171,17 +171,15 @@ fn bad_input_is_one_line_and_exit_2() {
     std::fs::write(&badname, r#"{"entries": [{"name": "bad name!", "mode": "force-https"}]}"#).unwrap();
     for (args, needle) in [
         (vec!["hsts-check", "198.18.0.1"], "is an IP address"),
-        (vec!["hsts-check", "--offline", "2001:db8::1"], "is an IP address"),
-        (vec!["hsts-check", "--offline", ""], "empty domain"),
-        (vec!["hsts-check", "--offline", "--preload-list", missing.to_str().unwrap(), "a.test"], "preload list"),
-        (
-            vec!["hsts-check", "--offline", "--preload-list", garbage.to_str().unwrap(), "a.test"],
-            "not the preload list JSON",
-        ),
-        (vec!["hsts-check", "--offline", "--preload-list", badname.to_str().unwrap(), "a.test"], "not a DNS name"),
+        (vec!["hsts-check", "2001:db8::1"], "is an IP address"),
+        (vec!["hsts-check", ""], "empty domain"),
+        (vec!["hsts-check", "--preload-list", missing.to_str().unwrap(), "a.test"], "preload list"),
+        (vec!["hsts-check", "--preload-list", garbage.to_str().unwrap(), "a.test"], "not the preload list JSON"),
+        (vec!["hsts-check", "--preload-list", badname.to_str().unwrap(), "a.test"], "not a DNS name"),
         (vec!["hsts-check", "--header", "max-age=1", "--preload-list", garbage.to_str().unwrap()], "preload list"),
         (vec!["hsts-check"], "required"),
         (vec!["hsts-check", "a.test", "--header", "x"], "cannot be used with"),
+        (vec!["hsts-check", "a.test", "--removable"], "--header"),
     ] {
         let out = netwalk(&args);
         let err = String::from_utf8_lossy(&out.stderr);

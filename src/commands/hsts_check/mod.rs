@@ -19,20 +19,20 @@ use std::path::PathBuf;
 #[command(after_help = crate::exit_codes!(), after_long_help = concat!(
     "Examples:\n",
     "  netwalk hsts-check --header 'max-age=31536000; includeSubDomains; preload'\n",
-    "  netwalk hsts-check example.com\n",
+    "  netwalk hsts-check mail.google.com\n",
     "  netwalk hsts-check bücher.de --preload-list transport_security_state_static.json\n\n",
     "Issue codes are hstspreload's (the library behind hstspreload.org). The preload list is\n",
     "an embedded snapshot of Chromium's, force-https entries only; --preload-list reads a\n",
     "current transport_security_state_static.json instead. Nothing is fetched to get it.\n\n",
     "Exit codes:\n",
-    "  0  preloadable (the header passes, or the domain is listed with no domain errors)\n",
+    "  0  the header is preloadable (with --removable: removable); the domain is preloaded\n",
     "  1  errors found (not preloadable)\n",
     "  2  usage or input error (bad domain, IP address, malformed list file)\n",
     "  3  missing environment"
 ))]
 #[command(group = clap::ArgGroup::new("what").required(true).args(["domain", "header"]))]
 pub struct Args {
-    /// The domain to check (IDN names are accepted and punycoded)
+    /// Look this domain up in the preload list (IDN names are punycoded); sends nothing
     #[arg(value_name = "DOMAIN")]
     pub domain: Option<String>,
 
@@ -44,14 +44,9 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub preload_list: Option<PathBuf>,
 
-    /// Judge the header for removal from the list instead of for preloading
+    /// Judge the --header value for removal from the list instead of for preloading
     #[arg(long)]
     pub removable: bool,
-
-    /// Only look DOMAIN up in the preload list and check its form; send nothing.
-    /// Exit 0 when it is preloaded, 1 when not
-    #[arg(long, conflicts_with_all = ["header", "removable"])]
-    pub offline: bool,
 }
 
 /// A domain as typed and in the lower-case A-label form the checks use.
@@ -107,20 +102,14 @@ pub async fn run(args: Args, _global: &Global, _out: &Output) -> Result<HstsRepo
         }
         return Ok(HstsReport::for_header(value, args.removable));
     }
+    if args.removable {
+        // The removal check needs the site's header: give it with --header.
+        return Err(Error::usage_with_hint("--removable judges a header", "add --header 'VALUE'"));
+    }
     let input = args.domain.as_deref().unwrap_or_default();
-    let (domain, mut issues) = parse_domain(input)?;
+    let (domain, issues) = parse_domain(input)?;
     let list = load_list(&args)?;
     let lookup = (!issues.has_errors()).then(|| list.lookup(&domain.ascii));
-    // The level rule is about submissions: it does not apply to removal or to a lookup.
-    if !issues.has_errors() && !args.removable && !args.offline {
-        issues.extend(domain::level(&domain.ascii));
-    }
-    let mode = if args.offline {
-        Mode::Lookup
-    } else if args.removable {
-        Mode::Removable
-    } else {
-        Mode::Preloadable
-    };
-    Ok(HstsReport::for_domain(domain, list.info.clone(), lookup, issues, mode))
+    // The level rule (eTLD+1) is about submissions; a lookup reports the list as it is.
+    Ok(HstsReport::for_domain(domain, list.info.clone(), lookup, issues, Mode::Lookup))
 }

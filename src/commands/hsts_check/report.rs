@@ -17,7 +17,7 @@ pub enum Mode {
     Preloadable,
     /// Does it meet the removal requirements?
     Removable,
-    /// Is it on the preload list? (`--offline`)
+    /// Is the domain on the preload list?
     Lookup,
 }
 
