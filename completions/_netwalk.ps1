@@ -39,6 +39,8 @@ Register-ArgumentCompleter -Native -CommandName 'netwalk' -ScriptBlock {
             [CompletionResult]::new('arp', 'arp', [CompletionResultType]::ParameterValue, 'Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache')
             [CompletionResult]::new('hsts-check', 'hsts-check', [CompletionResultType]::ParameterValue, 'The Strict-Transport-Security header per RFC 6797, hstspreload''s preload requirements, the Chromium preload list offline')
             [CompletionResult]::new('tls-inspect', 'tls-inspect', [CompletionResultType]::ParameterValue, 'TLS handshake facts, the served chain, the trust verdict and its reason, expiry, OCSP, STARTTLS')
+            [CompletionResult]::new('http', 'http', [CompletionResultType]::ParameterValue, 'An HTTP/1.1 or HTTP/2 request with per-phase timings (DNS, TCP, TLS, first byte, transfer), redirects hop by hop')
+            [CompletionResult]::new('traceroute', 'traceroute', [CompletionResultType]::ParameterValue, 'The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -168,12 +170,101 @@ Register-ArgumentCompleter -Native -CommandName 'netwalk' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'netwalk;http' {
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Add a request header (''Name: value''); ''Name:'' removes a default header')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Add a request header (''Name: value''); ''Name:'' removes a default header')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Request body: literal DATA, @FILE, or @- for standard input (POST unless a method is given)')
+            [CompletionResult]::new('--data', '--data', [CompletionResultType]::ParameterName, 'Request body: literal DATA, @FILE, or @- for standard input (POST unless a method is given)')
+            [CompletionResult]::new('--max-redirs', '--max-redirs', [CompletionResultType]::ParameterName, 'Most redirects to follow with -L')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Stream the body to FILE (constant memory); ''-'' writes it to stdout even if binary')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Stream the body to FILE (constant memory); ''-'' writes it to stdout even if binary')
+            [CompletionResult]::new('--resolve', '--resolve', [CompletionResultType]::ParameterName, 'Use ADDR for HOST:PORT instead of resolving it (repeatable)')
+            [CompletionResult]::new('--connect-to', '--connect-to', [CompletionResultType]::ParameterName, 'Connect to HOST2:PORT2 for requests to HOST1:PORT1, keeping the name for Host and TLS (repeatable)')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Trust only the CA certificates in this PEM file')
+            [CompletionResult]::new('--max-filesize', '--max-filesize', [CompletionResultType]::ParameterName, 'Fail when the body (after decoding) exceeds this size: 1048576, 512K, 10M, 2G [default: 1G once decoded]')
+            [CompletionResult]::new('--proxy', '--proxy', [CompletionResultType]::ParameterName, 'Go through this HTTP proxy (CONNECT tunnels for https)')
+            [CompletionResult]::new('--expect-status', '--expect-status', [CompletionResultType]::ParameterName, 'Fail (exit 1) unless the final status is this code or class (200, 2xx, 304)')
+            [CompletionResult]::new('--max-time', '--max-time', [CompletionResultType]::ParameterName, 'Fail (exit 1) when the whole transfer takes longer than this')
+            [CompletionResult]::new('--etag', '--etag', [CompletionResultType]::ParameterName, 'Conditional request: send If-None-Match with this ETag')
+            [CompletionResult]::new('--if-modified-since', '--if-modified-since', [CompletionResultType]::ParameterName, 'Conditional request: send If-Modified-Since with this date (HTTP date or RFC 3339)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the output: auto (terminal and no NO_COLOR), always, never')
+            [CompletionResult]::new('-I', '-I ', [CompletionResultType]::ParameterName, 'Send from this network interface')
+            [CompletionResult]::new('--interface', '--interface', [CompletionResultType]::ParameterName, 'Send from this network interface')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Follow redirects (301, 302, 303, 307, 308), listing every hop')
+            [CompletionResult]::new('--location', '--location', [CompletionResultType]::ParameterName, 'Follow redirects (301, 302, 303, 307, 308), listing every hop')
+            [CompletionResult]::new('--head', '--head', [CompletionResultType]::ParameterName, 'Send a HEAD request (curl''s -I; -I is --interface in netwalk)')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Write the response headers before the body')
+            [CompletionResult]::new('--include', '--include', [CompletionResultType]::ParameterName, 'Write the response headers before the body')
+            [CompletionResult]::new('--http1.1', '--http1.1', [CompletionResultType]::ParameterName, 'HTTP/1.1 only')
+            [CompletionResult]::new('--http2', '--http2', [CompletionResultType]::ParameterName, 'HTTP/2 through TLS ALPN; fail if the server does not agree (https only)')
+            [CompletionResult]::new('--http2-prior-knowledge', '--http2-prior-knowledge', [CompletionResultType]::ParameterName, 'HTTP/2 without negotiation (h2c for http://)')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Do not verify the server certificate (insecure: anyone in the path can read and change the traffic)')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the server certificate (insecure: anyone in the path can read and change the traffic)')
+            [CompletionResult]::new('--compressed', '--compressed', [CompletionResultType]::ParameterName, 'Ask for a compressed body (gzip, deflate, br, zstd) and decode it')
+            [CompletionResult]::new('--show-secrets', '--show-secrets', [CompletionResultType]::ParameterName, 'Show Authorization, Cookie and Proxy-Authorization values under -v instead of redacting them')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of text')
+            [CompletionResult]::new('--json-lines', '--json-lines', [CompletionResultType]::ParameterName, 'Print one JSON object per line as events happen (NDJSON)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v debug, -vv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v debug, -vv trace)')
+            [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Use IPv4 only')
+            [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Use IPv6 only')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'netwalk;traceroute' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Destination port: UDP''s first (classic) or fixed (Paris) port [33434], TCP''s port [80]')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Destination port: UDP''s first (classic) or fixed (Paris) port [33434], TCP''s port [80]')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Probes per hop')
+            [CompletionResult]::new('--queries', '--queries', [CompletionResultType]::ParameterName, 'Probes per hop')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'First TTL')
+            [CompletionResult]::new('--first-ttl', '--first-ttl', [CompletionResultType]::ParameterName, 'First TTL')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Last TTL')
+            [CompletionResult]::new('--max-ttl', '--max-ttl', [CompletionResultType]::ParameterName, 'Last TTL')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Longest wait for one probe; silent hops are given up sooner once later hops answer')
+            [CompletionResult]::new('--flows', '--flows', [CompletionResultType]::ParameterName, 'Trace this many flows (source ports) to find ECMP paths and where they diverge')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'mtr-style report: probe every hop ROUNDS times, then print loss and RTT statistics')
+            [CompletionResult]::new('--rounds', '--rounds', [CompletionResultType]::ParameterName, 'mtr-style report: probe every hop ROUNDS times, then print loss and RTT statistics')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Time between the starts of two rounds (with -c)')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Time between the starts of two rounds (with -c)')
+            [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'Probes in flight at once')
+            [CompletionResult]::new('--sim-queries', '--sim-queries', [CompletionResultType]::ParameterName, 'Probes in flight at once')
+            [CompletionResult]::new('-z', '-z', [CompletionResultType]::ParameterName, 'Minimum time between two probes (for routers that rate-limit ICMP)')
+            [CompletionResult]::new('--send-interval', '--send-interval', [CompletionResultType]::ParameterName, 'Minimum time between two probes (for routers that rate-limit ICMP)')
+            [CompletionResult]::new('--source', '--source', [CompletionResultType]::ParameterName, 'Source address to send from')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the output: auto (terminal and no NO_COLOR), always, never')
+            [CompletionResult]::new('-I', '-I ', [CompletionResultType]::ParameterName, 'Send from this network interface')
+            [CompletionResult]::new('--interface', '--interface', [CompletionResultType]::ParameterName, 'Send from this network interface')
+            [CompletionResult]::new('--icmp', '--icmp', [CompletionResultType]::ParameterName, 'Probe with ICMP echo requests')
+            [CompletionResult]::new('--udp', '--udp', [CompletionResultType]::ParameterName, 'Probe with UDP datagrams (the default)')
+            [CompletionResult]::new('--tcp', '--tcp', [CompletionResultType]::ParameterName, 'Probe with TCP SYNs')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Do not look up names of hops')
+            [CompletionResult]::new('--paris', '--paris', [CompletionResultType]::ParameterName, 'UDP: keep the 5-tuple fixed so every probe takes the same ECMP path (the default)')
+            [CompletionResult]::new('--classic', '--classic', [CompletionResultType]::ParameterName, 'UDP: a new destination port per probe, as classic traceroute')
+            [CompletionResult]::new('--mtu', '--mtu', [CompletionResultType]::ParameterName, 'Discover the path MTU and the hop where it drops')
+            [CompletionResult]::new('--unprivileged', '--unprivileged', [CompletionResultType]::ParameterName, 'Use unprivileged sockets even with CAP_NET_RAW')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of text')
+            [CompletionResult]::new('--json-lines', '--json-lines', [CompletionResultType]::ParameterName, 'Print one JSON object per line as events happen (NDJSON)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v debug, -vv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v debug, -vv trace)')
+            [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Use IPv4 only')
+            [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Use IPv6 only')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'netwalk;help' {
             [CompletionResult]::new('tcping', 'tcping', [CompletionResultType]::ParameterValue, 'Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why')
             [CompletionResult]::new('dhcp-discover', 'dhcp-discover', [CompletionResultType]::ParameterValue, 'Find every DHCP server on a link without taking a lease: all offers decoded, rogue detection')
             [CompletionResult]::new('arp', 'arp', [CompletionResultType]::ParameterValue, 'Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache')
             [CompletionResult]::new('hsts-check', 'hsts-check', [CompletionResultType]::ParameterValue, 'The Strict-Transport-Security header per RFC 6797, hstspreload''s preload requirements, the Chromium preload list offline')
             [CompletionResult]::new('tls-inspect', 'tls-inspect', [CompletionResultType]::ParameterValue, 'TLS handshake facts, the served chain, the trust verdict and its reason, expiry, OCSP, STARTTLS')
+            [CompletionResult]::new('http', 'http', [CompletionResultType]::ParameterValue, 'An HTTP/1.1 or HTTP/2 request with per-phase timings (DNS, TCP, TLS, first byte, transfer), redirects hop by hop')
+            [CompletionResult]::new('traceroute', 'traceroute', [CompletionResultType]::ParameterValue, 'The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -190,6 +281,12 @@ Register-ArgumentCompleter -Native -CommandName 'netwalk' -ScriptBlock {
             break
         }
         'netwalk;help;tls-inspect' {
+            break
+        }
+        'netwalk;help;http' {
+            break
+        }
+        'netwalk;help;traceroute' {
             break
         }
         'netwalk;help;help' {

@@ -40,6 +40,8 @@ complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "dhcp-discover" -d '
 complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "arp" -d 'Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache'
 complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "hsts-check" -d 'The Strict-Transport-Security header per RFC 6797, hstspreload\'s preload requirements, the Chromium preload list offline'
 complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "tls-inspect" -d 'TLS handshake facts, the served chain, the trust verdict and its reason, expiry, OCSP, STARTTLS'
+complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "http" -d 'An HTTP/1.1 or HTTP/2 request with per-phase timings (DNS, TCP, TLS, first byte, transfer), redirects hop by hop'
+complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "traceroute" -d 'The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU'
 complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s p -l port -d 'Port for targets that do not name one' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s c -l count -d 'Probes per target; 0 runs until interrupted (Ctrl-C prints the summary)' -r
@@ -139,9 +141,74 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -s 4 -d 'Us
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -s 6 -d 'Use IPv6 only'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -s V -l version -d 'Print version'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect help" -f -a "tcping" -d 'Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect help" -f -a "dhcp-discover" -d 'Find every DHCP server on a link without taking a lease: all offers decoded, rogue detection'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect help" -f -a "arp" -d 'Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect help" -f -a "hsts-check" -d 'The Strict-Transport-Security header per RFC 6797, hstspreload\'s preload requirements, the Chromium preload list offline'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect help" -f -a "tls-inspect" -d 'TLS handshake facts, the served chain, the trust verdict and its reason, expiry, OCSP, STARTTLS'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s H -l header -d 'Add a request header (\'Name: value\'); \'Name:\' removes a default header' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s d -l data -d 'Request body: literal DATA, @FILE, or @- for standard input (POST unless a method is given)' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l max-redirs -d 'Most redirects to follow with -L' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s o -l output -d 'Stream the body to FILE (constant memory); \'-\' writes it to stdout even if binary' -r -F
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l resolve -d 'Use ADDR for HOST:PORT instead of resolving it (repeatable)' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l connect-to -d 'Connect to HOST2:PORT2 for requests to HOST1:PORT1, keeping the name for Host and TLS (repeatable)' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l cacert -d 'Trust only the CA certificates in this PEM file' -r -F
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l max-filesize -d 'Fail when the body (after decoding) exceeds this size: 1048576, 512K, 10M, 2G [default: 1G once decoded]' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l proxy -d 'Go through this HTTP proxy (CONNECT tunnels for https)' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l expect-status -d 'Fail (exit 1) unless the final status is this code or class (200, 2xx, 304)' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l max-time -d 'Fail (exit 1) when the whole transfer takes longer than this' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l etag -d 'Conditional request: send If-None-Match with this ETag' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l if-modified-since -d 'Conditional request: send If-Modified-Since with this date (HTTP date or RFC 3339)' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s I -l interface -d 'Send from this network interface' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s L -l location -d 'Follow redirects (301, 302, 303, 307, 308), listing every hop'
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l head -d 'Send a HEAD request (curl\'s -I; -I is --interface in netwalk)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s i -l include -d 'Write the response headers before the body'
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l http1.1 -d 'HTTP/1.1 only'
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l http2 -d 'HTTP/2 through TLS ALPN; fail if the server does not agree (https only)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l http2-prior-knowledge -d 'HTTP/2 without negotiation (h2c for http://)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s k -l insecure -d 'Do not verify the server certificate (insecure: anyone in the path can read and change the traffic)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l compressed -d 'Ask for a compressed body (gzip, deflate, br, zstd) and decode it'
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l show-secrets -d 'Show Authorization, Cookie and Proxy-Authorization values under -v instead of redacting them'
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l json -d 'Print one JSON document instead of text'
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l json-lines -d 'Print one JSON object per line as events happen (NDJSON)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s v -l verbose -d 'More detail on stderr (-v debug, -vv trace)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s 4 -d 'Use IPv4 only'
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s 6 -d 'Use IPv6 only'
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s V -l version -d 'Print version'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s p -l port -d 'Destination port: UDP\'s first (classic) or fixed (Paris) port [33434], TCP\'s port [80]' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s q -l queries -d 'Probes per hop' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s f -l first-ttl -d 'First TTL' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s m -l max-ttl -d 'Last TTL' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l timeout -d 'Longest wait for one probe; silent hops are given up sooner once later hops answer' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l flows -d 'Trace this many flows (source ports) to find ECMP paths and where they diverge' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s c -l rounds -d 'mtr-style report: probe every hop ROUNDS times, then print loss and RTT statistics' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s i -l interval -d 'Time between the starts of two rounds (with -c)' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s N -l sim-queries -d 'Probes in flight at once' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s z -l send-interval -d 'Minimum time between two probes (for routers that rate-limit ICMP)' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l source -d 'Source address to send from' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s I -l interface -d 'Send from this network interface' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l icmp -d 'Probe with ICMP echo requests'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l udp -d 'Probe with UDP datagrams (the default)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l tcp -d 'Probe with TCP SYNs'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s n -d 'Do not look up names of hops'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l paris -d 'UDP: keep the 5-tuple fixed so every probe takes the same ECMP path (the default)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l classic -d 'UDP: a new destination port per probe, as classic traceroute'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l mtu -d 'Discover the path MTU and the hop where it drops'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l unprivileged -d 'Use unprivileged sockets even with CAP_NET_RAW'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l json -d 'Print one JSON document instead of text'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l json-lines -d 'Print one JSON object per line as events happen (NDJSON)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s v -l verbose -d 'More detail on stderr (-v debug, -vv trace)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s 4 -d 'Use IPv4 only'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s 6 -d 'Use IPv6 only'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s V -l version -d 'Print version'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute help" -f -a "tcping" -d 'Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute help" -f -a "dhcp-discover" -d 'Find every DHCP server on a link without taking a lease: all offers decoded, rogue detection'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute help" -f -a "arp" -d 'Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute help" -f -a "hsts-check" -d 'The Strict-Transport-Security header per RFC 6797, hstspreload\'s preload requirements, the Chromium preload list offline'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute help" -f -a "tls-inspect" -d 'TLS handshake facts, the served chain, the trust verdict and its reason, expiry, OCSP, STARTTLS'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute help" -f -a "http" -d 'An HTTP/1.1 or HTTP/2 request with per-phase timings (DNS, TCP, TLS, first byte, transfer), redirects hop by hop'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute help" -f -a "traceroute" -d 'The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,6 +1,6 @@
 //! The command line: global options and one variant per working command.
 
-use crate::commands::{arp, dhcp_discover, hsts_check, tcping, tls_inspect};
+use crate::commands::{arp, dhcp_discover, hsts_check, http, tcping, tls_inspect, traceroute};
 use crate::net::resolve::Family;
 use crate::output::{Format, Output};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -48,6 +48,10 @@ pub enum Command {
     HstsCheck(hsts_check::Args),
     /// TLS handshake facts, the served chain, the trust verdict and its reason, expiry, OCSP, STARTTLS
     TlsInspect(tls_inspect::Args),
+    /// An HTTP/1.1 or HTTP/2 request with per-phase timings (DNS, TCP, TLS, first byte, transfer), redirects hop by hop
+    Http(http::Args),
+    /// The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU
+    Traceroute(traceroute::Args),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -45,13 +45,19 @@ pub enum Error {
     /// The interface cannot do what was asked (no Ethernet address, no IPv4 address, …).
     #[error("{message}")]
     Link { message: String, hint: Option<String> },
-    /// The check ran and the peer failed it in a way that stops it (refused, not TLS, hung).
-    #[error("{target}: {reason}")]
-    Target { target: String, reason: String },
 
     /// A syscall failed in a way the user's environment explains.
     #[error("{what}: {source}")]
     Io { what: String, source: std::io::Error },
+
+    /// The peer was reached but failed the check: refused, broke the protocol,
+    /// failed TLS verification, sent too much, redirected in a loop.
+    #[error("{message}")]
+    Target { message: String, hint: Option<String> },
+
+    /// The whole operation ran past its deadline (`--max-time`).
+    #[error("{what}: no result within {}", crate::timing::human(*after))]
+    TimedOut { what: String, after: std::time::Duration },
 }
 
 impl Error {
@@ -63,6 +69,14 @@ impl Error {
         Error::Usage { message: message.into(), hint: Some(hint.into()) }
     }
 
+    pub fn target(message: impl Into<String>) -> Self {
+        Error::Target { message: message.into(), hint: None }
+    }
+
+    pub fn target_with_hint(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Error::Target { message: message.into(), hint: Some(hint.into()) }
+    }
+
     pub fn io(what: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io { what: what.into(), source }
     }
@@ -71,7 +85,7 @@ impl Error {
     pub fn exit(&self) -> Exit {
         match self {
             Error::Usage { .. } | Error::Resolve { .. } => Exit::Usage,
-            Error::Target { .. } => Exit::Failed,
+            Error::Target { .. } | Error::TimedOut { .. } => Exit::Failed,
             Error::NoSuchInterface { .. }
             | Error::SourceAddress { .. }
             | Error::Privilege { .. }
@@ -83,7 +97,8 @@ impl Error {
     /// What the user can do about it, when we know.
     pub fn hint(&self) -> Option<String> {
         match self {
-            Error::Usage { hint, .. } | Error::Link { hint, .. } => hint.clone(),
+            Error::Usage { hint, .. } | Error::Link { hint, .. } | Error::Target { hint, .. } => hint.clone(),
+            Error::TimedOut { .. } => Some("raise --max-time, or check that the peer answers".into()),
             Error::Resolve { .. } => {
                 Some("check the spelling, /etc/hosts and the servers in /etc/resolv.conf".into())
             }
@@ -105,7 +120,7 @@ impl Error {
             Error::Io { source, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => {
                 Some("this needs CAP_NET_RAW or CAP_NET_ADMIN: run with sudo, or `sudo setcap cap_net_raw+ep $(which netwalk)`".into())
             }
-            Error::Io { .. } | Error::Target { .. } => None,
+            Error::Io { .. } => None,
         }
     }
 

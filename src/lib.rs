@@ -23,19 +23,22 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
     let Cli { global, command } = cli;
     // Every command: parse → run → one typed report, printed and judged by `out`.
     macro_rules! dispatch {
-        ($($variant:ident => $module:ident,)*) => {
-            match command {
+        ($command:expr; $($variant:ident => $module:ident,)*) => {
+            match $command {
+                // http prints its body on stdout and its report beside it: its own finish.
+                Command::Http(args) => commands::http::finish(&out, &commands::http::run(args, &global, &out).await?),
                 $(Command::$variant(args) => out.finish(&commands::$module::run(args, &global, &out).await?),)*
             }
         };
     }
     runtime.block_on(async {
-        Ok(dispatch! {
+        Ok(dispatch! { command;
             Tcping => tcping,
             Arp => arp,
             DhcpDiscover => dhcp_discover,
             HstsCheck => hsts_check,
             TlsInspect => tls_inspect,
+            Traceroute => traceroute,
         })
     })
 }

@@ -106,15 +106,37 @@ fn parse_sockaddr(data: &[u8]) -> Option<IpAddr> {
     }
 }
 
-/// Drains a socket's error queue and returns the last ICMP error in it.
-pub fn drain(fd: BorrowedFd<'_>) -> io::Result<Option<IcmpError>> {
-    let mut last = None;
+/// One message from a socket's error queue: the ICMP error, and what the
+/// kernel kept of the probe it answers, so a caller can tell which probe it was.
+#[derive(Debug, Clone)]
+pub struct Queued {
+    pub icmp: IcmpError,
+    /// SO_EE info: the next-hop MTU for "fragmentation needed" / "packet too big".
+    pub info: u32,
+    /// The payload of the offending datagram (for UDP the UDP payload, for ICMP
+    /// datagram sockets the echo request from its ICMP header on), truncated
+    /// to what the router quoted and to `PAYLOAD_MAX`.
+    pub payload: Vec<u8>,
+    /// The offending datagram's destination, port included.
+    pub dest: Option<std::net::SocketAddr>,
+}
+
+/// What `recv_queued` keeps of an offending payload; probes are smaller.
+const PAYLOAD_MAX: usize = 256;
+
+/// Reads one message from the error queue; `None` when it is empty.
+/// Non-ICMP (local) errors are consumed and skipped.
+pub fn recv_queued(fd: BorrowedFd<'_>) -> io::Result<Option<Queued>> {
     loop {
         let mut control = [0u64; 64]; // 512 bytes, aligned for cmsghdr
-        let mut data = [0u8; 64];
+        let mut data = [0u8; PAYLOAD_MAX];
+        // SAFETY: sockaddr_storage is plain data; zeroed is AF_UNSPEC.
+        let mut name: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
         let mut iov = libc::iovec { iov_base: data.as_mut_ptr().cast(), iov_len: data.len() };
         // SAFETY: msghdr is plain data; zeroed is a valid empty header.
         let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_name = (&mut name as *mut libc::sockaddr_storage).cast();
+        msg.msg_namelen = std::mem::size_of_val(&name) as libc::socklen_t;
         msg.msg_iov = &mut iov;
         msg.msg_iovlen = 1;
         msg.msg_control = control.as_mut_ptr().cast();
@@ -124,10 +146,12 @@ pub fn drain(fd: BorrowedFd<'_>) -> io::Result<Option<IcmpError>> {
         if n < 0 {
             let err = io::Error::last_os_error();
             return match err.raw_os_error() {
-                Some(libc::EAGAIN) => Ok(last),
+                Some(libc::EAGAIN) => Ok(None),
                 _ => Err(err),
             };
         }
+        let len = (n as usize).min(data.len());
+        let mut found = None;
         // SAFETY: the CMSG_* macros walk the control buffer the kernel just filled,
         // bounded by msg_controllen.
         unsafe {
@@ -139,16 +163,41 @@ pub fn drain(fd: BorrowedFd<'_>) -> io::Result<Option<IcmpError>> {
                     || (level == libc::SOL_IPV6 && kind == libc::IPV6_RECVERR)
                 {
                     let header = libc::CMSG_LEN(0) as usize;
-                    let len = ((*cmsg).cmsg_len as usize).saturating_sub(header);
-                    let bytes = std::slice::from_raw_parts(libc::CMSG_DATA(cmsg), len);
+                    let clen = ((*cmsg).cmsg_len as usize).saturating_sub(header);
+                    let bytes = std::slice::from_raw_parts(libc::CMSG_DATA(cmsg), clen);
                     if let Some(icmp) = parse_extended_err(bytes) {
-                        last = Some(icmp);
+                        let info = u32::from_ne_bytes(bytes[8..12].try_into().unwrap_or_default());
+                        found = Some((icmp, info));
                     }
                 }
                 cmsg = libc::CMSG_NXTHDR(&msg, cmsg);
             }
         }
+        if let Some((icmp, info)) = found {
+            // SAFETY: the kernel wrote msg_namelen bytes of a sockaddr into `name`.
+            let raw = unsafe {
+                std::slice::from_raw_parts(
+                    (&name as *const libc::sockaddr_storage).cast::<u8>(),
+                    (msg.msg_namelen as usize).min(std::mem::size_of_val(&name)),
+                )
+            };
+            let dest = parse_sockaddr(raw).map(|ip| std::net::SocketAddr::new(ip, sockaddr_port(raw)));
+            return Ok(Some(Queued { icmp, info, payload: data[..len].to_vec(), dest }));
+        }
     }
+}
+
+fn sockaddr_port(raw: &[u8]) -> u16 {
+    raw.get(2..4).map_or(0, |p| u16::from_be_bytes([p[0], p[1]]))
+}
+
+/// Drains a socket's error queue and returns the last ICMP error in it.
+pub fn drain(fd: BorrowedFd<'_>) -> io::Result<Option<IcmpError>> {
+    let mut last = None;
+    while let Some(queued) = recv_queued(fd)? {
+        last = Some(queued.icmp);
+    }
+    Ok(last)
 }
 
 /// Asks the kernel to queue ICMP errors on this socket.

@@ -1,6 +1,7 @@
 //! The only code that makes syscalls: sockets, interfaces, routes, the resolver.
 
 pub mod errqueue;
+pub mod http;
 pub mod iface;
 pub mod netlink;
 pub mod packet;
@@ -9,5 +10,7 @@ pub mod resolve;
 pub mod starttls;
 pub mod tcp;
 pub mod tls;
+pub mod tls_client;
 pub mod tls_probe;
+pub mod trace;
 pub mod udp;

@@ -125,6 +125,27 @@ impl Resolver {
         Ok(Resolution { addrs, source: Source::Dns, elapsed: started.elapsed() })
     }
 
+    /// The name of an address (PTR): the hosts file first, then DNS; None
+    /// when there is none or DNS does not answer within `timeout`.
+    pub async fn reverse(&self, ip: IpAddr, timeout: Duration) -> Option<String> {
+        let arpa = Name::from(ip);
+        if let Some(lookup) = self.hosts.lookup_static_host(&Query::query(arpa, RecordType::PTR)) {
+            let name = lookup.answers().iter().find_map(|r| match &r.data {
+                hickory_resolver::proto::rr::RData::PTR(ptr) => Some(ptr.0.to_utf8()),
+                _ => None,
+            });
+            if name.is_some() {
+                return name.map(|n| n.trim_end_matches('.').to_string());
+            }
+        }
+        let dns = self.dns.as_ref().ok()?;
+        let lookup = tokio::time::timeout(timeout, dns.reverse_lookup(ip)).await.ok()?.ok()?;
+        lookup.answers().iter().find_map(|r| match &r.data {
+            hickory_resolver::proto::rr::RData::PTR(ptr) => Some(ptr.0.to_utf8().trim_end_matches('.').to_string()),
+            _ => None,
+        })
+    }
+
     fn hosts_file_lookup(&self, name: &Name) -> Vec<IpAddr> {
         let types: &[RecordType] = match self.family {
             Family::Any => &[RecordType::A, RecordType::AAAA],
@@ -170,6 +191,15 @@ mod tests {
         assert_eq!(any.addrs, vec!["198.18.7.7".parse::<IpAddr>().unwrap(), "2001:db8::7".parse().unwrap()]);
         let v6 = rt().block_on(Resolver::with_hosts(HOSTS, Family::V6).resolve(&host)).unwrap();
         assert_eq!(v6.addrs, vec!["2001:db8::7".parse::<IpAddr>().unwrap()]);
+    }
+
+    #[test]
+    fn reverse_from_the_hosts_file() {
+        let r = Resolver::with_hosts(HOSTS, Family::Any);
+        let name = rt().block_on(r.reverse("2001:db8::7".parse().unwrap(), Duration::from_millis(50)));
+        assert_eq!(name.as_deref(), Some("web.test"));
+        let none = rt().block_on(r.reverse("198.18.9.9".parse().unwrap(), Duration::from_millis(50)));
+        assert_eq!(none, None);
     }
 
     #[test]

@@ -65,28 +65,27 @@ fn open(dst: SocketAddr, bind: &Bind) -> Result<Socket, Error> {
 /// Opens one connection to `dst` and closes it cleanly (FIN) at once.
 pub async fn handshake(dst: SocketAddr, bind: &Bind, timeout: Duration) -> Result<Attempt, Error> {
     // Dropping the socket closes it: FIN after an established handshake, nothing otherwise.
-    Ok(establish(dst, bind, timeout).await?.0)
+    Ok(attempt_connect(dst, bind, timeout).await?.0)
 }
 
-/// Opens one connection and keeps it for a protocol on top (TLS, HTTP); the
-/// stream is there only when the handshake completed.
+/// Opens one connection to `dst` and keeps it: the stream when established,
+/// and the measured attempt either way (for HTTP, TLS and anything that talks).
 pub async fn connect(
     dst: SocketAddr,
     bind: &Bind,
     timeout: Duration,
 ) -> Result<(Attempt, Option<tokio::net::TcpStream>), Error> {
-    let (attempt, socket) = establish(dst, bind, timeout).await?;
-    let stream = match (&attempt.outcome, socket) {
-        (Outcome::Established, Some(socket)) => Some(
-            tokio::net::TcpStream::from_std(socket.into())
-                .map_err(|e| Error::io("cannot register the connection with the runtime", e))?,
-        ),
-        _ => None,
-    };
-    Ok((attempt, stream))
+    let (attempt, socket) = attempt_connect(dst, bind, timeout).await?;
+    if !matches!(attempt.outcome, Outcome::Established) {
+        return Ok((attempt, None));
+    }
+    let _ = socket.set_tcp_nodelay(true);
+    let stream = tokio::net::TcpStream::from_std(std::net::TcpStream::from(socket))
+        .map_err(|e| Error::io("cannot register the connection with the runtime", e))?;
+    Ok((attempt, Some(stream)))
 }
 
-async fn establish(dst: SocketAddr, bind: &Bind, timeout: Duration) -> Result<(Attempt, Option<Socket>), Error> {
+async fn attempt_connect(dst: SocketAddr, bind: &Bind, timeout: Duration) -> Result<(Attempt, Socket), Error> {
     let socket = open(dst, bind)?;
     let started = Instant::now();
     let attempt = |outcome, socket: &Socket, kernel_rtt| Attempt {
@@ -98,7 +97,10 @@ async fn establish(dst: SocketAddr, bind: &Bind, timeout: Duration) -> Result<(A
     match socket.connect(&dst.into()) {
         Ok(()) => {}
         Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
-        Err(e) => return Ok((attempt(classify(&socket, e), &socket, None), None)),
+        Err(e) => {
+            let failed = attempt(classify(&socket, e), &socket, None);
+            return Ok((failed, socket));
+        }
     }
     // SAFETY: the Socket owns its fd and AsyncFd owns the Socket until into_inner.
     let fd = unsafe { AsyncFd::register(socket) }
@@ -106,7 +108,8 @@ async fn establish(dst: SocketAddr, bind: &Bind, timeout: Duration) -> Result<(A
     let ready = tokio::time::timeout(timeout, fd.writable()).await.map(|r| r.map(|_| ()));
     let socket = fd.into_inner();
     let Ok(ready) = ready else {
-        return Ok((attempt(Outcome::TimedOut, &socket, None), None));
+        let timed_out = attempt(Outcome::TimedOut, &socket, None);
+        return Ok((timed_out, socket));
     };
     ready.map_err(|e| Error::io("waiting for the connection failed", e))?;
     let result = match socket.take_error() {
@@ -115,7 +118,7 @@ async fn establish(dst: SocketAddr, bind: &Bind, timeout: Duration) -> Result<(A
     };
     tracing::debug!(%dst, local = ?result.local, outcome = ?result.outcome, elapsed = ?result.elapsed,
         kernel_rtt = ?result.kernel_rtt, "handshake");
-    Ok((result, Some(socket)))
+    Ok((result, socket))
 }
 
 fn classify(socket: &Socket, err: io::Error) -> Outcome {

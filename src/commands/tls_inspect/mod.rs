@@ -191,7 +191,7 @@ pub async fn run(args: Args, global: &Global, _out: &crate::output::Output) -> R
         && results[0].enumeration.is_none()
         && let Some(error) = &results[0].error
     {
-        return Err(Error::Target { target: target.endpoint(port), reason: error.clone() });
+        return Err(Error::target(format!("{}: {error}", target.endpoint(port))));
     }
     Ok(TlsReport {
         target: target.input.clone(),

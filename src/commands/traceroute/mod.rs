@@ -1,0 +1,372 @@
+//! `netwalk traceroute`: the path to a host, hop by hop, with ICMP, UDP or
+//! TCP probes, all TTLs in flight at once.
+
+pub mod engine;
+mod report;
+
+use crate::cli::Global;
+use crate::error::{Error, Exit};
+use crate::net::iface;
+use crate::net::resolve::Resolver;
+use crate::net::trace::{Method, Options, Prober};
+use crate::output::Output;
+use crate::target;
+use crate::timing::parse_duration;
+use engine::{Config, Step, Tracer};
+pub use report::TraceReport;
+use report::{FlowResult, Round};
+use std::collections::{BTreeMap, HashSet};
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = crate::exit_codes!(), after_long_help = concat!(
+    "Examples:\n",
+    "  netwalk traceroute web.test\n",
+    "  netwalk traceroute --icmp -q 1 -n 198.18.7.2\n",
+    "  netwalk traceroute --tcp -p 443 web.test\n",
+    "  netwalk traceroute --udp --flows 8 web.test     (ECMP paths)\n",
+    "  netwalk traceroute --mtu web.test               (path MTU, where it drops)\n",
+    "  netwalk traceroute -c 10 -i 100ms web.test      (mtr-style report)\n\n",
+    "Raw sockets are used with CAP_NET_RAW; otherwise ICMP datagram sockets (when\n",
+    "net.ipv4.ping_group_range allows) or UDP/TCP sockets with IP_RECVERR.\n",
+    "Exit 0 when the destination answered, 1 when it did not.\n\n",
+    crate::exit_codes!()
+))]
+pub struct Args {
+    /// Host name or address to trace the path to
+    #[arg(value_name = "TARGET")]
+    pub target: String,
+
+    /// Probe with ICMP echo requests
+    #[arg(long, group = "method")]
+    pub icmp: bool,
+
+    /// Probe with UDP datagrams (the default)
+    #[arg(long, group = "method")]
+    pub udp: bool,
+
+    /// Probe with TCP SYNs
+    #[arg(long, group = "method")]
+    pub tcp: bool,
+
+    /// Destination port: UDP's first (classic) or fixed (Paris) port [33434], TCP's port [80]
+    #[arg(short, long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: Option<u16>,
+
+    /// Probes per hop
+    #[arg(short = 'q', long = "queries", default_value_t = 3, value_name = "PROBES",
+          value_parser = clap::value_parser!(u8).range(1..=10))]
+    pub probes: u8,
+
+    /// First TTL
+    #[arg(short, long = "first-ttl", default_value_t = 1, value_name = "TTL",
+          value_parser = clap::value_parser!(u8).range(1..))]
+    pub first_ttl: u8,
+
+    /// Last TTL
+    #[arg(short, long = "max-ttl", default_value_t = 30, value_name = "TTL",
+          value_parser = clap::value_parser!(u8).range(1..))]
+    pub max_ttl: u8,
+
+    /// Longest wait for one probe; silent hops are given up sooner once later hops answer
+    #[arg(long, default_value = "3s", value_parser = parse_duration, value_name = "DURATION")]
+    pub timeout: Duration,
+
+    /// Do not look up names of hops
+    #[arg(short = 'n')]
+    pub numeric: bool,
+
+    /// UDP: keep the 5-tuple fixed so every probe takes the same ECMP path (the default)
+    #[arg(long, conflicts_with = "classic")]
+    pub paris: bool,
+
+    /// UDP: a new destination port per probe, as classic traceroute
+    #[arg(long)]
+    pub classic: bool,
+
+    /// Trace this many flows (source ports) to find ECMP paths and where they diverge
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub flows: u16,
+
+    /// Discover the path MTU and the hop where it drops
+    #[arg(long)]
+    pub mtu: bool,
+
+    /// mtr-style report: probe every hop ROUNDS times, then print loss and RTT statistics
+    #[arg(short = 'c', long = "rounds", value_name = "ROUNDS", value_parser = clap::value_parser!(u32).range(1..=10000))]
+    pub rounds: Option<u32>,
+
+    /// Time between the starts of two rounds (with -c)
+    #[arg(short, long, default_value = "1s", value_parser = parse_duration, value_name = "DURATION")]
+    pub interval: Duration,
+
+    /// Probes in flight at once
+    #[arg(short = 'N', long, default_value_t = 32, value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub sim_queries: u16,
+
+    /// Minimum time between two probes (for routers that rate-limit ICMP)
+    #[arg(short = 'z', long, value_parser = parse_duration, value_name = "DURATION")]
+    pub send_interval: Option<Duration>,
+
+    /// Source address to send from
+    #[arg(long, value_name = "ADDR")]
+    pub source: Option<IpAddr>,
+
+    /// Use unprivileged sockets even with CAP_NET_RAW
+    #[arg(long)]
+    pub unprivileged: bool,
+}
+
+impl Args {
+    fn method(&self) -> Method {
+        match (self.icmp, self.tcp) {
+            (true, _) => Method::Icmp,
+            (_, true) => Method::Tcp,
+            _ => Method::Udp,
+        }
+    }
+
+    /// Combinations clap cannot see.
+    fn check(&self) -> Result<(), Error> {
+        let method = self.method();
+        if self.first_ttl > self.max_ttl {
+            return Err(Error::usage(format!("first TTL {} is above the max TTL {}", self.first_ttl, self.max_ttl)));
+        }
+        if (self.classic || self.paris) && method != Method::Udp {
+            return Err(Error::usage_with_hint(
+                format!("--{} applies to UDP probes only", if self.classic { "classic" } else { "paris" }),
+                "ICMP and TCP probes always keep their flow fixed",
+            ));
+        }
+        if self.flows > 1 && method == Method::Icmp {
+            return Err(Error::usage_with_hint(
+                "--flows needs --udp or --tcp",
+                "ECMP routers hash ports, and ICMP echo has none",
+            ));
+        }
+        if self.flows > 1 && self.classic {
+            return Err(Error::usage("--flows needs a fixed flow per probe: drop --classic"));
+        }
+        if self.mtu && (self.flows > 1 || self.rounds.is_some()) {
+            return Err(Error::usage("--mtu traces one flow once: drop --flows / -c"));
+        }
+        if self.rounds.is_some() && self.flows > 1 {
+            return Err(Error::usage("-c and --flows cannot be combined"));
+        }
+        if self.port.is_some() && method == Method::Icmp {
+            return Err(Error::usage("-p applies to UDP and TCP probes"));
+        }
+        Ok(())
+    }
+}
+
+/// Default probe size (IP header included), like traceroute's 60 bytes.
+const PROBE_SIZE: u16 = 60;
+
+pub async fn run(args: Args, global: &Global, out: &Output) -> Result<TraceReport, Error> {
+    args.check()?;
+    let method = args.method();
+    let target = target::parse(&args.target)?;
+    if let Some(name) = &global.interface {
+        iface::find(name)?;
+    }
+    let resolver = Resolver::system(global.family());
+    let resolution = resolver.resolve(&target.host).await?;
+    let address = match args.source {
+        Some(src) => resolution.addrs.iter().copied().find(|a| a.is_ipv4() == src.is_ipv4()),
+        None => resolution.addrs.first().copied(),
+    }
+    .ok_or_else(|| Error::usage("the target has no address of the source address's family"))?;
+    let route = iface::route_to(address, global.interface.as_deref());
+    let source = match (args.source, &route) {
+        (Some(src), _) => src,
+        (None, Some(r)) => r.source,
+        (None, None) => {
+            return Err(Error::io(
+                format!("no route to {address}"),
+                std::io::Error::from_raw_os_error(libc::ENETUNREACH),
+            ));
+        }
+    };
+    let port = args.port.or(target.port).unwrap_or(if method == Method::Tcp { 80 } else { 33434 });
+    let interface = route.as_ref().and_then(|r| r.interface.clone()).or(global.interface.clone());
+    let size = if args.mtu { interface.as_deref().and_then(iface_mtu).unwrap_or(1500) } else { PROBE_SIZE };
+
+    let opts = Options {
+        method,
+        target: address,
+        source,
+        bind_source: args.source.is_some(),
+        interface: global.interface.clone(),
+        port,
+        classic: args.classic,
+        flows: args.flows,
+        dont_fragment: args.mtu,
+    };
+    let mut prober = Prober::open(opts, args.unprivileged)?;
+    let mode = prober.mode();
+
+    let mut report = TraceReport {
+        target: target.input.clone(),
+        address,
+        resolution,
+        source,
+        interface,
+        method,
+        mode,
+        paris: method == Method::Udp && !args.classic,
+        port: (method != Method::Icmp).then_some(port),
+        first_ttl: args.first_ttl,
+        max_ttl: args.max_ttl,
+        probes: args.probes,
+        flows: Vec::new(),
+        rounds: None,
+        mtu: None,
+        names: BTreeMap::new(),
+        ignored: engine::Ignored::default(),
+        reached: false,
+        elapsed: Duration::ZERO,
+    };
+    out.event(
+        || report.header(),
+        || serde_json::json!({"event": "start", "target": report.target, "address": address, "mode": mode}),
+    );
+
+    let started = Instant::now();
+    let cfg = Config {
+        target: address,
+        first_ttl: args.first_ttl,
+        max_ttl: args.max_ttl,
+        probes: if args.rounds.is_some() { 1 } else { args.probes },
+        flows: args.flows,
+        window: usize::from(args.sim_queries),
+        send_interval: args.send_interval.unwrap_or_default(),
+        timeout: args.timeout,
+        here: 3.0,
+        near: 10.0,
+        size,
+        discover_mtu: args.mtu,
+        first_seq: 1,
+    };
+    match args.rounds {
+        None => {
+            let tracer = trace_once(&mut prober, cfg)?;
+            report.flows = (0..args.flows)
+                .map(|f| FlowResult { flow: f, hops: tracer.hops(f), reached: tracer.reached(f) })
+                .collect();
+            report.reached = report.flows.iter().all(|f| f.reached);
+            report.ignored = tracer.ignored;
+            if args.mtu {
+                report.mtu = Some(report::MtuReport::new(size, &tracer.mtu_drops, &report.flows[0].hops));
+            }
+        }
+        Some(rounds) => {
+            let mut all = Vec::new();
+            let mut seq = 1u16;
+            for n in 0..rounds {
+                let round_start = Instant::now();
+                let tracer = trace_once(&mut prober, Config { first_seq: seq, ..cfg.clone() })?;
+                seq = tracer.next_seq();
+                report.ignored.unmatched += tracer.ignored.unmatched;
+                report.ignored.late += tracer.ignored.late;
+                report.ignored.duplicate += tracer.ignored.duplicate;
+                all.push(Round { hops: tracer.hops(0), reached: tracer.reached(0) });
+                if n + 1 < rounds {
+                    tokio::time::sleep_until((round_start + args.interval).into()).await;
+                }
+            }
+            report.reached = all.iter().any(|r| r.reached);
+            report.rounds = Some(report::rounds_summary(&all));
+            report.flows = vec![FlowResult {
+                flow: 0,
+                hops: all.last().map(|r| r.hops.clone()).unwrap_or_default(),
+                reached: all.last().is_some_and(|r| r.reached),
+            }];
+        }
+    }
+    report.elapsed = started.elapsed();
+    if !args.numeric {
+        report.names = reverse_names(&resolver, &report).await;
+    }
+    Ok(report)
+}
+
+/// Drives one engine run to completion over the prober's sockets.
+fn trace_once(prober: &mut Prober, cfg: Config) -> Result<Tracer, Error> {
+    let mut tracer = Tracer::new(cfg);
+    let mut replies = Vec::new();
+    loop {
+        match tracer.poll(Instant::now()) {
+            Step::Send(spec) => {
+                // Stamped before the syscall: on a veth path the whole round
+                // trip can complete inside sendto().
+                let before = Instant::now();
+                match prober.send(&spec) {
+                    Ok(key) => tracer.sent(spec.seq, key, before),
+                    Err(e) => {
+                        tracing::debug!("probe {} (ttl {}) not sent: {e}", spec.seq, spec.ttl);
+                        tracer.send_failed(spec.seq)
+                    }
+                }
+                // Read what already came back, so replies are stamped when
+                // they arrive, not after the whole burst went out.
+                prober.recv(Instant::now(), &mut replies)?;
+                for reply in replies.drain(..) {
+                    tracer.reply(reply);
+                }
+            }
+            Step::Wait(until) => {
+                prober.recv(until, &mut replies)?;
+                for reply in replies.drain(..) {
+                    tracer.reply(reply);
+                }
+                let pending: HashSet<u16> = tracer.in_flight();
+                prober.forget_connects(|seq| pending.contains(&seq));
+            }
+            Step::Done => break,
+        }
+    }
+    prober.forget_connects(|_| false);
+    Ok(tracer)
+}
+
+/// The MTU of an interface, from sysfs.
+fn iface_mtu(name: &str) -> Option<u16> {
+    std::fs::read_to_string(format!("/sys/class/net/{name}/mtu")).ok()?.trim().parse().ok()
+}
+
+/// Looks up every hop's name at once.
+async fn reverse_names(resolver: &Resolver, report: &TraceReport) -> BTreeMap<IpAddr, String> {
+    let addrs: Vec<IpAddr> = report.all_addrs();
+    let lookups = addrs.iter().map(|ip| resolver.reverse(*ip, Duration::from_secs(2)));
+    let names = futures_join_all(lookups).await;
+    addrs.into_iter().zip(names).filter_map(|(ip, name)| name.map(|n| (ip, n))).collect()
+}
+
+/// Polls every future concurrently on this thread (the lookups are I/O bound).
+async fn futures_join_all<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let mut pinned: Vec<_> = futures.map(Box::pin).collect();
+    let mut results: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut done = true;
+        for (fut, slot) in pinned.iter_mut().zip(results.iter_mut()) {
+            if slot.is_none() {
+                match fut.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => *slot = Some(v),
+                    std::task::Poll::Pending => done = false,
+                }
+            }
+        }
+        if done { std::task::Poll::Ready(()) } else { std::task::Poll::Pending }
+    })
+    .await;
+    results.into_iter().flatten().collect()
+}
+
+impl TraceReport {
+    fn exit_code(&self) -> Exit {
+        if self.reached { Exit::Passed } else { Exit::Failed }
+    }
+}

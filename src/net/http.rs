@@ -1,0 +1,573 @@
+//! HTTP exchanges one phase at a time, for `http`, `hsts-check` and `explain`:
+//! DNS (or `--resolve`), TCP (one attempt per address), an optional proxy
+//! CONNECT, TLS with ALPN, then hyper's low-level `client::conn` over a
+//! stream wrapper that timestamps the request's first and last write and
+//! the response's first byte.
+
+use crate::error::Error;
+use crate::net::resolve::{Resolver, Source};
+use crate::net::tcp::{self, Bind, Outcome};
+use crate::net::tls_client::{self, Facts};
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::client::conn::{http1, http2};
+use hyper::{Request, Response};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use serde::Serialize;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+
+/// Response heads larger than this are refused (hostile or broken peers).
+/// For HTTP/1.1 it is also hyper's largest read buffer, which sets how many
+/// bytes one read() can bring in: 256 KiB keeps bulk transfers cheap.
+pub const MAX_HEAD_BYTES: usize = 256 * 1024;
+/// More header fields than this are refused.
+pub const MAX_HEADERS: usize = 100;
+
+/// Which protocol to speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Version {
+    /// ALPN offers h2 and http/1.1 over TLS; HTTP/1.1 in cleartext.
+    #[default]
+    Auto,
+    /// HTTP/1.1 only.
+    Http11,
+    /// HTTP/2 through ALPN; fail if the server does not agree.
+    Http2,
+    /// HTTP/2 from the first byte, without negotiation (also h2c).
+    Http2PriorKnowledge,
+}
+
+/// Where a request goes: scheme, host and port of its URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub tls: bool,
+    /// ASCII host name or IP literal (no brackets).
+    pub host: String,
+    pub port: u16,
+}
+
+impl Origin {
+    pub fn from_url(url: &url::Url) -> Result<Origin, Error> {
+        let tls = match url.scheme() {
+            "https" => true,
+            "http" => false,
+            other => {
+                return Err(Error::usage_with_hint(
+                    format!("unsupported URL scheme '{other}' in '{url}'"),
+                    "netwalk http speaks http:// and https://",
+                ));
+            }
+        };
+        let host = match url.host() {
+            Some(url::Host::Domain(d)) => d.trim_end_matches('.').to_string(),
+            Some(url::Host::Ipv4(v4)) => v4.to_string(),
+            Some(url::Host::Ipv6(v6)) => v6.to_string(),
+            None => return Err(Error::usage(format!("URL '{url}' has no host"))),
+        };
+        let port = url.port_or_known_default().unwrap_or(if tls { 443 } else { 80 });
+        Ok(Origin { tls, host, port })
+    }
+
+    /// `host:port` with brackets around IPv6, as in a Host header or CONNECT.
+    pub fn authority(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+}
+
+/// `--resolve HOST:PORT:ADDR`: this origin's address, without DNS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolveOverride {
+    pub host: String,
+    pub port: u16,
+    pub addr: IpAddr,
+}
+
+/// `--connect-to HOST1:PORT1:HOST2:PORT2`: connect elsewhere, keep the name
+/// (Host header, SNI, certificate check). Empty parts match anything / keep.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectTo {
+    pub from_host: Option<String>,
+    pub from_port: Option<u16>,
+    pub to_host: Option<String>,
+    pub to_port: Option<u16>,
+}
+
+/// Everything a dial needs besides the origin.
+pub struct Dialer {
+    pub resolver: Resolver,
+    pub resolve: Vec<ResolveOverride>,
+    pub connect_to: Vec<ConnectTo>,
+    /// An `http://` proxy: CONNECT for https, absolute-form requests for http.
+    pub proxy: Option<Origin>,
+    pub bind: Bind,
+    pub connect_timeout: Duration,
+    pub tls: tls_client::Client,
+    pub version: Version,
+}
+
+/// One TCP attempt that did not connect.
+#[derive(Debug, Clone, Serialize)]
+pub struct FailedAttempt {
+    pub address: SocketAddr,
+    pub reason: String,
+    #[serde(rename = "elapsed_ms", serialize_with = "crate::output::as_ms")]
+    pub elapsed: Duration,
+}
+
+/// How the connection was made, phase by phase (durations, not offsets).
+#[derive(Debug, Clone, Serialize)]
+pub struct Setup {
+    /// Host and port actually dialled (after --connect-to and --proxy).
+    pub dialled: String,
+    /// `dns`, `hosts_file`, `literal` or `resolve_option`.
+    pub resolved_by: &'static str,
+    #[serde(rename = "dns_ms", serialize_with = "crate::output::as_ms")]
+    pub dns: Duration,
+    #[serde(rename = "connect_ms", serialize_with = "crate::output::as_ms")]
+    pub connect: Duration,
+    /// The kernel's SYN → SYN-ACK sample (TCP_INFO).
+    #[serde(rename = "kernel_rtt_ms", serialize_with = "crate::output::as_opt_ms")]
+    pub kernel_rtt: Option<Duration>,
+    #[serde(rename = "proxy_connect_ms", serialize_with = "crate::output::as_opt_ms")]
+    pub proxy_connect: Option<Duration>,
+    #[serde(rename = "tls_ms", serialize_with = "crate::output::as_opt_ms")]
+    pub tls: Option<Duration>,
+    pub remote: SocketAddr,
+    pub local: Option<SocketAddr>,
+    pub failed_attempts: Vec<FailedAttempt>,
+    pub tls_facts: Option<Facts>,
+    /// `HTTP/1.1` or `HTTP/2`.
+    pub protocol: &'static str,
+    #[serde(skip)]
+    pub at: SetupMarks,
+}
+
+/// When each phase of the setup ended, for the waterfall.
+#[derive(Debug, Clone, Copy)]
+pub struct SetupMarks {
+    pub started: Instant,
+    pub resolved: Instant,
+    pub connected: Instant,
+    /// After the TLS handshake (or the proxy tunnel for plain HTTP: never).
+    pub secured: Option<Instant>,
+}
+
+/// Timestamps of the bytes that crossed the stream since `arm`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Marks {
+    pub first_write: Option<Instant>,
+    pub last_write: Option<Instant>,
+    pub first_read: Option<Instant>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Recorder(Arc<Mutex<Marks>>);
+
+impl Recorder {
+    fn with(&self, f: impl FnOnce(&mut Marks)) {
+        if let Ok(mut marks) = self.0.lock() {
+            f(&mut marks);
+        }
+    }
+
+    fn arm(&self) {
+        self.with(|m| *m = Marks::default());
+    }
+
+    fn snapshot(&self) -> Marks {
+        self.0.lock().map(|m| *m).unwrap_or_default()
+    }
+}
+
+/// The connection's byte stream, plain or TLS.
+enum Io {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+/// Wraps the stream hyper reads and writes, recording when bytes move.
+struct Timed {
+    io: Io,
+    rec: Recorder,
+}
+
+impl AsyncRead for Timed {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let polled = match &mut this.io {
+            Io::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Io::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        };
+        if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            let now = Instant::now();
+            this.rec.with(|m| {
+                m.first_read.get_or_insert(now);
+            });
+        }
+        polled
+    }
+}
+
+impl Timed {
+    fn wrote(&self, polled: &Poll<io::Result<usize>>) {
+        if let Poll::Ready(Ok(n)) = polled
+            && *n > 0
+        {
+            let now = Instant::now();
+            self.rec.with(|m| {
+                m.first_write.get_or_insert(now);
+                m.last_write = Some(now);
+            });
+        }
+    }
+}
+
+impl AsyncWrite for Timed {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let polled = match &mut this.io {
+            Io::Plain(s) => Pin::new(s).poll_write(cx, data),
+            Io::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, data),
+        };
+        this.wrote(&polled);
+        polled
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let polled = match &mut this.io {
+            Io::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            Io::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
+        };
+        this.wrote(&polled);
+        polled
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        match &self.io {
+            Io::Plain(s) => s.is_write_vectored(),
+            Io::Tls(s) => s.is_write_vectored(),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match &mut self.get_mut().io {
+            Io::Plain(s) => Pin::new(s).poll_flush(cx),
+            Io::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match &mut self.get_mut().io {
+            Io::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Io::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
+
+enum Sender {
+    H1(http1::SendRequest<Full<Bytes>>),
+    H2(http2::SendRequest<Full<Bytes>>),
+}
+
+/// An open HTTP connection to one origin.
+pub struct Connection {
+    pub origin: Origin,
+    pub setup: Setup,
+    /// Requests go in absolute form (plain HTTP through a proxy).
+    pub absolute_form: bool,
+    sender: Sender,
+    rec: Recorder,
+    driver: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.driver.abort();
+    }
+}
+
+/// When the request went out and the response came back, for one exchange.
+#[derive(Debug, Clone, Copy)]
+pub struct Exchange {
+    pub started: Instant,
+    pub first_write: Instant,
+    pub last_write: Instant,
+    /// The first byte of the response (HTTP/1.1), or its HEADERS frame (HTTP/2,
+    /// where the first bytes read may be the server's SETTINGS).
+    pub first_byte: Instant,
+    pub head: Instant,
+}
+
+impl Connection {
+    /// Whether another request can go over this connection.
+    pub fn is_ready(&self) -> bool {
+        match &self.sender {
+            Sender::H1(s) => s.is_ready(),
+            Sender::H2(s) => s.is_ready(),
+        }
+    }
+
+    /// Sends one request and waits for the response head.
+    pub async fn send(&mut self, req: Request<Full<Bytes>>) -> Result<(Response<Incoming>, Exchange), Error> {
+        let started = Instant::now();
+        let authority = self.origin.authority();
+        let what = |e: hyper::Error| protocol_error(&authority, &e);
+        self.rec.arm();
+        let response = match &mut self.sender {
+            Sender::H1(s) => {
+                s.ready().await.map_err(what)?;
+                s.send_request(req).await
+            }
+            Sender::H2(s) => {
+                s.ready().await.map_err(what)?;
+                s.send_request(req).await
+            }
+        }
+        .map_err(what)?;
+        let head = Instant::now();
+        let marks = self.rec.snapshot();
+        let first_write = marks.first_write.unwrap_or(started);
+        let last_write = marks.last_write.unwrap_or(first_write);
+        let first_byte = match self.sender {
+            Sender::H1(_) => marks.first_read.unwrap_or(head).min(head).max(first_write),
+            Sender::H2(_) => head,
+        };
+        Ok((response, Exchange { started, first_write, last_write, first_byte, head }))
+    }
+}
+
+/// hyper's errors, said for a person.
+pub fn protocol_error(authority: &str, err: &hyper::Error) -> Error {
+    let mut detail = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(inner) = source {
+        detail = format!("{detail}: {inner}");
+        source = inner.source();
+    }
+    // hyper names this kind only with its server feature; its text is stable.
+    let message = if err.is_parse() && detail.contains("too large") {
+        format!(
+            "{authority} sent a response head larger than {} KiB or with more than {MAX_HEADERS} fields",
+            MAX_HEAD_BYTES / 1024
+        )
+    } else if err.is_parse() || err.is_parse_status() {
+        format!("{authority} sent a malformed HTTP response ({detail})")
+    } else if err.is_incomplete_message() {
+        format!("{authority} closed the connection before the response was complete")
+    } else {
+        format!("HTTP exchange with {authority} failed: {detail}")
+    };
+    Error::target(message)
+}
+
+impl Dialer {
+    /// Where to dial for `origin`: --connect-to rewrites, then --proxy overrides.
+    fn dial_target(&self, origin: &Origin) -> (String, u16) {
+        if let Some(proxy) = &self.proxy {
+            return (proxy.host.clone(), proxy.port);
+        }
+        for rule in &self.connect_to {
+            let host_ok = rule.from_host.as_deref().is_none_or(|h| h.eq_ignore_ascii_case(&origin.host));
+            let port_ok = rule.from_port.is_none_or(|p| p == origin.port);
+            if host_ok && port_ok {
+                let host = rule.to_host.clone().unwrap_or_else(|| origin.host.clone());
+                return (host, rule.to_port.unwrap_or(origin.port));
+            }
+        }
+        (origin.host.clone(), origin.port)
+    }
+
+    /// DNS → TCP → (CONNECT) → TLS → HTTP handshake, each phase timed.
+    pub async fn connect(&self, origin: &Origin) -> Result<Connection, Error> {
+        let (host, port) = self.dial_target(origin);
+        let dns_started = Instant::now();
+        let started = dns_started;
+        let (addrs, resolved_by) =
+            if let Some(o) = self.resolve.iter().find(|o| o.host.eq_ignore_ascii_case(&host) && o.port == port) {
+                (vec![o.addr], "resolve_option")
+            } else {
+                let parsed = crate::target::parse_host(&host, &host)?;
+                let resolution = self.resolver.resolve(&parsed).await?;
+                let by = match resolution.source {
+                    Source::Literal => "literal",
+                    Source::HostsFile => "hosts_file",
+                    Source::Dns => "dns",
+                };
+                (resolution.addrs, by)
+            };
+        // --resolve is not a lookup: no DNS phase, as curl reports it.
+        let resolved = if resolved_by == "resolve_option" { started } else { Instant::now() };
+        let dns = resolved - started;
+
+        let mut failed_attempts = Vec::new();
+        let mut connected = None;
+        for addr in &addrs {
+            let dst = SocketAddr::new(*addr, port);
+            let (attempt, stream) = tcp::connect(dst, &self.bind, self.connect_timeout).await?;
+            match stream {
+                Some(stream) => {
+                    connected = Some((stream, attempt, dst));
+                    break;
+                }
+                None => failed_attempts.push(FailedAttempt {
+                    address: dst,
+                    reason: describe(&attempt.outcome, self.connect_timeout),
+                    elapsed: attempt.elapsed,
+                }),
+            }
+        }
+        let Some((mut stream, attempt, remote)) = connected else {
+            let list: Vec<String> = failed_attempts.iter().map(|f| format!("{} {}", f.address, f.reason)).collect();
+            return Err(Error::target(format!("cannot connect to {host}:{port}: {}", list.join("; "))));
+        };
+        let connect = attempt.elapsed;
+        let connected_at = Instant::now();
+
+        let mut proxy_connect = None;
+        if self.proxy.is_some() && origin.tls {
+            let started = Instant::now();
+            proxy_tunnel(&mut stream, origin).await?;
+            proxy_connect = Some(started.elapsed());
+        }
+
+        let alpn: &[&str] = match self.version {
+            Version::Auto => &["h2", "http/1.1"],
+            Version::Http11 => &["http/1.1"],
+            Version::Http2 | Version::Http2PriorKnowledge => &["h2"],
+        };
+        let (io, tls, tls_facts) = if origin.tls {
+            let started = Instant::now();
+            let client = self.tls.with_alpn(alpn);
+            let (tls_stream, facts) = client.handshake(stream, &origin.host).await?;
+            (Io::Tls(Box::new(tls_stream)), Some(started.elapsed()), Some(facts))
+        } else {
+            (Io::Plain(stream), None, None)
+        };
+        let secured = tls.map(|_| Instant::now());
+        let negotiated_h2 = tls_facts.as_ref().and_then(|f| f.alpn.as_deref()) == Some("h2");
+        if self.version == Version::Http2 && origin.tls && !negotiated_h2 {
+            return Err(Error::target_with_hint(
+                format!("{} did not agree to HTTP/2 in the TLS handshake (ALPN)", origin.authority()),
+                "drop --http2 to accept HTTP/1.1",
+            ));
+        }
+        let h2 = negotiated_h2 || self.version == Version::Http2PriorKnowledge;
+
+        let rec = Recorder::default();
+        let timed = TokioIo::new(Timed { io, rec: rec.clone() });
+        let authority = origin.authority();
+        let (sender, driver) = if h2 {
+            let mut builder = http2::Builder::new(TokioExecutor::new());
+            builder.max_header_list_size(MAX_HEAD_BYTES as u32);
+            let (sender, conn) = builder.handshake(timed).await.map_err(|e| protocol_error(&authority, &e))?;
+            (Sender::H2(sender), tokio::spawn(drive(conn)))
+        } else {
+            let mut builder = http1::Builder::new();
+            builder.max_buf_size(MAX_HEAD_BYTES).max_headers(MAX_HEADERS);
+            let (sender, conn) = builder.handshake(timed).await.map_err(|e| protocol_error(&authority, &e))?;
+            (Sender::H1(sender), tokio::spawn(drive(conn)))
+        };
+        let setup = Setup {
+            dialled: format!("{host}:{port}"),
+            resolved_by,
+            dns,
+            connect,
+            kernel_rtt: attempt.kernel_rtt,
+            proxy_connect,
+            tls,
+            remote,
+            local: attempt.local,
+            failed_attempts,
+            tls_facts,
+            protocol: if h2 { "HTTP/2" } else { "HTTP/1.1" },
+            at: SetupMarks { started, resolved, connected: connected_at, secured },
+        };
+        tracing::debug!(?setup, "connected");
+        Ok(Connection {
+            origin: origin.clone(),
+            setup,
+            absolute_form: self.proxy.is_some() && !origin.tls,
+            sender,
+            rec,
+            driver,
+        })
+    }
+}
+
+/// Runs a hyper connection to its end; its errors surface through the requests.
+async fn drive<F, E>(conn: F)
+where
+    F: std::future::Future<Output = Result<(), E>>,
+    E: std::fmt::Debug,
+{
+    if let Err(e) = conn.await {
+        tracing::debug!(error = ?e, "connection ended");
+    }
+}
+
+fn describe(outcome: &Outcome, timeout: Duration) -> String {
+    match outcome {
+        Outcome::Established => "connected".into(),
+        Outcome::Refused => "refused (RST)".into(),
+        Outcome::TimedOut => format!("no answer in {}", crate::timing::human(timeout)),
+        Outcome::Icmp(icmp) => {
+            let from = icmp.from.map(|ip| format!(" from {ip}")).unwrap_or_default();
+            format!("{}{from}", icmp.reason())
+        }
+        Outcome::Local(err) => format!("local routing: {err}"),
+    }
+}
+
+/// Asks an HTTP proxy for a tunnel to `origin` and reads its answer head
+/// (bounded), leaving the stream at the first tunnelled byte.
+async fn proxy_tunnel(stream: &mut TcpStream, origin: &Origin) -> Result<(), Error> {
+    use tokio::io::AsyncReadExt;
+    let authority = origin.authority();
+    let request = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.map_err(|e| Error::target(format!("proxy CONNECT failed: {e}")))?;
+    // Byte by byte so nothing past the head (the tunnel's first bytes) is consumed.
+    let mut head = Vec::with_capacity(256);
+    while !head.ends_with(b"\r\n\r\n") {
+        if head.len() >= MAX_HEAD_BYTES {
+            return Err(Error::target(format!(
+                "the proxy's answer to CONNECT is larger than {} KiB",
+                MAX_HEAD_BYTES / 1024
+            )));
+        }
+        let byte = stream.read_u8().await.map_err(|e| match e.kind() {
+            io::ErrorKind::UnexpectedEof => Error::target("the proxy closed the connection during CONNECT"),
+            _ => Error::target(format!("proxy CONNECT failed: {e}")),
+        })?;
+        head.push(byte);
+    }
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut response = httparse::Response::new(&mut headers);
+    response.parse(&head).map_err(|e| Error::target(format!("the proxy sent a malformed answer to CONNECT ({e})")))?;
+    match response.code {
+        Some(200..=299) => Ok(()),
+        Some(code) => Err(Error::target(format!(
+            "the proxy refused to CONNECT to {authority}: {code} {}",
+            response.reason.unwrap_or("")
+        ))),
+        None => Err(Error::target("the proxy sent an incomplete answer to CONNECT")),
+    }
+}

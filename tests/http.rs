@@ -1,0 +1,573 @@
+//! `netwalk http` against real peers in the lab: an in-process hyper server
+//! (HTTP/1.1, h2c, HTTP/2 over TLS with a lab CA), a CONNECT proxy, and
+//! hostile peers that send endless headers, garbage, or nothing.
+
+mod http_peers;
+mod lab;
+
+use http_peers::{LAST_MODIFIED, PAGE, Seen};
+use lab::{Host, Lab};
+use serde_json::Value;
+use std::io::{Read, Write};
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::process::{Output, Stdio};
+use std::time::{Duration, Instant};
+
+const NETWALK: &str = env!("CARGO_BIN_EXE_netwalk");
+
+struct Web {
+    lab: Lab,
+    client: Host,
+    server: Host,
+    addr: IpAddr,
+    ca: PathBuf,
+    seen: Seen,
+}
+
+/// client — server; the server runs the hyper peer on 8080 (plain, h2c)
+/// and 8443 (TLS, cert for web.test and other.test from a lab CA).
+fn web() -> Web {
+    let lab = Lab::chain(&["client", "server"]);
+    let (client, server) = (lab.host_by_name("client"), lab.host_by_name("server"));
+    let addr = lab.addr_of("server", 4);
+    let pki = http_peers::pki(&["web.test", "other.test"]);
+    let plain = server.tcp_listener(SocketAddr::new(addr, 8080));
+    let tls = server.tcp_listener(SocketAddr::new(addr, 8443));
+    let seen = http_peers::serve(vec![plain], vec![tls], Some(&pki));
+    client.set_hosts_entry("web.test", addr);
+    client.set_hosts_entry("other.test", addr);
+    let ca = lab.dir().join("ca.pem");
+    std::fs::write(&ca, &pki.ca_pem).unwrap();
+    Web { lab, client, server, addr, ca, seen }
+}
+
+fn netwalk(host: &Host, args: &[&str]) -> Output {
+    host.command(NETWALK).args(args).output().expect("run netwalk")
+}
+
+fn netwalk_stdin(host: &Host, args: &[&str], input: &[u8]) -> Output {
+    let mut child = host
+        .command(NETWALK)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("stdout is not JSON ({e}): {}\nstderr: {}", String::from_utf8_lossy(&out.stdout), stderr(out))
+    })
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().unwrap_or_else(|| panic!("killed by a signal: {}", stderr(out)))
+}
+
+/// curl's timing fields are present, non-negative and in phase order.
+fn assert_ordered(hop: &Value) {
+    let t = &hop["timings"];
+    let names = ["time_namelookup", "time_connect", "time_pretransfer", "time_starttransfer", "time_total"];
+    let values: Vec<f64> =
+        names.iter().map(|n| t[n].as_f64().unwrap_or_else(|| panic!("{n} missing: {hop}"))).collect();
+    assert!(values.windows(2).all(|w| w[0] <= w[1]), "timings out of order: {t}");
+    assert!(values[0] >= 0.0 && values[4] > 0.0, "{t}");
+    let app = t["time_appconnect"].as_f64().unwrap();
+    if hop["url"].as_str().unwrap().starts_with("https") && hop["reused_connection"] == false {
+        assert!(app >= values[1] && app <= values[2], "appconnect outside connect..pretransfer: {t}");
+    }
+}
+
+/// The echo route's answer as a map of its lines.
+fn echo_field(text: &str, key: &str) -> Option<String> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{key}=")).or_else(|| l.strip_prefix(&format!("{key}: "))))
+        .map(str::to_string)
+}
+
+#[test]
+fn get_over_http1_and_http2_with_the_lab_ca_timed_per_phase() {
+    let w = web();
+    let ca = w.ca.to_str().unwrap();
+
+    // Plain HTTP/1.1: the body alone on stdout, the waterfall on stderr.
+    let out = netwalk(&w.client, &["http", "http://web.test:8080/"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(out.stdout, PAGE);
+    let err = stderr(&out);
+    for phase in ["DNS lookup", "TCP connect", "server processing", "content transfer", "200 OK", "HTTP/1.1"] {
+        assert!(err.contains(phase), "{phase} missing from the report:\n{err}");
+    }
+
+    let doc = json(&netwalk(&w.client, &["--json", "http", "http://web.test:8080/"]));
+    assert_eq!((doc["status"].as_u64(), doc["protocol"].as_str()), (Some(200), Some("HTTP/1.1")));
+    let hop = &doc["hops"][0];
+    assert_eq!(hop["connection"]["resolved_by"], "hosts_file");
+    assert_eq!(hop["connection"]["remote"], format!("{}:8080", w.addr));
+    assert!(hop["connection"]["kernel_rtt_ms"].as_f64().unwrap() > 0.0);
+    assert_eq!(doc["body"]["bytes"], PAGE.len());
+    assert_ordered(hop);
+    assert_eq!(doc["timings"]["time_appconnect"], 0.0, "plain HTTP has no TLS phase");
+
+    // HTTPS: ALPN picks h2, the certificate verifies against the lab CA.
+    let doc = json(&netwalk(&w.client, &["--json", "http", "--cacert", ca, "https://web.test:8443/"]));
+    assert_eq!(doc["protocol"], "HTTP/2", "{doc}");
+    let facts = &doc["hops"][0]["connection"]["tls_facts"];
+    assert_eq!((facts["alpn"].as_str(), facts["verified"].as_bool()), (Some("h2"), Some(true)), "{facts}");
+    assert!(facts["version"].as_str().unwrap().starts_with("TLSv1."));
+    assert!(doc["timings"]["time_appconnect"].as_f64().unwrap() > 0.0);
+    assert_ordered(&doc["hops"][0]);
+    assert_eq!(doc["caching"]["etag"], "\"v1\"");
+    assert_eq!(doc["caching"]["cache_control"], "max-age=60");
+    assert_eq!(doc["caching"]["age"], "3");
+
+    // --http1.1 over TLS, and h2c with prior knowledge in clear text.
+    let doc = json(&netwalk(&w.client, &["--json", "http", "--http1.1", "--cacert", ca, "https://web.test:8443/echo"]));
+    assert_eq!(doc["protocol"], "HTTP/1.1");
+    assert_eq!(doc["hops"][0]["connection"]["tls_facts"]["alpn"], "http/1.1");
+    let out = netwalk(&w.client, &["http", "--http2-prior-knowledge", "http://web.test:8080/echo"]);
+    assert_eq!(echo_field(&stdout(&out), "version").as_deref(), Some("HTTP/2.0"), "{}", stderr(&out));
+    let out = netwalk(&w.client, &["http", "--http2", "--cacert", ca, "https://web.test:8443/echo"]);
+    assert_eq!(echo_field(&stdout(&out), "version").as_deref(), Some("HTTP/2.0"));
+    assert!(w.seen.requests.lock().unwrap().iter().any(|r| r.contains("HTTP/2.0")));
+}
+
+#[test]
+fn tls_failures_are_explained_and_k_says_what_it_disables() {
+    let w = web();
+    let out = netwalk(&w.client, &["http", "https://web.test:8443/"]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("issued by an authority this machine does not trust"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--cacert"), "{}", stderr(&out));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+
+    let resolve = format!("wrong.test:8443:{}", w.addr);
+    let out = netwalk(
+        &w.client,
+        &["http", "--cacert", w.ca.to_str().unwrap(), "--resolve", &resolve, "https://wrong.test:8443/"],
+    );
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("name mismatch: the certificate is for web.test, other.test, not wrong.test"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A certificate from a trusted CA that expired: the date is named.
+    let expired = http_peers::expired_pki(&["web.test"]);
+    http_peers::serve(vec![], vec![w.server.tcp_listener(SocketAddr::new(w.addr, 8444))], Some(&expired));
+    let ca = w.lab.dir().join("expired-ca.pem");
+    std::fs::write(&ca, &expired.ca_pem).unwrap();
+    let out = netwalk(&w.client, &["http", "--cacert", ca.to_str().unwrap(), "https://web.test:8444/"]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("the certificate of web.test expired on Fri, 01 Jan 2021 00:00:00 GMT"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = netwalk(&w.client, &["--json", "http", "-k", "https://web.test:8443/"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stderr(&out).contains("NOT verified"), "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["hops"][0]["connection"]["tls_facts"]["verified"], false);
+    assert!(doc["warnings"][0].as_str().unwrap().contains("NOT verified"));
+}
+
+#[test]
+fn methods_headers_and_bodies_reach_the_server_as_given() {
+    let w = web();
+    let out = netwalk(
+        &w.client,
+        &["http", "-d", "a=1&b=2", "-H", "X-Lab: yes", "-H", "Accept:", "http://web.test:8080/echo"],
+    );
+    let text = stdout(&out);
+    assert_eq!(echo_field(&text, "method").as_deref(), Some("POST"), "{text}");
+    assert_eq!(echo_field(&text, "body").as_deref(), Some("a=1&b=2"));
+    assert_eq!(echo_field(&text, "x-lab").as_deref(), Some("yes"));
+    assert_eq!(echo_field(&text, "content-type").as_deref(), Some("application/x-www-form-urlencoded"));
+    assert_eq!(echo_field(&text, "accept"), None, "'Accept:' removes the default header");
+    assert_eq!(echo_field(&text, "host").as_deref(), Some("web.test:8080"));
+
+    let file = w.lab.dir().join("item.json");
+    std::fs::write(&file, "{\"from\":\"file\"}").unwrap();
+    let at_file = format!("@{}", file.display());
+    let out = netwalk(
+        &w.client,
+        &["http", "PUT", "http://web.test:8080/echo", "-H", "Content-Type: application/json", "-d", &at_file],
+    );
+    let text = stdout(&out);
+    assert_eq!(echo_field(&text, "method").as_deref(), Some("PUT"));
+    assert_eq!(echo_field(&text, "body").as_deref(), Some("{\"from\":\"file\"}"));
+    assert_eq!(echo_field(&text, "content-type").as_deref(), Some("application/json"));
+
+    let out = netwalk_stdin(&w.client, &["http", "-d", "@-", "http://web.test:8080/echo"], b"from stdin");
+    assert_eq!(echo_field(&stdout(&out), "body").as_deref(), Some("from stdin"));
+
+    // HEAD: the headers, no body; -i puts the head before the body.
+    let doc = json(&netwalk(&w.client, &["--json", "http", "--head", "http://web.test:8080/"]));
+    assert_eq!((doc["hops"][0]["method"].as_str(), doc["body"]["bytes"].as_u64()), (Some("HEAD"), Some(0)));
+    let out = netwalk(&w.client, &["http", "-i", "http://web.test:8080/"]);
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("HTTP/1.1 200 OK\r\n")
+            && text.contains("etag: \"v1\"\r\n")
+            && text.ends_with("\r\n\r\nhello from the lab\n"),
+        "{text}"
+    );
+
+    // -v shows both heads with credentials redacted, unless --show-secrets.
+    let out = netwalk(&w.client, &["-v", "http", "-H", "Authorization: Bearer s3cret", "http://web.test:8080/"]);
+    let err = stderr(&out);
+    assert!(err.contains("> GET / HTTP/1.1") && err.contains("< HTTP/1.1 200 OK"), "{err}");
+    assert!(!err.contains("s3cret") && err.contains("authorization: <redacted"), "{err}");
+    let out = netwalk(
+        &w.client,
+        &["-v", "http", "--show-secrets", "-H", "Authorization: Bearer s3cret", "http://web.test:8080/"],
+    );
+    assert!(stderr(&out).contains("authorization: Bearer s3cret"));
+
+    // Binary body on stdout with -o - arrives byte for byte.
+    let out = netwalk(&w.client, &["http", "-o", "-", "http://web.test:8080/binary"]);
+    assert_eq!(out.stdout, (0..=255u8).collect::<Vec<_>>());
+}
+
+#[test]
+fn every_redirect_status_follows_the_method_rules_hop_by_hop() {
+    let w = web();
+    for (status, method, body) in
+        [("301", "GET", ""), ("302", "GET", ""), ("303", "GET", ""), ("307", "POST", "x=1"), ("308", "POST", "x=1")]
+    {
+        let url = format!("http://web.test:8080/redirect/{status}/echo");
+        let out = netwalk(&w.client, &["--json", "http", "-L", "-d", "x=1", &url, "-o", "/dev/null"]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let doc = json(&out);
+        let hops = doc["hops"].as_array().unwrap();
+        assert_eq!(hops.len(), 2, "{doc}");
+        assert_eq!(
+            (hops[0]["status"].as_u64().unwrap().to_string(), hops[0]["method"].as_str()),
+            (status.to_string(), Some("POST"))
+        );
+        assert_eq!(hops[0]["location"], "/echo");
+        assert_eq!(hops[1]["method"], method, "after {status}");
+        assert_eq!(hops[1]["reused_connection"], true, "keep-alive: the second hop rides the first connection");
+        hops.iter().for_each(assert_ordered);
+        // And what the server received on the second hop:
+        let out = netwalk(&w.client, &["http", "-L", "-d", "x=1", &url]);
+        let text = stdout(&out);
+        assert_eq!(echo_field(&text, "method").as_deref(), Some(method), "{status}: {text}");
+        assert_eq!(echo_field(&text, "body").as_deref(), Some(body), "{status}: {text}");
+    }
+    // Without -L the redirect itself is the answer.
+    let doc = json(&netwalk(&w.client, &["--json", "http", "http://web.test:8080/redirect/301/echo"]));
+    assert_eq!((doc["status"].as_u64(), doc["redirects"].as_u64()), (Some(301), Some(0)));
+
+    let out = netwalk(&w.client, &["http", "-L", "http://web.test:8080/loop/a"]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains(
+            "redirect loop: http://web.test:8080/loop/a → http://web.test:8080/loop/b → http://web.test:8080/loop/a"
+        ),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = netwalk(&w.client, &["http", "-L", "--max-redirs", "3", "http://web.test:8080/chain/5"]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("stopped after 3 redirects (--max-redirs 3)"), "{}", stderr(&out));
+    let doc = json(&netwalk(&w.client, &["--json", "http", "-L", "--max-redirs", "5", "http://web.test:8080/chain/5"]));
+    assert_eq!(doc["redirects"], 5);
+}
+
+#[test]
+fn downgrade_is_warned_and_a_cross_host_redirect_resolves_again() {
+    let w = web();
+    let out = netwalk(
+        &w.client,
+        &[
+            "--json",
+            "http",
+            "-L",
+            "--cacert",
+            w.ca.to_str().unwrap(),
+            "-H",
+            "Authorization: Bearer s3cret",
+            "https://web.test:8443/downgrade",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stderr(&out).contains("downgrades to clear-text HTTP: http://web.test:8080/echo"), "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["hops"][1]["url"], "http://web.test:8080/echo");
+    assert_eq!(doc["hops"][1]["reused_connection"], false);
+
+    let out = netwalk(
+        &w.client,
+        &["--json", "http", "-L", "-H", "Authorization: Bearer s3cret", "http://web.test:8080/cross"],
+    );
+    let doc = json(&out);
+    let second = &doc["hops"][1];
+    assert_eq!(second["url"], "http://other.test:8080/echo");
+    assert_eq!(second["reused_connection"], false, "another host needs its own connection");
+    assert_eq!(second["connection"]["resolved_by"], "hosts_file");
+    assert!(
+        second["request_headers"].as_array().unwrap().iter().all(|h| h[0] != "authorization"),
+        "credentials must not follow to another host: {second}"
+    );
+    assert!(second["request_headers"].as_array().unwrap().iter().any(|h| h[0] == "host" && h[1] == "other.test:8080"));
+}
+
+#[test]
+fn conditional_requests_show_the_304_path() {
+    let w = web();
+    let doc = json(&netwalk(&w.client, &["--json", "http", "--etag", "\"v1\"", "http://web.test:8080/cond"]));
+    assert_eq!(doc["status"], 304);
+    assert_eq!(doc["caching"]["not_modified"], true);
+    assert_eq!(doc["caching"]["etag"], "\"v1\"");
+    assert_eq!(doc["body"]["bytes"], 0);
+    let doc = json(&netwalk(
+        &w.client,
+        &["--json", "http", "--if-modified-since", "2015-10-21T07:28:00Z", "http://web.test:8080/cond"],
+    ));
+    assert_eq!(doc["status"], 304);
+    assert_eq!(doc["caching"]["last_modified"], LAST_MODIFIED);
+    let doc = json(&netwalk(&w.client, &["--json", "http", "--etag", "\"stale\"", "http://web.test:8080/cond"]));
+    assert_eq!((doc["status"].as_u64(), doc["caching"]["not_modified"].as_bool()), (Some(200), Some(false)));
+    let out = netwalk(&w.client, &["http", "--etag", "\"v1\"", "http://web.test:8080/cond"]);
+    assert!(stdout(&out).contains("304 Not Modified: the cached copy is still valid"), "{}", stdout(&out));
+}
+
+#[test]
+fn compressed_bodies_decode_and_a_bomb_is_stopped() {
+    let w = web();
+    let text = http_peers::compressed_text();
+    for coding in ["gzip", "deflate", "br", "zstd"] {
+        let url = format!("http://web.test:8080/encoded/{coding}");
+        let out = netwalk(&w.client, &["http", "--compressed", &url]);
+        assert_eq!(code(&out), 0, "{coding}: {}", stderr(&out));
+        assert_eq!(out.stdout, text, "{coding}");
+        let doc = json(&netwalk(&w.client, &["--json", "http", "--compressed", &url]));
+        assert!(doc["body"]["wire_bytes"].as_u64().unwrap() < text.len() as u64 / 4, "{doc}");
+    }
+    // Without --compressed the body is passed through as sent.
+    let out = netwalk(&w.client, &["http", "-o", "-", "http://web.test:8080/encoded/gzip"]);
+    assert_eq!(out.stdout, http_peers::gzip(&text));
+
+    let started = Instant::now();
+    let out = netwalk(
+        &w.client,
+        &["http", "--compressed", "--max-filesize", "1M", "-o", "/dev/null", "http://web.test:8080/bomb"],
+    );
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("exceeds 1048576 bytes") && stderr(&out).contains("decompression bomb"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(started.elapsed() < Duration::from_secs(20));
+
+    let out =
+        netwalk(&w.client, &["http", "--max-filesize", "1000", "-o", "/dev/null", "http://web.test:8080/big/5000"]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("exceeds --max-filesize 1000 bytes"), "{}", stderr(&out));
+}
+
+/// Peak RSS of a finished child, from wait4 (this child only).
+fn run_with_rusage(mut cmd: std::process::Command) -> (i32, i64, String) {
+    cmd.stdout(Stdio::null()).stderr(Stdio::piped());
+    // Reaped by wait4 below, which also gives this child's own rusage.
+    #[allow(clippy::zombie_processes)]
+    let mut child = cmd.spawn().unwrap();
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let mut status = 0;
+    // SAFETY: plain wait4 on our own child; rusage is written by the kernel.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as i32);
+    (libc::WEXITSTATUS(status), usage.ru_maxrss, err)
+}
+
+#[test]
+fn a_1gib_body_streams_to_a_file_in_constant_memory() {
+    let w = web();
+    const LEN: u64 = 1 << 30;
+    let file = w.lab.dir().join("big.bin");
+    let mut cmd = w.client.command(NETWALK);
+    cmd.args(["http", "-o", file.to_str().unwrap(), &format!("http://web.test:8080/big/{LEN}")]);
+    let (status, maxrss_kib, err) = run_with_rusage(cmd);
+    assert_eq!(status, 0, "{err}");
+    assert!(maxrss_kib < 48 * 1024, "peak RSS {maxrss_kib} KiB for a 1 GiB body: not streaming");
+    let mut f = std::fs::File::open(&file).unwrap();
+    assert_eq!(f.metadata().unwrap().len(), LEN);
+    let mut buf = vec![0u8; 1 << 20];
+    let mut offset = 0u64;
+    loop {
+        let n = f.read(&mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        for piece in buf[..n].chunks(60_000) {
+            assert!(piece == http_peers::pattern_slice(offset, piece.len()), "bytes from {offset} differ");
+            offset += piece.len() as u64;
+        }
+    }
+    std::fs::remove_file(&file).unwrap();
+
+    // A chunked body (no Content-Length) over TLS/h2 is hashed the same way end to end.
+    let doc = json(&netwalk(&w.client, &["--json", "http", "--http1.1", "http://web.test:8080/chunked/300000"]));
+    let expect: Vec<u8> = (0..300_000u64).map(http_peers::pattern).collect();
+    let digest = ring::digest::digest(&ring::digest::SHA256, &expect);
+    let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(doc["body"]["sha256"], hex);
+    assert!(
+        doc["hops"][0]["response_headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h[0] == "transfer-encoding" && h[1] == "chunked")
+    );
+}
+
+#[test]
+fn hostile_peers_get_a_one_line_error_in_bounded_time() {
+    let w = web();
+    let peer = |port: u16, behave: fn(&mut std::net::TcpStream)| {
+        http_peers::raw_peer(w.server.tcp_listener(SocketAddr::new(w.addr, port)), behave);
+        format!("http://web.test:{port}/")
+    };
+    let endless = peer(9001, |s| {
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\n");
+        while s.write_all(b"X-Endless: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n").is_ok() {}
+    });
+    let huge_line = peer(9002, |s| {
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nX-Huge: ");
+        let line = vec![b'a'; 1 << 20];
+        let _ = s.write_all(&line);
+    });
+    let garbage = peer(9003, |s| {
+        let _ = s.write_all(b"SMTP ready, not HTTP at all\r\n\r\n");
+    });
+    let silent = peer(9004, |s| {
+        std::thread::sleep(Duration::from_secs(30));
+        let _ = s.write_all(b"");
+    });
+    let overlong = peer(9005, |s| {
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello and much more than five bytes");
+    });
+    for (url, needle) in [
+        (&endless, "larger than 256 KiB or with more than 100 fields"),
+        (&huge_line, "larger than 256 KiB"),
+        (&garbage, "malformed HTTP response"),
+    ] {
+        let started = Instant::now();
+        let out = netwalk(&w.client, &["http", "--max-time", "20s", url]);
+        assert_eq!(code(&out), 1, "{url}: {}", stderr(&out));
+        assert!(stderr(&out).contains(needle), "{url}: {}", stderr(&out));
+        assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+        assert!(started.elapsed() < Duration::from_secs(10), "{url} took {:?}", started.elapsed());
+    }
+    let started = Instant::now();
+    let out = netwalk(&w.client, &["http", "--max-time", "1s", &silent]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("no result within 1s"), "{}", stderr(&out));
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    let started = Instant::now();
+    let out = netwalk(&w.client, &["http", "--max-time", "1s", "-o", "/dev/null", "http://web.test:8080/stall"]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("no result within 1s"), "{}", stderr(&out));
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    let out = netwalk(&w.client, &["http", &overlong]);
+    assert_eq!((code(&out), out.stdout.as_slice()), (0, &b"hello"[..]), "only Content-Length bytes are the body");
+
+    let out = netwalk(&w.client, &["--json", "http", "--expect-status", "2xx", "http://web.test:8080/nope"]);
+    assert_eq!(code(&out), 1);
+    assert_eq!(json(&out)["passed"], false);
+    let out = netwalk(&w.client, &["http", "--expect-status", "404", "http://web.test:8080/nope"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+
+    // Nobody listens: the refused attempt is listed.
+    let out = netwalk(&w.client, &["http", "http://web.test:9999/"]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains(&format!("cannot connect to web.test:9999: {}:9999 refused", w.addr)),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn resolve_connect_to_and_a_proxy_steer_the_connection() {
+    let w = web();
+    // --resolve: a name nobody knows, no DNS involved.
+    let resolve = format!("nowhere.test:8080:{}", w.addr);
+    let doc = json(&netwalk(&w.client, &["--json", "http", "--resolve", &resolve, "http://nowhere.test:8080/"]));
+    assert_eq!(doc["hops"][0]["connection"]["resolved_by"], "resolve_option");
+    assert_eq!(doc["hops"][0]["connection"]["dns_ms"], 0.0);
+
+    // --connect-to: the URL's name and port stay in Host and TLS, the socket goes elsewhere.
+    let out = netwalk(&w.client, &["http", "--connect-to", "web.test:7000:web.test:8080", "http://web.test:7000/echo"]);
+    assert_eq!(echo_field(&stdout(&out), "host").as_deref(), Some("web.test:7000"), "{}", stderr(&out));
+    let target = format!("web.test:443:{}:8443", w.addr);
+    let out = netwalk(
+        &w.client,
+        &["http", "--cacert", w.ca.to_str().unwrap(), "--connect-to", &target, "https://web.test/scheme"],
+    );
+    assert_eq!((code(&out), stdout(&out).as_str()), (0, "https\n"), "{}", stderr(&out));
+
+    // A proxy in the lab: CONNECT for https, absolute-form for http.
+    let proxy_addr = SocketAddr::new(w.addr, 3128);
+    let log = http_peers::proxy(w.server.clone(), w.server.tcp_listener(proxy_addr), vec![("web.test".into(), w.addr)]);
+    let proxy = format!("http://{proxy_addr}");
+    let doc = json(&netwalk(
+        &w.client,
+        &["--json", "http", "--proxy", &proxy, "--cacert", w.ca.to_str().unwrap(), "https://web.test:8443/"],
+    ));
+    assert_eq!(doc["status"], 200, "{doc}");
+    assert!(doc["hops"][0]["connection"]["proxy_connect_ms"].as_f64().unwrap() > 0.0);
+    assert_eq!(doc["hops"][0]["connection"]["dialled"], format!("{}:3128", w.addr));
+    let out = netwalk(&w.client, &["http", "--proxy", &proxy, "http://web.test:8080/echo"]);
+    assert_eq!(echo_field(&stdout(&out), "method").as_deref(), Some("GET"), "{}", stderr(&out));
+    let lines = log.lock().unwrap().clone();
+    assert_eq!(
+        lines,
+        vec!["CONNECT web.test:8443 HTTP/1.1".to_string(), "GET http://web.test:8080/echo HTTP/1.1".to_string()]
+    );
+}
+
+#[test]
+fn bad_input_is_a_one_line_usage_error() {
+    let lab = Lab::chain(&["client"]);
+    let client = lab.host_by_name("client");
+    for (args, needle) in [
+        (vec!["http", "http://"], "not a valid URL"),
+        (vec!["http", "ftp://web.test/"], "unsupported URL scheme 'ftp'"),
+        (vec!["http", "-H", "no colon here", "http://web.test/"], "bad header 'no colon here'"),
+        (vec!["http", "-d", "@/nonexistent/body", "http://web.test/"], "cannot read the body from '/nonexistent/body'"),
+        (vec!["http", "--resolve", "web.test:80", "http://web.test/"], "bad --resolve"),
+        (vec!["http", "--http2", "http://web.test/"], "--http2-prior-knowledge"),
+        (vec!["http", "--expect-status", "abc", "http://web.test/"], "not a status code"),
+        (vec!["http", "--cacert", "/nonexistent.pem", "https://web.test/"], "cannot read CA certificates"),
+        (vec!["http", "B@D", "http://web.test/"], "not an HTTP method"),
+    ] {
+        let out = netwalk(&client, &args);
+        assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
+        assert_eq!(stderr(&out).lines().count(), 1, "{args:?}: {}", stderr(&out));
+    }
+}

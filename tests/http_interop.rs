@@ -1,0 +1,181 @@
+#![cfg(feature = "interop")]
+//! `netwalk http` against nginx in the lab (HTTP/1.1 in clear text, HTTP/1.1
+//! and HTTP/2 over TLS with a lab CA): status, headers and body bytes must be
+//! what curl receives from the same server. .ci/run installs nginx and curl.
+
+mod http_peers;
+mod lab;
+
+use lab::{Host, Lab};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+const NETWALK: &str = env!("CARGO_BIN_EXE_netwalk");
+
+fn need(program: &str) {
+    let found = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+        .unwrap_or(false);
+    assert!(found, "{program} is not installed: the interop tier needs it (.ci/run installs it with apt-get)");
+}
+
+struct Nginx {
+    _lab: Lab,
+    _server: lab::Server,
+    client: Host,
+    dir: PathBuf,
+    ca: PathBuf,
+}
+
+/// nginx as root in the server host, pid and logs in the lab dir.
+fn nginx() -> Nginx {
+    need("nginx");
+    need("curl");
+    let lab = Lab::chain(&["client", "server"]);
+    let (client, server) = (lab.host_by_name("client"), lab.host_by_name("server"));
+    let addr: IpAddr = lab.addr_of("server", 4);
+    client.set_hosts_entry("web.test", addr);
+    let dir = lab.dir().join("nginx");
+    std::fs::create_dir_all(dir.join("www")).unwrap();
+    std::fs::create_dir_all(dir.join("tmp")).unwrap();
+    let pki = http_peers::pki(&["web.test"]);
+    std::fs::write(dir.join("cert.pem"), &pki.cert_pem).unwrap();
+    std::fs::write(dir.join("key.pem"), &pki.key_pem).unwrap();
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, &pki.ca_pem).unwrap();
+    std::fs::write(dir.join("www/index.html"), "<h1>nginx in the lab</h1>\n").unwrap();
+    let data: Vec<u8> = (0..3_000_000u64).map(http_peers::pattern).collect();
+    std::fs::write(dir.join("www/data.bin"), data).unwrap();
+    let d = dir.display();
+    let conf = format!(
+        "user root;\ndaemon off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
+         events {{ worker_connections 64; }}\n\
+         http {{\n  access_log {d}/access.log;\n  client_body_temp_path {d}/tmp/body;\n  proxy_temp_path {d}/tmp/proxy;\n\
+           fastcgi_temp_path {d}/tmp/fastcgi;\n  uwsgi_temp_path {d}/tmp/uwsgi;\n  scgi_temp_path {d}/tmp/scgi;\n\
+           types {{ text/html html; application/octet-stream bin; }}\n\
+           server {{\n    listen {addr}:8080;\n    listen {addr}:8443 ssl http2;\n    server_name web.test;\n\
+             ssl_certificate {d}/cert.pem;\n    ssl_certificate_key {d}/key.pem;\n    root {d}/www;\n\
+             etag on;\n    add_header Cache-Control \"max-age=30\";\n\
+             location = /old {{ return 301 /index.html; }}\n\
+             location = /secure {{ return 302 https://web.test:8443/index.html; }}\n  }}\n}}\n"
+    );
+    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
+    let server_proc =
+        server.spawn_server("nginx", ["-c", dir.join("nginx.conf").to_str().unwrap(), "-e", &format!("{d}/error.log")]);
+    // Readiness: both ports accept (bounded polling, no sleeps standing in for it).
+    let probe = format!(
+        "for i in $(seq 500); do (exec 3<>/dev/tcp/{addr}/8080 && exec 4<>/dev/tcp/{addr}/8443) 2>/dev/null && exit 0; sleep 0.01; done; exit 1"
+    );
+    let ready = client.output({
+        let mut c = client.command("bash");
+        c.args(["-c", &probe]);
+        c
+    });
+    assert!(
+        ready.status.success(),
+        "nginx did not start: {}",
+        std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()
+    );
+    Nginx { _lab: lab, _server: server_proc, client, dir, ca }
+}
+
+fn run(host: &Host, program: &str, args: &[&str]) -> Output {
+    let mut cmd = host.command(program);
+    cmd.args(args);
+    let out = host.output(cmd);
+    assert!(out.status.success(), "{program} {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+/// Header fields by lower-case name, without Date (it moves with the clock).
+fn fields(pairs: impl Iterator<Item = (String, String)>) -> BTreeMap<String, Vec<String>> {
+    let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (k, v) in pairs {
+        let k = k.to_ascii_lowercase();
+        if k != "date" {
+            map.entry(k).or_default().push(v.trim().to_string());
+        }
+    }
+    map
+}
+
+/// The last response head in a curl -D dump: status and fields.
+fn curl_head(dump: &str) -> (u16, BTreeMap<String, Vec<String>>) {
+    let last = dump.trim_end().rsplit("\r\n\r\n").next().unwrap();
+    let mut lines = last.lines();
+    let status = lines.next().unwrap().split_whitespace().nth(1).unwrap().parse().unwrap();
+    let pairs = lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.to_string(), v.to_string()));
+    (status, fields(pairs))
+}
+
+/// Same URL through netwalk and curl: status, headers, body bytes.
+fn compare(n: &Nginx, url: &str, netwalk_flags: &[&str], curl_flags: &[&str]) -> Value {
+    let ca = n.ca.to_str().unwrap();
+    let tag = url.replace(|c: char| !c.is_ascii_alphanumeric(), "_") + &netwalk_flags.join("_");
+    let (nw_body, curl_body, dump) =
+        (n.dir.join(format!("{tag}.nw")), n.dir.join(format!("{tag}.curl")), n.dir.join(format!("{tag}.hdr")));
+    let mut args = vec!["--json", "http", "--cacert", ca, "-o", nw_body.to_str().unwrap()];
+    args.extend_from_slice(netwalk_flags);
+    args.push(url);
+    let out = run(&n.client, NETWALK, &args);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut cargs = vec!["-sS", "--cacert", ca, "-D", dump.to_str().unwrap(), "-o", curl_body.to_str().unwrap()];
+    cargs.extend_from_slice(curl_flags);
+    cargs.push(url);
+    run(&n.client, "curl", &cargs);
+    let (status, curl_fields) = curl_head(&std::fs::read_to_string(&dump).unwrap());
+    assert_eq!(doc["status"].as_u64(), Some(u64::from(status)), "{url}: {doc}");
+    let last = doc["hops"].as_array().unwrap().last().unwrap();
+    let ours = fields(
+        last["response_headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| (h[0].as_str().unwrap().to_string(), h[1].as_str().unwrap().to_string())),
+    );
+    assert_eq!(ours, curl_fields, "{url}: headers differ from curl's");
+    assert_eq!(read(&nw_body), read(&curl_body), "{url}: body bytes differ from curl's");
+    doc
+}
+
+fn read(p: &Path) -> Vec<u8> {
+    std::fs::read(p).unwrap_or_default()
+}
+
+#[test]
+fn get_http1_and_http2_match_curl() {
+    let n = nginx();
+    let doc = compare(&n, "http://web.test:8080/index.html", &[], &["--http1.1"]);
+    assert_eq!(doc["protocol"], "HTTP/1.1");
+    let doc = compare(&n, "https://web.test:8443/data.bin", &[], &["--http2"]);
+    assert_eq!(doc["protocol"], "HTTP/2");
+    assert_eq!(doc["body"]["bytes"], 3_000_000);
+    let doc = compare(&n, "https://web.test:8443/index.html", &["--http1.1"], &["--http1.1"]);
+    assert_eq!(doc["hops"][0]["connection"]["tls_facts"]["alpn"], "http/1.1");
+    assert!(doc["caching"]["etag"].as_str().unwrap().starts_with('"'));
+    assert_eq!(doc["caching"]["cache_control"], "max-age=30");
+}
+
+#[test]
+fn redirects_and_conditional_requests_match_curl() {
+    let n = nginx();
+    let doc = compare(&n, "http://web.test:8080/old", &["-L"], &["-L"]);
+    assert_eq!(doc["redirects"], 1);
+    assert_eq!(doc["hops"][0]["status"], 301);
+    let doc = compare(&n, "http://web.test:8080/secure", &["-L"], &["-L"]);
+    assert_eq!(doc["final_url"], "https://web.test:8443/index.html");
+    assert_eq!(doc["protocol"], "HTTP/2");
+    let doc = compare(&n, "http://web.test:8080/old", &[], &[]);
+    assert_eq!(doc["status"], 301);
+
+    // The ETag nginx gave comes back as a 304, as curl's If-None-Match does.
+    let doc = compare(&n, "https://web.test:8443/index.html", &[], &[]);
+    let etag = doc["caching"]["etag"].as_str().unwrap().to_string();
+    let header = format!("If-None-Match: {etag}");
+    let doc = compare(&n, "https://web.test:8443/index.html", &["--etag", &etag], &["-H", &header]);
+    assert_eq!(doc["status"], 304);
+    assert_eq!(doc["caching"]["not_modified"], true);
+}

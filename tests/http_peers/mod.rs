@@ -1,0 +1,362 @@
+//! Lab peers for `netwalk http`: an in-process hyper server (HTTP/1.1, h2c,
+//! HTTP/2 over TLS with a lab CA made by rcgen), a CONNECT proxy, and hostile
+//! raw-TCP peers. Every socket is made inside a lab host.
+
+#![allow(dead_code)]
+
+use crate::lab::Host;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Body, Frame, Incoming};
+use hyper::{Request, Response};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use std::convert::Infallible;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+pub const LAST_MODIFIED: &str = "Wed, 21 Oct 2015 07:28:00 GMT";
+pub const PAGE: &[u8] = b"hello from the lab\n";
+
+/// Generated bodies repeat a pseudo-random block of a prime length, so a
+/// lost, repeated or reordered 64 KiB chunk shows, and checks are memcmp.
+const PERIOD: usize = 65521;
+
+fn table() -> &'static [u8] {
+    static TABLE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        (0..2 * PERIOD as u64).map(|i| ((i % PERIOD as u64).wrapping_mul(2654435761) >> 13) as u8).collect()
+    })
+}
+
+/// The byte at `offset` of every generated large body.
+pub fn pattern(offset: u64) -> u8 {
+    table()[(offset % PERIOD as u64) as usize]
+}
+
+/// `len` (at most 65521) bytes of the body from `offset`.
+pub fn pattern_slice(offset: u64, len: usize) -> &'static [u8] {
+    assert!(len <= PERIOD);
+    let start = (offset % PERIOD as u64) as usize;
+    &table()[start..start + len]
+}
+
+/// A lab CA and a server certificate for the given names, as PEM.
+pub struct Pki {
+    pub ca_pem: String,
+    pub cert_pem: String,
+    pub key_pem: String,
+}
+
+pub fn pki(names: &[&str]) -> Pki {
+    make_pki(names, false)
+}
+
+/// Like `pki`, but the server certificate expired on 1 Jan 2021.
+pub fn expired_pki(names: &[&str]) -> Pki {
+    make_pki(names, true)
+}
+
+fn make_pki(names: &[&str], expired: bool) -> Pki {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name.push(DnType::CommonName, "netwalk lab CA");
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::new(ca, ca_key);
+    let key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
+    if expired {
+        params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        params.not_after = rcgen::date_time_ymd(2021, 1, 1);
+    }
+    let cert = params.signed_by(&key, &issuer).unwrap();
+    Pki { ca_pem: ca_cert.pem(), cert_pem: cert.pem(), key_pem: key.serialize_pem() }
+}
+
+fn tls_acceptor(pki: &Pki) -> tokio_rustls::TlsAcceptor {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs = vec![CertificateDer::from_pem_slice(pki.cert_pem.as_bytes()).unwrap()];
+    let key = PrivateKeyDer::from_pem_slice(pki.key_pem.as_bytes()).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    tokio_rustls::TlsAcceptor::from(Arc::new(config))
+}
+
+/// What the server saw: one line per request, and how many connections.
+#[derive(Clone, Default)]
+pub struct Seen {
+    pub requests: Arc<Mutex<Vec<String>>>,
+    pub connections: Arc<AtomicUsize>,
+}
+
+/// Serves the routes below on `listeners` (plain, with h2c prior knowledge)
+/// and `tls_listeners`, from a thread that lives as long as the test.
+pub fn serve(listeners: Vec<TcpListener>, tls_listeners: Vec<TcpListener>, pki: Option<&Pki>) -> Seen {
+    let seen = Seen::default();
+    let acceptor = pki.map(tls_acceptor);
+    let s = seen.clone();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        rt.block_on(async move {
+            let mut tasks = Vec::new();
+            for (l, tls) in
+                listeners.into_iter().map(|l| (l, false)).chain(tls_listeners.into_iter().map(|l| (l, true)))
+            {
+                l.set_nonblocking(true).unwrap();
+                let l = tokio::net::TcpListener::from_std(l).unwrap();
+                let acceptor = acceptor.clone();
+                let seen = s.clone();
+                tasks.push(tokio::spawn(async move {
+                    loop {
+                        let Ok((stream, _)) = l.accept().await else { return };
+                        seen.connections.fetch_add(1, Ordering::SeqCst);
+                        let (acceptor, seen) = (acceptor.clone(), seen.clone());
+                        tokio::spawn(async move {
+                            let port = stream.local_addr().map(|a| a.port()).unwrap_or(0);
+                            let service = hyper::service::service_fn(move |req| handle(req, seen.clone(), tls, port));
+                            let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                            if tls {
+                                let Ok(stream) = acceptor.unwrap().accept(stream).await else { return };
+                                let _ = builder.serve_connection(TokioIo::new(stream), service).await;
+                            } else {
+                                let _ = builder.serve_connection(TokioIo::new(stream), service).await;
+                            }
+                        });
+                    }
+                }));
+            }
+            for t in tasks {
+                let _ = t.await;
+            }
+        });
+    });
+    seen
+}
+
+/// A body of `len` pattern bytes made on the fly, 60 000 bytes at a time;
+/// `sized` false makes HTTP/1.1 send it chunked; `stall_after` stops
+/// sending (without ending) after that many bytes.
+pub struct Generated {
+    offset: u64,
+    len: u64,
+    sized: bool,
+    stall_after: Option<u64>,
+}
+
+impl Body for Generated {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        if self.stall_after.is_some_and(|s| self.offset >= s) {
+            return Poll::Pending; // never woken: a server that stops mid-body
+        }
+        if self.offset >= self.len {
+            return Poll::Ready(None);
+        }
+        let n = (self.len - self.offset).min(60_000);
+        let chunk = Bytes::copy_from_slice(pattern_slice(self.offset, n as usize));
+        self.offset += n;
+        Poll::Ready(Some(Ok(Frame::data(chunk))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.offset >= self.len
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        if self.sized {
+            hyper::body::SizeHint::with_exact(self.len - self.offset)
+        } else {
+            hyper::body::SizeHint::default()
+        }
+    }
+}
+
+type Reply = Response<http_body_util::combinators::BoxBody<Bytes, Infallible>>;
+
+fn reply(status: u16, headers: &[(&str, &str)], body: impl Into<Bytes>) -> Reply {
+    let mut r = Response::builder().status(status);
+    for (k, v) in headers {
+        r = r.header(*k, *v);
+    }
+    r.body(Full::new(body.into()).boxed()).unwrap()
+}
+
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+pub fn compressed_text() -> Vec<u8> {
+    (0..2000).flat_map(|i| format!("line {i} of a compressible lab page\n").into_bytes()).collect()
+}
+
+async fn handle(req: Request<Incoming>, seen: Seen, tls: bool, port: u16) -> Result<Reply, Infallible> {
+    let (parts, body) = req.into_parts();
+    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let path = parts.uri.path().to_string();
+    seen.requests.lock().unwrap().push(format!("{} {} {:?}", parts.method, parts.uri, parts.version));
+    let header = |n: &str| parts.headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let r = match segments.as_slice() {
+        [""] => reply(
+            200,
+            &[("etag", "\"v1\""), ("last-modified", LAST_MODIFIED), ("cache-control", "max-age=60"), ("age", "3")],
+            PAGE,
+        ),
+        ["cond"] => {
+            let fresh = header("if-none-match").as_deref() == Some("\"v1\"")
+                || header("if-modified-since").as_deref() == Some(LAST_MODIFIED);
+            let h = [("etag", "\"v1\""), ("last-modified", LAST_MODIFIED), ("cache-control", "no-cache")];
+            if fresh { reply(304, &h, Bytes::new()) } else { reply(200, &h, PAGE) }
+        }
+        ["echo"] => {
+            let mut text = format!("method={}\nversion={:?}\n", parts.method, parts.version);
+            if let Some(a) = parts.uri.authority() {
+                text += &format!("authority={a}\n");
+            }
+            for (k, v) in &parts.headers {
+                text += &format!("{k}: {}\n", v.to_str().unwrap_or("?"));
+            }
+            text += &format!("body={}\n", String::from_utf8_lossy(&body));
+            reply(200, &[("content-type", "text/plain")], text)
+        }
+        ["redirect", code, rest @ ..] => {
+            let to = format!("/{}", rest.join("/"));
+            reply(code.parse().unwrap(), &[("location", &to)], "moved\n")
+        }
+        ["loop", "a"] => reply(302, &[("location", "/loop/b")], ""),
+        ["loop", "b"] => reply(302, &[("location", "/loop/a")], ""),
+        ["chain", n] => {
+            let n: u32 = n.parse().unwrap();
+            if n == 0 {
+                reply(200, &[], "end of chain\n")
+            } else {
+                reply(302, &[("location", &format!("/chain/{}", n - 1))], "")
+            }
+        }
+        ["downgrade"] => reply(301, &[("location", &format!("http://web.test:{}/echo", port - 363))], ""),
+        ["cross"] => reply(302, &[("location", &format!("http://other.test:{port}/echo"))], ""),
+        ["encoded", coding] => {
+            let text = compressed_text();
+            let data = match *coding {
+                "gzip" => gzip(&text),
+                "deflate" => {
+                    let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+                    e.write_all(&text).unwrap();
+                    e.finish().unwrap()
+                }
+                "br" => {
+                    let mut out = Vec::new();
+                    brotli::BrotliCompress(&mut &text[..], &mut out, &Default::default()).unwrap();
+                    out
+                }
+                "zstd" => zstd::stream::encode_all(&text[..], 3).unwrap(),
+                _ => text,
+            };
+            reply(200, &[("content-encoding", coding)], data)
+        }
+        ["bomb"] => reply(200, &[("content-encoding", "gzip")], gzip(&vec![0u8; 64 << 20])),
+        ["binary"] => reply(200, &[("content-type", "application/octet-stream")], (0..=255u8).collect::<Vec<_>>()),
+        ["big", n] => big(n.parse().unwrap(), true, None),
+        ["chunked", n] => big(n.parse().unwrap(), false, None),
+        ["stall"] => big(1 << 20, true, Some(100_000)),
+        ["scheme"] => reply(200, &[], if tls { "https\n" } else { "http\n" }),
+        _ => reply(404, &[], "not found\n"),
+    };
+    Ok(r)
+}
+
+fn big(len: u64, sized: bool, stall_after: Option<u64>) -> Reply {
+    let body = Generated { offset: 0, len, sized, stall_after };
+    Response::builder().status(200).body(body.boxed()).unwrap()
+}
+
+/// A raw TCP peer: `behave` gets each accepted connection (after the
+/// request head was read, when `read_head`).
+pub fn raw_peer(listener: TcpListener, behave: fn(&mut std::net::TcpStream)) {
+    std::thread::spawn(move || {
+        while let Ok((mut stream, _)) = listener.accept() {
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf);
+                behave(&mut stream);
+            });
+        }
+    });
+}
+
+/// An HTTP proxy made of sockets inside `host`: CONNECT tunnels and
+/// absolute-form requests, to the addresses in `names`. Records request lines.
+pub fn proxy(host: Host, listener: TcpListener, names: Vec<(String, std::net::IpAddr)>) -> Arc<Mutex<Vec<String>>> {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        while let Ok((mut client, _)) = listener.accept() {
+            let (host, names, log) = (host.clone(), names.clone(), log.clone());
+            std::thread::spawn(move || {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && head.len() < 65536 {
+                    if client.read(&mut byte).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                let text = String::from_utf8_lossy(&head).into_owned();
+                let line = text.lines().next().unwrap_or("").to_string();
+                log.lock().unwrap().push(line.clone());
+                let mut words = line.split(' ');
+                let (method, target) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+                let authority = if method == "CONNECT" {
+                    target.to_string()
+                } else {
+                    target.trim_start_matches("http://").split('/').next().unwrap_or("").to_string()
+                };
+                let (name, port) = authority.rsplit_once(':').unwrap_or((&authority, "80"));
+                let Some(ip) = names.iter().find(|(n, _)| n == name).map(|(_, ip)| *ip) else {
+                    let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n");
+                    return;
+                };
+                let dst = SocketAddr::new(ip, port.parse().unwrap());
+                let domain = if ip.is_ipv4() { libc::AF_INET } else { libc::AF_INET6 };
+                let fd = host.socket(domain, libc::SOCK_STREAM, 0, None);
+                let upstream = socket2::Socket::from(fd);
+                upstream.connect(&dst.into()).unwrap();
+                let mut upstream = std::net::TcpStream::from(upstream);
+                if method == "CONNECT" {
+                    client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").unwrap();
+                } else {
+                    // Forward in origin form: the path after the authority.
+                    let path = target.trim_start_matches("http://").split_once('/').map_or("", |(_, p)| p);
+                    let rest = &text[line.len()..];
+                    let rewritten = format!("{method} /{path} HTTP/1.1{rest}");
+                    upstream.write_all(rewritten.as_bytes()).unwrap();
+                }
+                let (mut c2, mut u2) = (client.try_clone().unwrap(), upstream.try_clone().unwrap());
+                let t = std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut u2, &mut c2);
+                    let _ = c2.shutdown(std::net::Shutdown::Write);
+                });
+                let _ = std::io::copy(&mut client, &mut upstream);
+                let _ = upstream.shutdown(std::net::Shutdown::Write);
+                let _ = t.join();
+            });
+        }
+    });
+    seen
+}
