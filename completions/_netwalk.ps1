@@ -37,6 +37,7 @@ Register-ArgumentCompleter -Native -CommandName 'netwalk' -ScriptBlock {
             [CompletionResult]::new('tcping', 'tcping', [CompletionResultType]::ParameterValue, 'Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why')
             [CompletionResult]::new('dhcp-discover', 'dhcp-discover', [CompletionResultType]::ParameterValue, 'Find every DHCP server on a link without taking a lease: all offers decoded, rogue detection')
             [CompletionResult]::new('arp', 'arp', [CompletionResultType]::ParameterValue, 'Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache')
+            [CompletionResult]::new('hsts-check', 'hsts-check', [CompletionResultType]::ParameterValue, 'The Strict-Transport-Security header per RFC 6797, hstspreload''s preload requirements, the Chromium preload list offline')
             [CompletionResult]::new('tls-inspect', 'tls-inspect', [CompletionResultType]::ParameterValue, 'TLS handshake facts, the served chain, the trust verdict and its reason, expiry, OCSP, STARTTLS')
             [CompletionResult]::new('http', 'http', [CompletionResultType]::ParameterValue, 'An HTTP/1.1 or HTTP/2 request with per-phase timings (DNS, TCP, TLS, first byte, transfer), redirects hop by hop')
             [CompletionResult]::new('traceroute', 'traceroute', [CompletionResultType]::ParameterValue, 'The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU')
@@ -110,6 +111,25 @@ Register-ArgumentCompleter -Native -CommandName 'netwalk' -ScriptBlock {
             [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'When TARGET is off-link, ask for the gateway the route uses instead')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Allow sweeps larger than a /16 (up to a /12)')
             [CompletionResult]::new('--cache', '--cache', [CompletionResultType]::ParameterName, 'Show the kernel''s neighbour table (IPv4 and IPv6) instead of asking the network')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of text')
+            [CompletionResult]::new('--json-lines', '--json-lines', [CompletionResultType]::ParameterName, 'Print one JSON object per line as events happen (NDJSON)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v debug, -vv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v debug, -vv trace)')
+            [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Use IPv4 only')
+            [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Use IPv6 only')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'netwalk;hsts-check' {
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Parse this Strict-Transport-Security value offline instead of checking a domain')
+            [CompletionResult]::new('--preload-list', '--preload-list', [CompletionResultType]::ParameterName, 'Use this Chromium transport_security_state_static.json instead of the embedded snapshot')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the output: auto (terminal and no NO_COLOR), always, never')
+            [CompletionResult]::new('-I', '-I ', [CompletionResultType]::ParameterName, 'Send from this network interface')
+            [CompletionResult]::new('--interface', '--interface', [CompletionResultType]::ParameterName, 'Send from this network interface')
+            [CompletionResult]::new('--removable', '--removable', [CompletionResultType]::ParameterName, 'Judge the --header value for removal from the list instead of for preloading')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of text')
             [CompletionResult]::new('--json-lines', '--json-lines', [CompletionResultType]::ParameterName, 'Print one JSON object per line as events happen (NDJSON)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v debug, -vv trace)')
@@ -262,6 +282,7 @@ Register-ArgumentCompleter -Native -CommandName 'netwalk' -ScriptBlock {
             [CompletionResult]::new('tcping', 'tcping', [CompletionResultType]::ParameterValue, 'Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why')
             [CompletionResult]::new('dhcp-discover', 'dhcp-discover', [CompletionResultType]::ParameterValue, 'Find every DHCP server on a link without taking a lease: all offers decoded, rogue detection')
             [CompletionResult]::new('arp', 'arp', [CompletionResultType]::ParameterValue, 'Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache')
+            [CompletionResult]::new('hsts-check', 'hsts-check', [CompletionResultType]::ParameterValue, 'The Strict-Transport-Security header per RFC 6797, hstspreload''s preload requirements, the Chromium preload list offline')
             [CompletionResult]::new('tls-inspect', 'tls-inspect', [CompletionResultType]::ParameterValue, 'TLS handshake facts, the served chain, the trust verdict and its reason, expiry, OCSP, STARTTLS')
             [CompletionResult]::new('http', 'http', [CompletionResultType]::ParameterValue, 'An HTTP/1.1 or HTTP/2 request with per-phase timings (DNS, TCP, TLS, first byte, transfer), redirects hop by hop')
             [CompletionResult]::new('traceroute', 'traceroute', [CompletionResultType]::ParameterValue, 'The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU')
@@ -276,6 +297,9 @@ Register-ArgumentCompleter -Native -CommandName 'netwalk' -ScriptBlock {
             break
         }
         'netwalk;help;arp' {
+            break
+        }
+        'netwalk;help;hsts-check' {
             break
         }
         'netwalk;help;tls-inspect' {

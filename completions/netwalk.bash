@@ -28,6 +28,9 @@ _netwalk() {
             netwalk,help)
                 cmd="netwalk__subcmd__help"
                 ;;
+            netwalk,hsts-check)
+                cmd="netwalk__subcmd__hsts__subcmd__check"
+                ;;
             netwalk,http)
                 cmd="netwalk__subcmd__http"
                 ;;
@@ -52,6 +55,9 @@ _netwalk() {
             netwalk__subcmd__help,help)
                 cmd="netwalk__subcmd__help__subcmd__help"
                 ;;
+            netwalk__subcmd__help,hsts-check)
+                cmd="netwalk__subcmd__help__subcmd__hsts__subcmd__check"
+                ;;
             netwalk__subcmd__help,http)
                 cmd="netwalk__subcmd__help__subcmd__http"
                 ;;
@@ -71,7 +77,7 @@ _netwalk() {
 
     case "${cmd}" in
         netwalk)
-            opts="-v -4 -6 -I -h -V --json --json-lines --color --verbose --interface --help --version tcping dhcp-discover arp tls-inspect http traceroute dig help"
+            opts="-v -4 -6 -I -h -V --json --json-lines --color --verbose --interface --help --version tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -239,7 +245,7 @@ _netwalk() {
             return 0
             ;;
         netwalk__subcmd__help)
-            opts="tcping dhcp-discover arp tls-inspect http traceroute dig help"
+            opts="tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -308,6 +314,20 @@ _netwalk() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        netwalk__subcmd__help__subcmd__hsts__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         netwalk__subcmd__help__subcmd__http)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -357,6 +377,40 @@ _netwalk() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netwalk__subcmd__hsts__subcmd__check)
+            opts="-v -4 -6 -I -h -V --header --preload-list --removable --json --json-lines --color --verbose --interface --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --preload-list)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --interface)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -I)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -34,6 +34,7 @@ set edit:completion:arg-completer[netwalk] = {|@words|
             cand tcping 'Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why'
             cand dhcp-discover 'Find every DHCP server on a link without taking a lease: all offers decoded, rogue detection'
             cand arp 'Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache'
+            cand hsts-check 'The Strict-Transport-Security header per RFC 6797, hstspreload''s preload requirements, the Chromium preload list offline'
             cand tls-inspect 'TLS handshake facts, the served chain, the trust verdict and its reason, expiry, OCSP, STARTTLS'
             cand http 'An HTTP/1.1 or HTTP/2 request with per-phase timings (DNS, TCP, TLS, first byte, transfer), redirects hop by hop'
             cand traceroute 'The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU'
@@ -104,6 +105,24 @@ set edit:completion:arg-completer[netwalk] = {|@words|
             cand --gateway 'When TARGET is off-link, ask for the gateway the route uses instead'
             cand --force 'Allow sweeps larger than a /16 (up to a /12)'
             cand --cache 'Show the kernel''s neighbour table (IPv4 and IPv6) instead of asking the network'
+            cand --json 'Print one JSON document instead of text'
+            cand --json-lines 'Print one JSON object per line as events happen (NDJSON)'
+            cand -v 'More detail on stderr (-v debug, -vv trace)'
+            cand --verbose 'More detail on stderr (-v debug, -vv trace)'
+            cand -4 'Use IPv4 only'
+            cand -6 'Use IPv6 only'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'netwalk;hsts-check'= {
+            cand --header 'Parse this Strict-Transport-Security value offline instead of checking a domain'
+            cand --preload-list 'Use this Chromium transport_security_state_static.json instead of the embedded snapshot'
+            cand --color 'Colour the output: auto (terminal and no NO_COLOR), always, never'
+            cand -I 'Send from this network interface'
+            cand --interface 'Send from this network interface'
+            cand --removable 'Judge the --header value for removal from the list instead of for preloading'
             cand --json 'Print one JSON document instead of text'
             cand --json-lines 'Print one JSON object per line as events happen (NDJSON)'
             cand -v 'More detail on stderr (-v debug, -vv trace)'
@@ -251,6 +270,7 @@ set edit:completion:arg-completer[netwalk] = {|@words|
             cand tcping 'Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why'
             cand dhcp-discover 'Find every DHCP server on a link without taking a lease: all offers decoded, rogue detection'
             cand arp 'Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache'
+            cand hsts-check 'The Strict-Transport-Security header per RFC 6797, hstspreload''s preload requirements, the Chromium preload list offline'
             cand tls-inspect 'TLS handshake facts, the served chain, the trust verdict and its reason, expiry, OCSP, STARTTLS'
             cand http 'An HTTP/1.1 or HTTP/2 request with per-phase timings (DNS, TCP, TLS, first byte, transfer), redirects hop by hop'
             cand traceroute 'The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU'
@@ -262,6 +282,8 @@ set edit:completion:arg-completer[netwalk] = {|@words|
         &'netwalk;help;dhcp-discover'= {
         }
         &'netwalk;help;arp'= {
+        }
+        &'netwalk;help;hsts-check'= {
         }
         &'netwalk;help;tls-inspect'= {
         }

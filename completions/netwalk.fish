@@ -38,6 +38,7 @@ complete -c netwalk -n "__fish_netwalk_needs_command" -s V -l version -d 'Print 
 complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "tcping" -d 'Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why'
 complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "dhcp-discover" -d 'Find every DHCP server on a link without taking a lease: all offers decoded, rogue detection'
 complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "arp" -d 'Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache'
+complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "hsts-check" -d 'The Strict-Transport-Security header per RFC 6797, hstspreload\'s preload requirements, the Chromium preload list offline'
 complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "tls-inspect" -d 'TLS handshake facts, the served chain, the trust verdict and its reason, expiry, OCSP, STARTTLS'
 complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "http" -d 'An HTTP/1.1 or HTTP/2 request with per-phase timings (DNS, TCP, TLS, first byte, transfer), redirects hop by hop'
 complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "traceroute" -d 'The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU'
@@ -101,6 +102,20 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -s 4 -d 'Use IPv4 o
 complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -s 6 -d 'Use IPv6 only'
 complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -s V -l version -d 'Print version'
+complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -l header -d 'Parse this Strict-Transport-Security value offline instead of checking a domain' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -l preload-list -d 'Use this Chromium transport_security_state_static.json instead of the embedded snapshot' -r -F
+complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -s I -l interface -d 'Send from this network interface' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -l removable -d 'Judge the --header value for removal from the list instead of for preloading'
+complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -l json -d 'Print one JSON document instead of text'
+complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -l json-lines -d 'Print one JSON object per line as events happen (NDJSON)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -s v -l verbose -d 'More detail on stderr (-v debug, -vv trace)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -s 4 -d 'Use IPv4 only'
+complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -s 6 -d 'Use IPv6 only'
+complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -s V -l version -d 'Print version'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -s p -l port -d 'Port when the target names none (default 443, or the STARTTLS protocol\'s port)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l servername -d 'Name to send as SNI and to check the certificate against (default: the target\'s host)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l alpn -d 'ALPN protocols to offer, comma-separated (e.g. h2,http/1.1)' -r
@@ -205,11 +220,12 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -s 4 -d 'Use IPv4 o
 complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -s 6 -d 'Use IPv6 only'
 complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -s V -l version -d 'Print version'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http traceroute dig help" -f -a "tcping" -d 'Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http traceroute dig help" -f -a "dhcp-discover" -d 'Find every DHCP server on a link without taking a lease: all offers decoded, rogue detection'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http traceroute dig help" -f -a "arp" -d 'Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http traceroute dig help" -f -a "tls-inspect" -d 'TLS handshake facts, the served chain, the trust verdict and its reason, expiry, OCSP, STARTTLS'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http traceroute dig help" -f -a "http" -d 'An HTTP/1.1 or HTTP/2 request with per-phase timings (DNS, TCP, TLS, first byte, transfer), redirects hop by hop'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http traceroute dig help" -f -a "traceroute" -d 'The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http traceroute dig help" -f -a "dig" -d 'DNS queries with dig\'s command line and BIND\'s output: UDP with TCP fallback, EDNS, -x, batches'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp tls-inspect http traceroute dig help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig help" -f -a "tcping" -d 'Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig help" -f -a "dhcp-discover" -d 'Find every DHCP server on a link without taking a lease: all offers decoded, rogue detection'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig help" -f -a "arp" -d 'Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig help" -f -a "hsts-check" -d 'The Strict-Transport-Security header per RFC 6797, hstspreload\'s preload requirements, the Chromium preload list offline'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig help" -f -a "tls-inspect" -d 'TLS handshake facts, the served chain, the trust verdict and its reason, expiry, OCSP, STARTTLS'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig help" -f -a "http" -d 'An HTTP/1.1 or HTTP/2 request with per-phase timings (DNS, TCP, TLS, first byte, transfer), redirects hop by hop'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig help" -f -a "traceroute" -d 'The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig help" -f -a "dig" -d 'DNS queries with dig\'s command line and BIND\'s output: UDP with TCP fallback, EDNS, -x, batches'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

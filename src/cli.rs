@@ -1,6 +1,6 @@
 //! The command line: global options and one variant per working command.
 
-use crate::commands::{arp, dhcp_discover, dig, http, tcping, tls_inspect, traceroute};
+use crate::commands::{arp, dhcp_discover, dig, hsts_check, http, tcping, tls_inspect, traceroute};
 use crate::net::resolve::Family;
 use crate::output::{Format, Output};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -44,6 +44,8 @@ pub enum Command {
     DhcpDiscover(dhcp_discover::Args),
     /// Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache
     Arp(arp::Args),
+    /// The Strict-Transport-Security header per RFC 6797, hstspreload's preload requirements, the Chromium preload list offline
+    HstsCheck(hsts_check::Args),
     /// TLS handshake facts, the served chain, the trust verdict and its reason, expiry, OCSP, STARTTLS
     TlsInspect(tls_inspect::Args),
     /// An HTTP/1.1 or HTTP/2 request with per-phase timings (DNS, TCP, TLS, first byte, transfer), redirects hop by hop

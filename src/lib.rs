@@ -41,6 +41,7 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
             Tcping => tcping,
             Arp => arp,
             DhcpDiscover => dhcp_discover,
+            HstsCheck => hsts_check,
             TlsInspect => tls_inspect,
             Traceroute => traceroute,
         })

@@ -913,7 +913,10 @@ fn dns_over_tls_and_https_with_a_lab_ca() {
     let out = netwalk(&client, &["dig", "--ca-file", junk.to_str().unwrap(), &server, "+tls", "www.example.test"]);
     assert_eq!(code(&out), 2);
     let err = stderr(&out);
-    assert!(err.starts_with("netwalk: error: cannot read CA certificates from ") && err.contains("no PEM certificate"), "{err}");
+    assert!(
+        err.starts_with("netwalk: error: cannot read CA certificates from ") && err.contains("no PEM certificate"),
+        "{err}"
+    );
     let out = netwalk(&client, &["dig", "--root-hints", ca, &server, "+trace", "+tls", "www.example.test"]);
     assert_eq!(code(&out), 2);
 }
