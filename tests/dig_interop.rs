@@ -49,7 +49,10 @@ fn sign_zone(host: &Host, dir: &Path) -> String {
     }
     let signed = dir.join("example.test.zone.signed");
     let mut cmd = host.command(require("dnssec-signzone"));
-    cmd.args(["-q", "-S", "-K", d, "-3", "AABBCCDD", "-H", "0", "-o", "example.test", "-f"]).arg(&signed).arg(&zone);
+    // -d: the DS set goes to the lab directory, not the working directory (the repository).
+    cmd.args(["-q", "-S", "-K", d, "-d", d, "-3", "AABBCCDD", "-H", "0", "-o", "example.test", "-f"])
+        .arg(&signed)
+        .arg(&zone);
     ok(&cmd.output().unwrap(), "dnssec-signzone");
     signed.to_string_lossy().into_owned()
 }

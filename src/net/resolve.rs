@@ -11,6 +11,7 @@ use hickory_resolver::proto::rr::{Name, RecordType};
 use hickory_resolver::{Hosts, TokioResolver};
 use serde::Serialize;
 use std::net::IpAddr;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// Which address families a command may use (`-4`, `-6`).
@@ -53,29 +54,40 @@ pub struct Resolution {
 
 pub struct Resolver {
     family: Family,
-    hosts: Hosts,
-    dns: Result<TokioResolver, String>,
+    /// Read on first use: a command given only addresses never touches
+    /// /etc/hosts or resolv.conf (start-up time matters to traceroute and dig).
+    hosts: OnceLock<Hosts>,
+    dns: OnceLock<Result<TokioResolver, String>>,
 }
 
 impl Resolver {
-    /// Reads /etc/hosts and /etc/resolv.conf once. A missing or empty
-    /// resolv.conf is not an error until a name actually needs DNS.
+    /// Reads /etc/hosts and /etc/resolv.conf once, when first needed. A missing
+    /// or empty resolv.conf is not an error until a name actually needs DNS.
     pub fn system(family: Family) -> Self {
-        let hosts = Hosts::from_system().unwrap_or_default();
-        let dns = TokioResolver::builder_tokio()
-            .map_err(|e| format!("no usable DNS configuration in /etc/resolv.conf ({e})"))
-            .map(|mut builder| {
-                let opts = builder.options_mut();
-                opts.use_hosts_file = ResolveHosts::Never; // we read it ourselves, first
-                opts.ip_strategy = match family {
-                    Family::Any => LookupIpStrategy::Ipv4AndIpv6,
-                    Family::V4 => LookupIpStrategy::Ipv4Only,
-                    Family::V6 => LookupIpStrategy::Ipv6Only,
-                };
-                builder.build()
-            })
-            .and_then(|built| built.map_err(|e| format!("cannot start the DNS resolver: {e}")));
-        Resolver { family, hosts, dns }
+        Resolver { family, hosts: OnceLock::new(), dns: OnceLock::new() }
+    }
+
+    fn hosts(&self) -> &Hosts {
+        self.hosts.get_or_init(|| Hosts::from_system().unwrap_or_default())
+    }
+
+    fn dns(&self) -> &Result<TokioResolver, String> {
+        let family = self.family;
+        self.dns.get_or_init(|| {
+            TokioResolver::builder_tokio()
+                .map_err(|e| format!("no usable DNS configuration in /etc/resolv.conf ({e})"))
+                .map(|mut builder| {
+                    let opts = builder.options_mut();
+                    opts.use_hosts_file = ResolveHosts::Never; // we read it ourselves, first
+                    opts.ip_strategy = match family {
+                        Family::Any => LookupIpStrategy::Ipv4AndIpv6,
+                        Family::V4 => LookupIpStrategy::Ipv4Only,
+                        Family::V6 => LookupIpStrategy::Ipv6Only,
+                    };
+                    builder.build()
+                })
+                .and_then(|built| built.map_err(|e| format!("cannot start the DNS resolver: {e}")))
+        })
     }
 
     /// A resolver that knows only the given hosts-file text (for tests).
@@ -89,7 +101,7 @@ impl Resolver {
         )
         .build()
         .map_err(|e| e.to_string());
-        Resolver { family, hosts, dns }
+        Resolver { family, hosts: OnceLock::from(hosts), dns: OnceLock::from(dns) }
     }
 
     pub async fn resolve(&self, host: &Host) -> Result<Resolution, Error> {
@@ -115,7 +127,7 @@ impl Resolver {
         if !from_hosts.is_empty() {
             return Ok(Resolution { addrs: from_hosts, source: Source::HostsFile, elapsed: started.elapsed() });
         }
-        let dns = self.dns.as_ref().map_err(|e| fail(format!("not in /etc/hosts, and {e}")))?;
+        let dns = self.dns().as_ref().map_err(|e| fail(format!("not in /etc/hosts, and {e}")))?;
         let lookup = dns.lookup_ip(fqdn).await.map_err(|e| fail(describe(&e)))?;
         let addrs: Vec<IpAddr> = lookup.iter().filter(|ip| self.family.allows(*ip)).collect();
         tracing::debug!(name = %name, ?addrs, elapsed = ?started.elapsed(), "answered by DNS");
@@ -129,7 +141,7 @@ impl Resolver {
     /// when there is none or DNS does not answer within `timeout`.
     pub async fn reverse(&self, ip: IpAddr, timeout: Duration) -> Option<String> {
         let arpa = Name::from(ip);
-        if let Some(lookup) = self.hosts.lookup_static_host(&Query::query(arpa, RecordType::PTR)) {
+        if let Some(lookup) = self.hosts().lookup_static_host(&Query::query(arpa, RecordType::PTR)) {
             let name = lookup.answers().iter().find_map(|r| match &r.data {
                 hickory_resolver::proto::rr::RData::PTR(ptr) => Some(ptr.0.to_utf8()),
                 _ => None,
@@ -138,7 +150,7 @@ impl Resolver {
                 return name.map(|n| n.trim_end_matches('.').to_string());
             }
         }
-        let dns = self.dns.as_ref().ok()?;
+        let dns = self.dns().as_ref().ok()?;
         let lookup = tokio::time::timeout(timeout, dns.reverse_lookup(ip)).await.ok()?.ok()?;
         lookup.answers().iter().find_map(|r| match &r.data {
             hickory_resolver::proto::rr::RData::PTR(ptr) => Some(ptr.0.to_utf8().trim_end_matches('.').to_string()),
@@ -154,7 +166,7 @@ impl Resolver {
         };
         types
             .iter()
-            .filter_map(|t| self.hosts.lookup_static_host(&Query::query(name.clone(), *t)))
+            .filter_map(|t| self.hosts().lookup_static_host(&Query::query(name.clone(), *t)))
             .flat_map(|lookup| LookupIp::from(lookup).iter().collect::<Vec<_>>())
             .collect()
     }
