@@ -169,7 +169,7 @@ struct Sites {
 }
 
 /// client — server. The server has 198.18.1.2 (every site and its www, 80
-/// and 443) and 198.18.1.3 (www.nowww.test: plain HTTP on 443).
+/// and 443) and 198.18.1.3 (www.nowww.test and plain.test: plain HTTP on 443).
 fn sites() -> Sites {
     let lab = Lab::chain(&["client", "server"]);
     let (client, server) = (lab.host_by_name("client"), lab.host_by_name("server"));
@@ -183,6 +183,8 @@ fn sites() -> Sites {
         names.push(format!("www.{site}"));
     }
     names.push("sub.ok.test".into());
+    // A hostile peer: plain HTTP where TLS is expected.
+    names.push("plain.test".into());
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let pki = http_peers::pki(&refs);
     serve(
@@ -194,7 +196,7 @@ fn sites() -> Sites {
         &pki,
     );
     for name in &names {
-        let to = if name == "www.nowww.test" { second } else { addr };
+        let to = if name == "www.nowww.test" || name == "plain.test" { second } else { addr };
         client.set_hosts_entry(name, to);
     }
     // Nothing listens on this address's 80 or 443.
@@ -251,6 +253,7 @@ fn every_preload_requirement_yields_its_hstspreload_codes() {
         // Checked all the same, without the www check (hstspreload skips it for subdomains).
         ("sub.ok.test", &["domain.is_subdomain"], 1),
         ("closed.test", &["domain.tls.cannot_connect"], 1),
+        ("plain.test", &["domain.tls.cannot_connect"], 1),
     ];
     let mut failures = Vec::new();
     for (domain, want, exit) in cases {
