@@ -126,10 +126,12 @@ Register-ArgumentCompleter -Native -CommandName 'netwalk' -ScriptBlock {
         'netwalk;hsts-check' {
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Parse this Strict-Transport-Security value offline instead of checking a domain')
             [CompletionResult]::new('--preload-list', '--preload-list', [CompletionResultType]::ParameterName, 'Use this Chromium transport_security_state_static.json instead of the embedded snapshot')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file instead of the system store (e.g. a lab CA)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the output: auto (terminal and no NO_COLOR), always, never')
             [CompletionResult]::new('-I', '-I ', [CompletionResultType]::ParameterName, 'Send from this network interface')
             [CompletionResult]::new('--interface', '--interface', [CompletionResultType]::ParameterName, 'Send from this network interface')
-            [CompletionResult]::new('--removable', '--removable', [CompletionResultType]::ParameterName, 'Judge the --header value for removal from the list instead of for preloading')
+            [CompletionResult]::new('--removable', '--removable', [CompletionResultType]::ParameterName, 'Run hstspreload''s removal check (on the site, or on the --header value) instead of the preload check')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Only look DOMAIN up in the preload list; send nothing')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of text')
             [CompletionResult]::new('--json-lines', '--json-lines', [CompletionResultType]::ParameterName, 'Print one JSON object per line as events happen (NDJSON)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v debug, -vv trace)')

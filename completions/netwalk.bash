@@ -385,7 +385,7 @@ _netwalk() {
             return 0
             ;;
         netwalk__subcmd__hsts__subcmd__check)
-            opts="-v -4 -6 -I -h -V --header --preload-list --removable --json --json-lines --color --verbose --interface --help --version"
+            opts="-v -4 -6 -I -h -V --header --preload-list --removable --offline --ca-file --json --json-lines --color --verbose --interface --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -396,6 +396,10 @@ _netwalk() {
                     return 0
                     ;;
                 --preload-list)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

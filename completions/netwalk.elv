@@ -119,10 +119,12 @@ set edit:completion:arg-completer[netwalk] = {|@words|
         &'netwalk;hsts-check'= {
             cand --header 'Parse this Strict-Transport-Security value offline instead of checking a domain'
             cand --preload-list 'Use this Chromium transport_security_state_static.json instead of the embedded snapshot'
+            cand --ca-file 'Trust the CA certificates in this PEM file instead of the system store (e.g. a lab CA)'
             cand --color 'Colour the output: auto (terminal and no NO_COLOR), always, never'
             cand -I 'Send from this network interface'
             cand --interface 'Send from this network interface'
-            cand --removable 'Judge the --header value for removal from the list instead of for preloading'
+            cand --removable 'Run hstspreload''s removal check (on the site, or on the --header value) instead of the preload check'
+            cand --offline 'Only look DOMAIN up in the preload list; send nothing'
             cand --json 'Print one JSON document instead of text'
             cand --json-lines 'Print one JSON object per line as events happen (NDJSON)'
             cand -v 'More detail on stderr (-v debug, -vv trace)'

@@ -104,11 +104,13 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -s h -l help -d 'Pr
 complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -s V -l version -d 'Print version'
 complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -l header -d 'Parse this Strict-Transport-Security value offline instead of checking a domain' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -l preload-list -d 'Use this Chromium transport_security_state_static.json instead of the embedded snapshot' -r -F
+complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -l ca-file -d 'Trust the CA certificates in this PEM file instead of the system store (e.g. a lab CA)' -r -F
 complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -s I -l interface -d 'Send from this network interface' -r
-complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -l removable -d 'Judge the --header value for removal from the list instead of for preloading'
+complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -l removable -d 'Run hstspreload\'s removal check (on the site, or on the --header value) instead of the preload check'
+complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -l offline -d 'Only look DOMAIN up in the preload list; send nothing'
 complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -l json -d 'Print one JSON document instead of text'
 complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -l json-lines -d 'Print one JSON object per line as events happen (NDJSON)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -s v -l verbose -d 'More detail on stderr (-v debug, -vv trace)'

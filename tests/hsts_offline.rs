@@ -1,7 +1,8 @@
 //! hsts-check's offline modes through the real binary: `--header` parsing with
 //! hstspreload's codes, preload-list lookups (embedded snapshot and a
 //! `--preload-list` JSON written here), and bad input. Nothing is sent: these
-//! modes never open a socket, so they need no lab.
+//! modes (and input errors, found before any dial) never open a socket, so they
+//! need no lab. The online checks are in tests/hsts_check.rs.
 
 use serde_json::Value;
 use std::path::PathBuf;
@@ -118,7 +119,7 @@ fn lookups_in_a_chromium_json_list() {
     let path = list_file("lookups.json");
     let file = path.to_str().unwrap();
     let look = |domain: &str| {
-        let out = netwalk(&["hsts-check", "--json", "--preload-list", file, domain]);
+        let out = netwalk(&["hsts-check", "--json", "--offline", "--preload-list", file, domain]);
         (code(&out), json(&out))
     };
     // Exact entry.
@@ -149,15 +150,15 @@ fn lookups_in_a_chromium_json_list() {
 
 #[test]
 fn lookups_in_the_embedded_snapshot() {
-    let out = netwalk(&["hsts-check", "--json", "mail.google.com"]);
+    let out = netwalk(&["hsts-check", "--json", "--offline", "mail.google.com"]);
     let v = json(&out);
     assert_eq!(code(&out), 0);
     assert_eq!(v["preload"]["list"]["source"], "Chromium list via PyPI hstspreload 2025.1.1");
     assert_eq!(v["preload"]["list"]["date"], "2025-01-01");
     // A whole TLD with include_subdomains.
-    let out = netwalk(&["hsts-check", "--json", "my-project.dev"]);
+    let out = netwalk(&["hsts-check", "--json", "--offline", "my-project.dev"]);
     assert_eq!(json(&out)["preload"]["entry"]["name"], "dev");
-    let out = netwalk(&["hsts-check", "example.com"]);
+    let out = netwalk(&["hsts-check", "--offline", "example.com"]);
     assert_eq!(code(&out), 1);
     assert!(String::from_utf8_lossy(&out.stdout).contains("not preloaded"));
 }
@@ -179,7 +180,9 @@ fn bad_input_is_one_line_and_exit_2() {
         (vec!["hsts-check", "--header", "max-age=1", "--preload-list", garbage.to_str().unwrap()], "preload list"),
         (vec!["hsts-check"], "required"),
         (vec!["hsts-check", "a.test", "--header", "x"], "cannot be used with"),
-        (vec!["hsts-check", "a.test", "--removable"], "--header"),
+        (vec!["hsts-check", "a.test", "--offline", "--removable"], "cannot be used with"),
+        (vec!["hsts-check", "a.test", "--ca-file", missing.to_str().unwrap()], "CA certificates"),
+        (vec!["hsts-check", "a.test", "--ca-file", garbage.to_str().unwrap()], "CA certificates"),
     ] {
         let out = netwalk(&args);
         let err = String::from_utf8_lossy(&out.stderr);

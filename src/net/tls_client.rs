@@ -23,6 +23,9 @@ pub struct Facts {
     pub alpn: Option<String>,
     /// False under `-k`: the certificate was not checked.
     pub verified: bool,
+    /// The chain the server sent, leaf first (hsts-check looks for SHA-1 in it).
+    #[serde(skip)]
+    pub chain: Vec<CertificateDer<'static>>,
 }
 
 /// A configured client: trust store, verification mode, ALPN offer.
@@ -118,6 +121,7 @@ where
         cipher: conn.negotiated_cipher_suite().map(|s| format!("{:?}", s.suite())).unwrap_or_default(),
         alpn: conn.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned()),
         verified,
+        chain: conn.peer_certificates().map(|c| c.iter().map(|c| c.clone().into_owned()).collect()).unwrap_or_default(),
     };
     Ok((tls, facts))
 }
