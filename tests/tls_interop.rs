@@ -80,10 +80,11 @@ fn setup() -> (Lab, Host, Host, std::net::IpAddr) {
     (lab, client, server, addr)
 }
 
-fn s_server(server: &Host, port: u16, extra: &str) -> lab::Server {
+/// `openssl s_server -accept ACCEPT` (a port, or host:port); DIR in `extra` is the server's directory.
+fn s_server(server: &Host, accept: impl std::fmt::Display, extra: &str) -> lab::Server {
     let dir = server.dir().display().to_string();
     let mut args: Vec<String> =
-        vec!["s_server".into(), "-accept".into(), port.to_string(), "-naccept".into(), "1000".into()];
+        vec!["s_server".into(), "-accept".into(), accept.to_string(), "-naccept".into(), "1000".into()];
     args.extend(extra.split_whitespace().map(|a| a.replace("DIR", &dir)));
     server.spawn_server("openssl", args)
 }
@@ -148,6 +149,8 @@ fn tls12_only_server_and_certificate_facts_match_openssl_x509() {
         e["versions"][3]["suites"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
     suites.sort();
     assert_eq!(suites, ["TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"]);
+    // OpenSSL 3's default groups, each found over TLS 1.2 despite the P-256 ECDSA certificate.
+    assert_eq!(e["groups"], serde_json::json!(["x25519", "secp256r1", "secp384r1", "secp521r1", "x448"]), "{e}");
     let l = &a["certificates"][0];
     let fp = openssl(&server, "x509 -in ec.pem -noout -fingerprint -sha256");
     assert_eq!(
@@ -490,5 +493,121 @@ fn nginx_full_chain_every_field_matches_openssl_x509() {
         assert_eq!(a["expiry"]["leaf"]["not_after"], served[0]["not_after"]);
         assert_eq!(a["expiry"]["served_earliest"]["not_after"], served[0]["not_after"]);
     }
+    drop(lab);
+}
+
+// ---------------------------------------------------------------- STARTTLS
+
+/// One CRLF line, read a byte at a time so nothing of the TLS that follows is consumed.
+fn smtp_line(s: &mut std::net::TcpStream) -> String {
+    use std::io::Read;
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    while s.read(&mut byte).is_ok_and(|n| n == 1) && byte[0] != b'\n' {
+        line.push(byte[0]);
+    }
+    String::from_utf8_lossy(&line).trim_end_matches('\r').to_string()
+}
+
+/// A lab SMTP greeter (the RFC 3207 dialogue) on `addr` in `server`; after
+/// "220 Ready to start TLS" it relays the connection to `tls`, an openssl
+/// s_server on the server's loopback (s_server has no STARTTLS of its own:
+/// `-starttls` is an s_client option). Each connection is handled
+/// independently, so the prober's many connections work too.
+fn smtp_greeter(server: &Host, addr: SocketAddr, tls: SocketAddr) {
+    use std::io::Write;
+    let listener = server.tcp_listener(addr);
+    let server = server.clone();
+    std::thread::spawn(move || {
+        while let Ok((mut c, _)) = listener.accept() {
+            let upstream = server.socket(libc::AF_INET, libc::SOCK_STREAM, 0, None);
+            std::thread::spawn(move || {
+                c.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+                let _ = c.write_all(b"220-mx.test ESMTP lab greeter\r\n220 ready\r\n");
+                if !smtp_line(&mut c).starts_with("EHLO ") {
+                    return;
+                }
+                let _ = c.write_all(b"250-mx.test\r\n250-8BITMIME\r\n250 STARTTLS\r\n");
+                if smtp_line(&mut c) != "STARTTLS" {
+                    return;
+                }
+                let _ = c.write_all(b"220 2.0.0 Ready to start TLS\r\n");
+                let upstream = socket2::Socket::from(upstream);
+                upstream.connect(&tls.into()).expect("connect to openssl s_server");
+                let mut t = std::net::TcpStream::from(upstream);
+                let (mut c2, mut t2) = (c.try_clone().unwrap(), t.try_clone().unwrap());
+                let back = std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut t2, &mut c2);
+                    let _ = c2.shutdown(std::net::Shutdown::Write);
+                });
+                let _ = std::io::copy(&mut c, &mut t);
+                let _ = t.shutdown(std::net::Shutdown::Write);
+                let _ = back.join();
+            });
+        }
+    });
+}
+
+#[test]
+fn starttls_smtp_through_a_lab_greeter_to_openssl() {
+    let (lab, client, server, addr) = setup();
+    client.set_hosts_entry("mx.test", addr);
+    let tls: SocketAddr = "127.0.0.1:4465".parse().unwrap();
+    let _s = s_server(
+        &server,
+        tls,
+        "-cert DIR/ec.pem -key DIR/ec.key -tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256 -groups P-384 -quiet",
+    );
+    wait_listening(&server, tls);
+    smtp_greeter(&server, SocketAddr::new(addr, 25), tls);
+    let ca = server.dir().join("root.pem").display().to_string();
+    let out = netwalk(
+        &client,
+        &[
+            "--json",
+            "tls-inspect",
+            "--ca-file",
+            &ca,
+            "--starttls",
+            "smtp",
+            "--servername",
+            "web.test",
+            "--enumerate",
+            "mx.test",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let doc = json(&out);
+    assert_eq!(doc["port"], 25, "SMTP's port by default");
+    let a = &doc["addresses"][0];
+    let transcript: Vec<&str> = a["starttls"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+    assert_eq!(transcript.first(), Some(&"S: 220-mx.test ESMTP lab greeter"), "{transcript:?}");
+    assert!(transcript.iter().any(|l| l.starts_with("C: EHLO ")), "{transcript:?}");
+    assert!(transcript.contains(&"S: 250 STARTTLS"), "{transcript:?}");
+    assert!(transcript.contains(&"C: STARTTLS"), "{transcript:?}");
+    assert_eq!(transcript.last(), Some(&"S: 220 2.0.0 Ready to start TLS"));
+    // Handshake facts as openssl was told to negotiate them.
+    let h = &a["handshake"];
+    assert_eq!(h["version"], "TLSv1.2");
+    assert_eq!(h["cipher_suite"], "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256");
+    assert_eq!(h["key_exchange_group"], "secp384r1", "{h}");
+    assert_eq!(h["sni"], "web.test", "--servername, not the host connected to");
+    assert_eq!(a["verdict"]["status"], "trusted", "{a}");
+    let fp = openssl(&server, "x509 -in ec.pem -noout -fingerprint -sha256");
+    assert_eq!(a["certificates"][0]["sha256"], fp.trim().split_once('=').unwrap().1);
+    // Every probe of the enumeration went through the SMTP dialogue as well.
+    let e = &a["enumeration"];
+    let accepted: Vec<&str> = e["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["accepted"] == true)
+        .map(|v| v["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(accepted, ["TLSv1.2"], "{e}");
+    let suites: Vec<&str> =
+        e["versions"][3]["suites"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(suites, ["TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"]);
+    assert_eq!(e["groups"], serde_json::json!(["secp384r1"]), "{e}");
     drop(lab);
 }
