@@ -316,6 +316,10 @@ fn group_name(group: rustls::NamedGroup) -> String {
 fn describe(err: &std::io::Error) -> String {
     let inner = err.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>());
     match inner {
+        Some(rustls::Error::InvalidMessage(
+            rustls::InvalidMessage::HandshakePayloadTooLarge | rustls::InvalidMessage::MessageTooLarge,
+        )) => "the server announced a TLS handshake message larger than 64 KiB, rustls' limit: refused without buffering it"
+            .into(),
         Some(rustls::Error::InvalidMessage(m)) => {
             format!("the server sent something that is not a valid TLS handshake ({m:?}): is this port TLS?")
         }

@@ -157,15 +157,34 @@ async fn one_version<P: Probe>(p: P, version: u16) -> Result<(VersionResult, usi
     Ok((result, probes))
 }
 
-async fn one_group<P: Probe>(p: P, version: u16, group: u16) -> Result<bool, String> {
-    let suites = if version == TLS13 {
+/// Curves an ECDSA certificate can be on. A TLS ≤ 1.2 server only picks an
+/// ECDSA suite when the certificate's curve is among the offered groups
+/// (RFC 8422 §5.1, which OpenSSL enforces), so a lone other group is refused.
+const CERT_CURVES: [u16; 3] = [0x0017, 0x0018, 0x0019];
+
+/// Whether the server accepts `group`, and how many probes that took.
+async fn one_group<P: Probe>(p: P, version: u16, group: u16) -> Result<(bool, usize), String> {
+    let suites: Vec<u16> = if version == TLS13 {
         suites_for(TLS13)
     } else {
         // Only suites whose key exchange uses a named group.
         SUITES.iter().filter(|(_, n)| n.contains("ECDHE")).map(|(c, _)| *c).collect()
     };
-    let offer = Offer { version, suites, groups: vec![group], want_kx: version < TLS13, key_share: false };
-    Ok(matches!(p.probe(offer).await?, Some(Reply::Hello(h)) if h.version == version && h.group == Some(group)))
+    let picked = |reply: &Option<Reply>| matches!(reply, Some(Reply::Hello(h)) if h.version == version && h.group == Some(group));
+    let alone =
+        Offer { version, suites: suites.clone(), groups: vec![group], want_kx: version < TLS13, key_share: false };
+    let reply = p.probe(alone).await?;
+    if picked(&reply) || version == TLS13 || !matches!(reply, Some(Reply::Alert { .. }) | None) {
+        return Ok((picked(&reply), 1));
+    }
+    // Refused: perhaps only for an ECDSA certificate's curve. Offer the group
+    // first and the certificate curves after it; a server that follows the
+    // client's order picks the group when it has it (one that imposes its own
+    // order may still prefer a curve, leaving the group unproven, never wrong).
+    let mut groups = vec![group];
+    groups.extend(CERT_CURVES.iter().filter(|c| **c != group));
+    let padded = Offer { version, suites, groups, want_kx: true, key_share: false };
+    Ok((picked(&p.probe(padded).await?), 2))
 }
 
 pub async fn enumerate<P: Probe>(p: P) -> Result<Enumeration, String> {
@@ -199,12 +218,12 @@ pub async fn enumerate<P: Probe>(p: P) -> Result<Enumeration, String> {
                 continue;
             }
             let (p, group) = (p.clone(), *group);
-            set.spawn(async move { one_group(p, version, group).await.map(|ok| (i, ok)) });
+            set.spawn(async move { one_group(p, version, group).await.map(|r| (i, r)) });
         }
         let mut found = Vec::new();
         while let Some(joined) = set.join_next().await {
-            let (i, ok) = joined.map_err(|e| format!("internal: a probe task failed: {e}"))??;
-            probes += 1;
+            let (i, (ok, n)) = joined.map_err(|e| format!("internal: a probe task failed: {e}"))??;
+            probes += n;
             if ok {
                 found.push(i);
             }
@@ -227,6 +246,8 @@ mod tests {
         versions: Arc<Vec<(u16, Vec<u16>)>>,
         groups: Vec<u16>,
         server_order: bool,
+        /// An ECDSA certificate on this curve: TLS ≤ 1.2 offers must include it.
+        ecdsa_curve: Option<u16>,
     }
 
     impl Probe for Model {
@@ -241,6 +262,12 @@ mod tests {
                 } else {
                     offer.suites.iter().find(|s| prefs.contains(s)).copied()
                 };
+                if let Some(curve) = this.ecdsa_curve
+                    && offer.version < TLS13
+                    && !offer.groups.contains(&curve)
+                {
+                    return Ok(Some(Reply::Alert { level: 2, description: 40 }));
+                }
                 let group = offer.groups.iter().find(|g| this.groups.contains(g)).copied();
                 Ok(match (choice, group) {
                     (Some(suite), Some(group)) => Some(Reply::Hello(ServerHello {
@@ -270,6 +297,7 @@ mod tests {
             ]),
             groups: vec![0x0017, 0x0018],
             server_order: true,
+            ecdsa_curve: None,
         };
         let e = run(model);
         let names: Vec<(&str, bool)> = e.versions.iter().map(|v| (v.version.as_str(), v.accepted)).collect();
@@ -299,10 +327,26 @@ mod tests {
             versions: Arc::new(vec![(TLS12, vec![0x002f, 0xc02f])]),
             groups: vec![0x001d],
             server_order: false,
+            ecdsa_curve: None,
         };
         let e = run(model);
         assert_eq!(e.versions[3].server_order, Some(false));
         assert_eq!(e.groups, ["x25519"]);
+        assert_eq!(e.groups_via.as_deref(), Some("TLSv1.2"));
+    }
+
+    #[test]
+    fn tls12_groups_behind_an_ecdsa_certificate_on_another_curve() {
+        // OpenSSL with a P-256 ECDSA certificate and only P-384 for ECDHE:
+        // a lone P-384 offer is refused, P-384 with the certificate curves is taken.
+        let model = Model {
+            versions: Arc::new(vec![(TLS12, vec![0xc02b])]),
+            groups: vec![0x0018],
+            server_order: false,
+            ecdsa_curve: Some(0x0017),
+        };
+        let e = run(model);
+        assert_eq!(e.groups, ["secp384r1"]);
         assert_eq!(e.groups_via.as_deref(), Some("TLSv1.2"));
     }
 }
