@@ -7,7 +7,6 @@ mod lab;
 use lab::{Host, Lab, Switch};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::os::unix::process::CommandExt;
 use std::process::Output;
 
 const NETWALK: &str = env!("CARGO_BIN_EXE_netwalk");
@@ -321,32 +320,17 @@ fn bad_input_gets_one_line_and_the_documented_code() {
 #[test]
 fn without_cap_net_raw_it_says_so_and_exits_3() {
     let l = lan();
-    let mut cmd = l.client.command(NETWALK);
-    cmd.args(["arp", "-c", "1", "198.18.5.20"]);
-    // SAFETY: prctl only changes this child's capability bounding set; exec
-    // then recomputes uid 0's capabilities without CAP_NET_RAW.
-    unsafe {
-        cmd.pre_exec(|| {
-            if libc::prctl(libc::PR_CAPBSET_DROP, 13 as libc::c_ulong, 0, 0, 0) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let out = cmd.output().expect("run netwalk");
+    let out = l
+        .client
+        .command_without_net_raw(NETWALK)
+        .args(["arp", "-c", "1", "198.18.5.20"])
+        .output()
+        .expect("run netwalk");
     let err = stderr(&out);
     assert_eq!(code(&out), 3, "{err}");
     assert!(err.starts_with("netwalk: error: sending ARP requests needs CAP_NET_RAW"), "{err}");
     assert_eq!(err.lines().count(), 1);
     // The cache needs no privilege.
-    let mut cmd = l.client.command(NETWALK);
-    cmd.args(["arp", "--cache"]);
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::prctl(libc::PR_CAPBSET_DROP, 13 as libc::c_ulong, 0, 0, 0);
-            Ok(())
-        });
-    }
-    let out = cmd.output().expect("run netwalk");
+    let out = l.client.command_without_net_raw(NETWALK).args(["arp", "--cache"]).output().expect("run netwalk");
     assert_eq!(code(&out), 0, "{}", stderr(&out));
 }

@@ -9,7 +9,6 @@ use dhcproto::{Decodable, Decoder, Encodable, Encoder};
 use lab::{Host, Lab};
 use serde_json::Value;
 use std::net::{Ipv4Addr, Ipv6Addr, UdpSocket};
-use std::os::unix::process::CommandExt;
 use std::process::Output;
 use std::sync::mpsc;
 use std::thread;
@@ -397,18 +396,7 @@ fn bad_input_and_missing_privilege() {
         assert!(err.contains(needle), "{args:?}: {err}");
     }
     // Without CAP_NET_RAW (dropped from the bounding set before exec): exit 3 with the remedies.
-    let mut cmd = n.client.command(NETWALK);
-    cmd.args(["dhcp-discover", "--timeout", "200ms"]);
-    // SAFETY: prctl only changes this child's capability bounding set.
-    unsafe {
-        cmd.pre_exec(|| {
-            if libc::prctl(libc::PR_CAPBSET_DROP, 13, 0, 0, 0) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let out = cmd.output().unwrap();
+    let out = n.client.command_without_net_raw(NETWALK).args(["dhcp-discover", "--timeout", "200ms"]).output().unwrap();
     let err = stderr(&out);
     assert_eq!(code(&out), 3, "{err}");
     assert!(err.contains("DHCP discovery needs CAP_NET_RAW") && err.contains("setcap cap_net_raw+ep"), "{err}");

@@ -154,6 +154,10 @@ impl Prober {
                 Error::io(format!("cannot create {what}"), e)
             }
         })?;
+        // Room for every reply of a full window even while other ICMP (someone
+        // else's pings, a flood of bogus errors) shares the socket; the kernel
+        // caps it at net.core.rmem_max.
+        let _ = s.set_recv_buffer_size(1 << 20);
         if let Some(name) = &self.opts.interface {
             s.bind_device(Some(name.as_bytes())).map_err(|e| match e.raw_os_error() {
                 Some(libc::ENODEV) => Error::NoSuchInterface { name: name.clone(), available: vec![] },

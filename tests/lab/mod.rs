@@ -704,6 +704,24 @@ impl Host {
         self.node.ns_files()
     }
 
+    /// Like [`Host::command`], but the program runs without CAP_NET_RAW: it is
+    /// dropped from the bounding set before exec, so uid 0 execs without it
+    /// (how a test exercises the unprivileged path and the privilege errors).
+    pub fn command_without_net_raw(&self, program: impl AsRef<OsStr>) -> Command {
+        const CAP_NET_RAW: libc::c_ulong = 13; // linux/capability.h
+        let mut cmd = self.command(program);
+        // SAFETY: prctl only changes this child's capability bounding set.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::prctl(libc::PR_CAPBSET_DROP, CAP_NET_RAW, 0, 0, 0) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        cmd
+    }
+
     /// A `Command` that runs `program` inside this host (its user, mount and
     /// network namespaces). The program is exec'd directly, so the Child's
     /// pid is the program's pid. stdin is null; stdout/stderr inherit unless
