@@ -146,6 +146,67 @@ fn get_over_http1_and_http2_with_the_lab_ca_timed_per_phase() {
 }
 
 #[test]
+fn http2_on_cleartext_upgrades_with_h2c_and_falls_back_when_ignored() {
+    let w = web();
+    let upgrading = http_peers::serve_h2c_upgrade(w.server.tcp_listener(SocketAddr::new(w.addr, 8082)));
+
+    let out = netwalk(&w.client, &["--json", "http", "--http2", "http://web.test:8082/echo"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["protocol"], "HTTP/2", "{doc}");
+    let hop = &doc["hops"][0];
+    assert_eq!(hop["connection"]["h2c_upgrade"], "switched", "{hop}");
+    let sent = hop["request_headers"].as_array().unwrap();
+    for (name, value) in [("connection", "Upgrade, HTTP2-Settings"), ("upgrade", "h2c")] {
+        assert!(sent.iter().any(|h| h[0] == name && h[1] == value), "{name} missing: {hop}");
+    }
+    assert_ordered(hop);
+    let t = &hop["timings"];
+    let switched = t["h2c_switch_ms"].as_f64().unwrap() / 1000.0;
+    assert!(
+        switched >= t["time_pretransfer"].as_f64().unwrap() && switched <= t["time_starttransfer"].as_f64().unwrap(),
+        "the 101 falls between the request and the response: {t}"
+    );
+    // The server answered the upgraded request on stream 1 and saw it once:
+    // nothing was sent again over HTTP/2.
+    let lines = upgrading.requests.lock().unwrap().clone();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    let settings = lines[0].strip_prefix("UPGRADE ").unwrap();
+    assert_eq!(data_encoding::BASE64URL_NOPAD.decode(settings.as_bytes()).unwrap().len() % 6, 0, "{settings}");
+    assert_eq!(lines[1], "GET http://web.test:8082/echo HTTP/2.0");
+
+    // A POST body goes with the HTTP/1.1 request and reaches the stream-1 handler.
+    let out = netwalk(&w.client, &["http", "--http2", "-d", "x=1", "http://web.test:8082/echo"]);
+    let text = stdout(&out);
+    assert_eq!(echo_field(&text, "version").as_deref(), Some("HTTP/2.0"), "{text}{}", stderr(&out));
+    assert_eq!(
+        (echo_field(&text, "method").as_deref(), echo_field(&text, "body").as_deref()),
+        (Some("POST"), Some("x=1"))
+    );
+    let err = stderr(&out);
+    assert!(err.contains("HTTP/2 (h2c upgrade from HTTP/1.1) 200 OK") && err.contains("h2c switch (101)"), "{err}");
+
+    // After an upgrade a redirect to the same origin takes a new connection, upgraded again.
+    let doc = json(&netwalk(&w.client, &["--json", "http", "--http2", "-L", "http://web.test:8082/redirect/302/echo"]));
+    let hops = doc["hops"].as_array().unwrap();
+    assert_eq!((hops.len(), doc["status"].as_u64()), (2, Some(200)), "{doc}");
+    for hop in hops {
+        assert_eq!((hop["protocol"].as_str(), hop["reused_connection"].as_bool()), (Some("HTTP/2"), Some(false)));
+        assert_eq!(hop["connection"]["h2c_upgrade"], "switched");
+    }
+
+    // A server that ignores the Upgrade: the answer comes over HTTP/1.1, as with curl.
+    let doc = json(&netwalk(&w.client, &["--json", "http", "--http2", "http://web.test:8080/"]));
+    assert_eq!((doc["status"].as_u64(), doc["protocol"].as_str()), (Some(200), Some("HTTP/1.1")), "{doc}");
+    assert_eq!(doc["hops"][0]["connection"]["h2c_upgrade"], "declined");
+    let out = netwalk(&w.client, &["http", "--http2", "http://web.test:8080/echo"]);
+    let text = stdout(&out);
+    assert_eq!(echo_field(&text, "version").as_deref(), Some("HTTP/1.1"), "{text}");
+    assert_eq!(echo_field(&text, "upgrade").as_deref(), Some("h2c"), "{text}");
+    assert!(stderr(&out).contains("the server ignored the h2c upgrade"), "{}", stderr(&out));
+}
+
+#[test]
 fn tls_failures_are_explained_and_k_says_what_it_disables() {
     let w = web();
     let out = netwalk(&w.client, &["http", "https://web.test:8443/"]);
@@ -560,7 +621,6 @@ fn bad_input_is_a_one_line_usage_error() {
         (vec!["http", "-H", "no colon here", "http://web.test/"], "bad header 'no colon here'"),
         (vec!["http", "-d", "@/nonexistent/body", "http://web.test/"], "cannot read the body from '/nonexistent/body'"),
         (vec!["http", "--resolve", "web.test:80", "http://web.test/"], "bad --resolve"),
-        (vec!["http", "--http2", "http://web.test/"], "--http2-prior-knowledge"),
         (vec!["http", "--expect-status", "abc", "http://web.test/"], "not a status code"),
         (vec!["http", "--cacert", "/nonexistent.pem", "https://web.test/"], "cannot read CA certificates"),
         (vec!["http", "B@D", "http://web.test/"], "not an HTTP method"),
