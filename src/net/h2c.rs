@@ -90,7 +90,8 @@ impl Filter {
         let len = u32::from_be_bytes([0, head[0], head[1], head[2]]) as usize;
         let (kind, flags) = (head[3], head[4]);
         let stream = u32::from_be_bytes([head[5], head[6], head[7], head[8]]) & 0x7fff_ffff;
-        let drop = !self.adopted && stream == 1 && matches!(kind, HEADERS | CONTINUATION | DATA);
+        // Stream 1 is half-closed on the client's side: none of its request frames may go out.
+        let drop = stream == 1 && matches!(kind, HEADERS | CONTINUATION | DATA);
         self.ends_headers = drop && matches!(kind, HEADERS | CONTINUATION) && flags & END_HEADERS != 0;
         self.payload = Some((len, drop));
         self.consume_payload(0);
@@ -224,6 +225,11 @@ mod tests {
     /// Feeds `wire` in pieces of `step` bytes; returns what would be written.
     fn run(wire: &[u8], step: usize) -> (Vec<u8>, bool) {
         let mut filter = Filter::default();
+        let out = feed(&mut filter, wire, step);
+        (out, filter.adopted)
+    }
+
+    fn feed(filter: &mut Filter, wire: &[u8], step: usize) -> Vec<u8> {
         let mut out = Vec::new();
         let mut rest = wire;
         while !rest.is_empty() {
@@ -243,7 +249,7 @@ mod tests {
             assert!(n > 0, "no progress");
             rest = &rest[n..];
         }
-        (out, filter.adopted)
+        out
     }
 
     #[test]
@@ -267,12 +273,10 @@ mod tests {
     #[test]
     fn reads_wait_until_the_header_block_ends() {
         let mut filter = Filter::default();
-        let preface = [0u8; PREFACE_LEN];
-        filter.next(&preface);
-        filter.passed(PREFACE_LEN);
-        filter.next(&frame(HEADERS, 0, 1, b"x"));
+        feed(&mut filter, &[0u8; PREFACE_LEN], 64);
+        assert!(feed(&mut filter, &frame(HEADERS, 0, 1, b"x"), 64).is_empty());
         assert!(!filter.adopted, "no END_HEADERS yet");
-        filter.next(&frame(CONTINUATION, END_HEADERS, 1, b"y"));
+        feed(&mut filter, &frame(CONTINUATION, END_HEADERS, 1, b"y"), 64);
         assert!(filter.adopted);
     }
 
