@@ -306,6 +306,63 @@ fn methods_headers_and_bodies_reach_the_server_as_given() {
     assert_eq!(out.stdout, (0..=255u8).collect::<Vec<_>>());
 }
 
+/// Runs netwalk with stdout on a real pseudo-terminal (raw, so bytes pass
+/// unchanged) and stderr on a pipe: (exit code, terminal bytes, stderr).
+fn netwalk_on_a_tty(host: &Host, args: &[&str]) -> (i32, Vec<u8>, String) {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let (mut master, mut slave) = (-1, -1);
+    // SAFETY: openpty writes two fds we then own; termios is plain data filled by tcgetattr.
+    unsafe {
+        let rc = libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null());
+        assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+        let mut mode: libc::termios = std::mem::zeroed();
+        assert_eq!(libc::tcgetattr(slave, &mut mode), 0);
+        libc::cfmakeraw(&mut mode);
+        assert_eq!(libc::tcsetattr(slave, libc::TCSANOW, &mode), 0);
+    }
+    // SAFETY: both fds were just opened by openpty and are owned nowhere else.
+    let (mut master, slave) = unsafe { (std::fs::File::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    let mut cmd = host.command(NETWALK);
+    cmd.args(args).stdout(Stdio::from(slave)).stderr(Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    drop(cmd); // our copy of the terminal's slave side: the reader sees EIO once the child's closes
+    let reader = std::thread::spawn(move || {
+        let (mut tty, mut chunk) = (Vec::new(), [0u8; 4096]);
+        while let Ok(n) = master.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            tty.extend_from_slice(&chunk[..n]);
+        }
+        tty
+    });
+    let out = child.wait_with_output().unwrap();
+    (code(&out), reader.join().unwrap(), stderr(&out))
+}
+
+#[test]
+fn a_binary_body_is_refused_on_a_terminal_unless_o_dash() {
+    let w = web();
+    let (status, tty, err) = netwalk_on_a_tty(&w.client, &["http", "http://web.test:8080/binary"]);
+    assert_eq!(status, 2, "{err}");
+    assert_eq!(
+        err.lines().next().unwrap_or(""),
+        "netwalk: error: the body of http://web.test:8080/binary is binary and stdout is a terminal (save it with -o FILE, or force it with -o -)",
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!tty.contains(&0), "no binary byte reached the terminal: {tty:?}");
+
+    // Text is written to the terminal as usual, the report beside it on stderr.
+    let (status, tty, err) = netwalk_on_a_tty(&w.client, &["http", "http://web.test:8080/"]);
+    assert_eq!((status, tty.as_slice()), (0, PAGE), "{err}");
+
+    // -o - forces the bytes through, all 256 of them, unchanged.
+    let (status, tty, err) = netwalk_on_a_tty(&w.client, &["http", "-o", "-", "http://web.test:8080/binary"]);
+    assert_eq!(status, 0, "{err}");
+    assert_eq!(tty, (0..=255u8).collect::<Vec<_>>());
+}
+
 #[test]
 fn every_redirect_status_follows_the_method_rules_hop_by_hop() {
     let w = web();
