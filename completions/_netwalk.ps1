@@ -199,7 +199,7 @@ Register-ArgumentCompleter -Native -CommandName 'netwalk' -ScriptBlock {
             [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Write the response headers before the body')
             [CompletionResult]::new('--include', '--include', [CompletionResultType]::ParameterName, 'Write the response headers before the body')
             [CompletionResult]::new('--http1.1', '--http1.1', [CompletionResultType]::ParameterName, 'HTTP/1.1 only')
-            [CompletionResult]::new('--http2', '--http2', [CompletionResultType]::ParameterName, 'HTTP/2 through TLS ALPN; fail if the server does not agree (https only)')
+            [CompletionResult]::new('--http2', '--http2', [CompletionResultType]::ParameterName, 'HTTP/2: over TLS through ALPN (fail if the server does not agree); for http:// an h2c Upgrade, staying on HTTP/1.1 if the server ignores it')
             [CompletionResult]::new('--http2-prior-knowledge', '--http2-prior-knowledge', [CompletionResultType]::ParameterName, 'HTTP/2 without negotiation (h2c for http://)')
             [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Do not verify the server certificate (insecure: anyone in the path can read and change the traffic)')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the server certificate (insecure: anyone in the path can read and change the traffic)')

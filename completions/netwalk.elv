@@ -190,7 +190,7 @@ set edit:completion:arg-completer[netwalk] = {|@words|
             cand -i 'Write the response headers before the body'
             cand --include 'Write the response headers before the body'
             cand --http1.1 'HTTP/1.1 only'
-            cand --http2 'HTTP/2 through TLS ALPN; fail if the server does not agree (https only)'
+            cand --http2 'HTTP/2: over TLS through ALPN (fail if the server does not agree); for http:// an h2c Upgrade, staying on HTTP/1.1 if the server ignores it'
             cand --http2-prior-knowledge 'HTTP/2 without negotiation (h2c for http://)'
             cand -k 'Do not verify the server certificate (insecure: anyone in the path can read and change the traffic)'
             cand --insecure 'Do not verify the server certificate (insecure: anyone in the path can read and change the traffic)'

@@ -165,7 +165,7 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s L -l location -
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l head -d 'Send a HEAD request (curl\'s -I; -I is --interface in netwalk)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s i -l include -d 'Write the response headers before the body'
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l http1.1 -d 'HTTP/1.1 only'
-complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l http2 -d 'HTTP/2 through TLS ALPN; fail if the server does not agree (https only)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l http2 -d 'HTTP/2: over TLS through ALPN (fail if the server does not agree); for http:// an h2c Upgrade, staying on HTTP/1.1 if the server ignores it'
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l http2-prior-knowledge -d 'HTTP/2 without negotiation (h2c for http://)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s k -l insecure -d 'Do not verify the server certificate (insecure: anyone in the path can read and change the traffic)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l compressed -d 'Ask for a compressed body (gzip, deflate, br, zstd) and decode it'

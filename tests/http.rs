@@ -146,6 +146,67 @@ fn get_over_http1_and_http2_with_the_lab_ca_timed_per_phase() {
 }
 
 #[test]
+fn http2_on_cleartext_upgrades_with_h2c_and_falls_back_when_ignored() {
+    let w = web();
+    let upgrading = http_peers::serve_h2c_upgrade(w.server.tcp_listener(SocketAddr::new(w.addr, 8082)));
+
+    let out = netwalk(&w.client, &["--json", "http", "--http2", "http://web.test:8082/echo"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["protocol"], "HTTP/2", "{doc}");
+    let hop = &doc["hops"][0];
+    assert_eq!(hop["connection"]["h2c_upgrade"], "switched", "{hop}");
+    let sent = hop["request_headers"].as_array().unwrap();
+    for (name, value) in [("connection", "Upgrade, HTTP2-Settings"), ("upgrade", "h2c")] {
+        assert!(sent.iter().any(|h| h[0] == name && h[1] == value), "{name} missing: {hop}");
+    }
+    assert_ordered(hop);
+    let t = &hop["timings"];
+    let switched = t["h2c_switch_ms"].as_f64().unwrap() / 1000.0;
+    assert!(
+        switched >= t["time_pretransfer"].as_f64().unwrap() && switched <= t["time_starttransfer"].as_f64().unwrap(),
+        "the 101 falls between the request and the response: {t}"
+    );
+    // The server answered the upgraded request on stream 1 and saw it once:
+    // nothing was sent again over HTTP/2.
+    let lines = upgrading.requests.lock().unwrap().clone();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    let settings = lines[0].strip_prefix("UPGRADE ").unwrap();
+    assert_eq!(data_encoding::BASE64URL_NOPAD.decode(settings.as_bytes()).unwrap().len() % 6, 0, "{settings}");
+    assert_eq!(lines[1], "GET http://web.test:8082/echo HTTP/2.0");
+
+    // A POST body goes with the HTTP/1.1 request and reaches the stream-1 handler.
+    let out = netwalk(&w.client, &["http", "--http2", "-d", "x=1", "http://web.test:8082/echo"]);
+    let text = stdout(&out);
+    assert_eq!(echo_field(&text, "version").as_deref(), Some("HTTP/2.0"), "{text}{}", stderr(&out));
+    assert_eq!(
+        (echo_field(&text, "method").as_deref(), echo_field(&text, "body").as_deref()),
+        (Some("POST"), Some("x=1"))
+    );
+    let err = stderr(&out);
+    assert!(err.contains("HTTP/2 (h2c upgrade from HTTP/1.1) 200 OK") && err.contains("h2c switch (101)"), "{err}");
+
+    // After an upgrade a redirect to the same origin takes a new connection, upgraded again.
+    let doc = json(&netwalk(&w.client, &["--json", "http", "--http2", "-L", "http://web.test:8082/redirect/302/echo"]));
+    let hops = doc["hops"].as_array().unwrap();
+    assert_eq!((hops.len(), doc["status"].as_u64()), (2, Some(200)), "{doc}");
+    for hop in hops {
+        assert_eq!((hop["protocol"].as_str(), hop["reused_connection"].as_bool()), (Some("HTTP/2"), Some(false)));
+        assert_eq!(hop["connection"]["h2c_upgrade"], "switched");
+    }
+
+    // A server that ignores the Upgrade: the answer comes over HTTP/1.1, as with curl.
+    let doc = json(&netwalk(&w.client, &["--json", "http", "--http2", "http://web.test:8080/"]));
+    assert_eq!((doc["status"].as_u64(), doc["protocol"].as_str()), (Some(200), Some("HTTP/1.1")), "{doc}");
+    assert_eq!(doc["hops"][0]["connection"]["h2c_upgrade"], "declined");
+    let out = netwalk(&w.client, &["http", "--http2", "http://web.test:8080/echo"]);
+    let text = stdout(&out);
+    assert_eq!(echo_field(&text, "version").as_deref(), Some("HTTP/1.1"), "{text}");
+    assert_eq!(echo_field(&text, "upgrade").as_deref(), Some("h2c"), "{text}");
+    assert!(stderr(&out).contains("the server ignored the h2c upgrade"), "{}", stderr(&out));
+}
+
+#[test]
 fn tls_failures_are_explained_and_k_says_what_it_disables() {
     let w = web();
     let out = netwalk(&w.client, &["http", "https://web.test:8443/"]);
@@ -243,6 +304,63 @@ fn methods_headers_and_bodies_reach_the_server_as_given() {
     // Binary body on stdout with -o - arrives byte for byte.
     let out = netwalk(&w.client, &["http", "-o", "-", "http://web.test:8080/binary"]);
     assert_eq!(out.stdout, (0..=255u8).collect::<Vec<_>>());
+}
+
+/// Runs netwalk with stdout on a real pseudo-terminal (raw, so bytes pass
+/// unchanged) and stderr on a pipe: (exit code, terminal bytes, stderr).
+fn netwalk_on_a_tty(host: &Host, args: &[&str]) -> (i32, Vec<u8>, String) {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let (mut master, mut slave) = (-1, -1);
+    // SAFETY: openpty writes two fds we then own; termios is plain data filled by tcgetattr.
+    unsafe {
+        let rc = libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null());
+        assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+        let mut mode: libc::termios = std::mem::zeroed();
+        assert_eq!(libc::tcgetattr(slave, &mut mode), 0);
+        libc::cfmakeraw(&mut mode);
+        assert_eq!(libc::tcsetattr(slave, libc::TCSANOW, &mode), 0);
+    }
+    // SAFETY: both fds were just opened by openpty and are owned nowhere else.
+    let (mut master, slave) = unsafe { (std::fs::File::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    let mut cmd = host.command(NETWALK);
+    cmd.args(args).stdout(Stdio::from(slave)).stderr(Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    drop(cmd); // our copy of the terminal's slave side: the reader sees EIO once the child's closes
+    let reader = std::thread::spawn(move || {
+        let (mut tty, mut chunk) = (Vec::new(), [0u8; 4096]);
+        while let Ok(n) = master.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            tty.extend_from_slice(&chunk[..n]);
+        }
+        tty
+    });
+    let out = child.wait_with_output().unwrap();
+    (code(&out), reader.join().unwrap(), stderr(&out))
+}
+
+#[test]
+fn a_binary_body_is_refused_on_a_terminal_unless_o_dash() {
+    let w = web();
+    let (status, tty, err) = netwalk_on_a_tty(&w.client, &["http", "http://web.test:8080/binary"]);
+    assert_eq!(status, 2, "{err}");
+    assert_eq!(
+        err.lines().next().unwrap_or(""),
+        "netwalk: error: the body of http://web.test:8080/binary is binary and stdout is a terminal (save it with -o FILE, or force it with -o -)",
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!tty.contains(&0), "no binary byte reached the terminal: {tty:?}");
+
+    // Text is written to the terminal as usual, the report beside it on stderr.
+    let (status, tty, err) = netwalk_on_a_tty(&w.client, &["http", "http://web.test:8080/"]);
+    assert_eq!((status, tty.as_slice()), (0, PAGE), "{err}");
+
+    // -o - forces the bytes through, all 256 of them, unchanged.
+    let (status, tty, err) = netwalk_on_a_tty(&w.client, &["http", "-o", "-", "http://web.test:8080/binary"]);
+    assert_eq!(status, 0, "{err}");
+    assert_eq!(tty, (0..=255u8).collect::<Vec<_>>());
 }
 
 #[test]
@@ -560,7 +678,6 @@ fn bad_input_is_a_one_line_usage_error() {
         (vec!["http", "-H", "no colon here", "http://web.test/"], "bad header 'no colon here'"),
         (vec!["http", "-d", "@/nonexistent/body", "http://web.test/"], "cannot read the body from '/nonexistent/body'"),
         (vec!["http", "--resolve", "web.test:80", "http://web.test/"], "bad --resolve"),
-        (vec!["http", "--http2", "http://web.test/"], "--http2-prior-knowledge"),
         (vec!["http", "--expect-status", "abc", "http://web.test/"], "not a status code"),
         (vec!["http", "--cacert", "/nonexistent.pem", "https://web.test/"], "cannot read CA certificates"),
         (vec!["http", "B@D", "http://web.test/"], "not an HTTP method"),

@@ -179,3 +179,45 @@ fn redirects_and_conditional_requests_match_curl() {
     assert_eq!(doc["status"], 304);
     assert_eq!(doc["caching"]["not_modified"], true);
 }
+
+#[test]
+fn cleartext_http2_upgrades_like_curl() {
+    need("curl");
+    // nginx has no h2c Upgrade: both clients stay on HTTP/1.1 there.
+    let n = nginx();
+    let doc = compare(&n, "http://web.test:8080/index.html", &["--http2"], &["--http2"]);
+    assert_eq!(doc["protocol"], "HTTP/1.1");
+    assert_eq!(doc["hops"][0]["connection"]["h2c_upgrade"], "declined");
+
+    // The in-process server that does upgrade: curl (nghttp2) reads the
+    // stream-1 response, and netwalk must receive the same status, headers, body.
+    let lab = Lab::chain(&["client", "server"]);
+    let (client, server) = (lab.host_by_name("client"), lab.host_by_name("server"));
+    let addr: IpAddr = lab.addr_of("server", 4);
+    client.set_hosts_entry("web.test", addr);
+    let seen = http_peers::serve_h2c_upgrade(server.tcp_listener(std::net::SocketAddr::new(addr, 8082)));
+    let url = "http://web.test:8082/";
+    let (dump, body) = (lab.dir().join("curl.hdr"), lab.dir().join("curl.body"));
+    run(&client, "curl", &["-sS", "--http2", "-D", dump.to_str().unwrap(), "-o", body.to_str().unwrap(), url]);
+    let dump = std::fs::read_to_string(&dump).unwrap();
+    assert!(dump.starts_with("HTTP/1.1 101") && dump.contains("\r\n\r\nHTTP/2 200"), "curl did not upgrade: {dump}");
+    let (status, curl_fields) = curl_head(&dump);
+    let nw_body = lab.dir().join("netwalk.body");
+    let out = run(&client, NETWALK, &["--json", "http", "--http2", "-o", nw_body.to_str().unwrap(), url]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((doc["status"].as_u64(), doc["protocol"].as_str()), (Some(u64::from(status)), Some("HTTP/2")), "{doc}");
+    let ours = fields(
+        doc["hops"][0]["response_headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| (h[0].as_str().unwrap().to_string(), h[1].as_str().unwrap().to_string())),
+    );
+    assert_eq!(ours, curl_fields, "headers differ from curl's");
+    assert_eq!(read(&nw_body), read(&body), "body bytes differ from curl's");
+    assert_eq!(read(&nw_body), http_peers::PAGE);
+    // Each client's request was answered once, on stream 1.
+    let lines = seen.requests.lock().unwrap().clone();
+    let gets: Vec<&String> = lines.iter().filter(|l| !l.starts_with("UPGRADE ")).collect();
+    assert_eq!(gets, ["GET http://web.test:8082/ HTTP/2.0", "GET http://web.test:8082/ HTTP/2.0"], "{lines:?}");
+}

@@ -5,6 +5,7 @@
 //! the response's first byte.
 
 use crate::error::Error;
+use crate::net::h2c;
 use crate::net::resolve::{Resolver, Source};
 use crate::net::tcp::{self, Bind, Outcome};
 use crate::net::tls_client::{self, Facts};
@@ -12,6 +13,7 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::client::conn::{http1, http2};
+use hyper::header::{CONNECTION, HeaderName, HeaderValue, UPGRADE};
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde::Serialize;
@@ -40,7 +42,8 @@ pub enum Version {
     Auto,
     /// HTTP/1.1 only.
     Http11,
-    /// HTTP/2 through ALPN; fail if the server does not agree.
+    /// HTTP/2 through ALPN (fail if the server does not agree); in
+    /// cleartext an h2c Upgrade, staying on HTTP/1.1 if the server ignores it.
     Http2,
     /// HTTP/2 from the first byte, without negotiation (also h2c).
     Http2PriorKnowledge,
@@ -151,6 +154,10 @@ pub struct Setup {
     pub tls_facts: Option<Facts>,
     /// `HTTP/1.1` or `HTTP/2`.
     pub protocol: &'static str,
+    /// `switched` (101, then HTTP/2) or `declined` (the server ignored it),
+    /// when the first request offered an h2c Upgrade.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub h2c_upgrade: Option<&'static str>,
     #[serde(skip)]
     pub at: SetupMarks,
 }
@@ -297,6 +304,10 @@ pub struct Connection {
     sender: Sender,
     rec: Recorder,
     driver: tokio::task::JoinHandle<()>,
+    /// The next request offers an h2c Upgrade (cleartext --http2).
+    offer_h2c: bool,
+    /// False after an h2c switch: see net::h2c on why no second request.
+    reusable: bool,
 }
 
 impl Drop for Connection {
@@ -315,15 +326,41 @@ pub struct Exchange {
     /// where the first bytes read may be the server's SETTINGS).
     pub first_byte: Instant,
     pub head: Instant,
+    /// The first byte of the 101 Switching Protocols that began HTTP/2 (h2c).
+    pub switched: Option<Instant>,
+}
+
+/// hyper's HTTP/2 client as netwalk sets it up; the h2c offer advertises
+/// the same SETTINGS.
+const H2_STREAM_WINDOW: u32 = 2 << 20;
+
+fn h2_builder() -> http2::Builder<TokioExecutor> {
+    let mut builder = http2::Builder::new(TokioExecutor::new());
+    builder.max_header_list_size(MAX_HEAD_BYTES as u32).initial_stream_window_size(H2_STREAM_WINDOW);
+    builder
 }
 
 impl Connection {
     /// Whether another request can go over this connection.
     pub fn is_ready(&self) -> bool {
-        match &self.sender {
-            Sender::H1(s) => s.is_ready(),
-            Sender::H2(s) => s.is_ready(),
+        self.reusable
+            && match &self.sender {
+                Sender::H1(s) => s.is_ready(),
+                Sender::H2(s) => s.is_ready(),
+            }
+    }
+
+    /// The headers that offer an h2c Upgrade on the next request, if it should.
+    pub fn upgrade_headers(&self) -> Vec<(HeaderName, HeaderValue)> {
+        if !self.offer_h2c {
+            return Vec::new();
         }
+        let settings = h2c::settings_header(H2_STREAM_WINDOW, MAX_HEAD_BYTES as u32);
+        vec![
+            (CONNECTION, HeaderValue::from_static("Upgrade, HTTP2-Settings")),
+            (UPGRADE, HeaderValue::from_static("h2c")),
+            (HeaderName::from_static("http2-settings"), HeaderValue::from_str(&settings).expect("base64url is ASCII")),
+        ]
     }
 
     /// Sends one request and waits for the response head.
@@ -332,7 +369,14 @@ impl Connection {
         let authority = self.origin.authority();
         let what = |e: hyper::Error| protocol_error(&authority, &e);
         self.rec.arm();
-        let response = match &mut self.sender {
+        let upgrade = std::mem::take(&mut self.offer_h2c).then(|| {
+            // The same request in HTTP/2 form, for hyper to put on stream 1 (net::h2c).
+            let mut again = Request::new(Full::new(Bytes::new()));
+            *again.method_mut() = req.method().clone();
+            *again.uri_mut() = self.absolute_uri(req.uri());
+            again
+        });
+        let mut response = match &mut self.sender {
             Sender::H1(s) => {
                 s.ready().await.map_err(what)?;
                 s.send_request(req).await
@@ -343,15 +387,64 @@ impl Connection {
             }
         }
         .map_err(what)?;
+        let mut marks = self.rec.snapshot();
+        let mut switched = None;
+        if let Some(again) = upgrade {
+            if response.status() == hyper::StatusCode::SWITCHING_PROTOCOLS {
+                // The 101 ends the HTTP/1.1 part: its marks are the request's.
+                switched = Some(marks.first_read.unwrap_or_else(Instant::now));
+                response = self.switch_to_h2(response, again).await?;
+                self.setup.h2c_upgrade = Some("switched");
+            } else {
+                self.setup.h2c_upgrade = Some("declined");
+            }
+        }
         let head = Instant::now();
-        let marks = self.rec.snapshot();
+        if switched.is_none() {
+            marks = self.rec.snapshot();
+        }
         let first_write = marks.first_write.unwrap_or(started);
         let last_write = marks.last_write.unwrap_or(first_write);
         let first_byte = match self.sender {
             Sender::H1(_) => marks.first_read.unwrap_or(head).min(head).max(first_write),
             Sender::H2(_) => head,
         };
-        Ok((response, Exchange { started, first_write, last_write, first_byte, head }))
+        Ok((response, Exchange { started, first_write, last_write, first_byte, head, switched }))
+    }
+
+    fn absolute_uri(&self, uri: &hyper::Uri) -> hyper::Uri {
+        let path = uri.path_and_query().map_or("/", |p| p.as_str());
+        let absolute =
+            format!("{}://{}{path}", if self.origin.tls { "https" } else { "http" }, self.origin.authority());
+        absolute.parse().unwrap_or_else(|_| uri.clone())
+    }
+
+    /// After a 101 to an h2c offer: HTTP/2 over the same connection, where
+    /// the response to the upgraded request comes as stream 1.
+    async fn switch_to_h2(
+        &mut self,
+        mut switching: Response<Incoming>,
+        again: Request<Full<Bytes>>,
+    ) -> Result<Response<Incoming>, Error> {
+        let authority = self.origin.authority();
+        let what = |e: hyper::Error| protocol_error(&authority, &e);
+        let to = switching.headers().get(UPGRADE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        if !to.eq_ignore_ascii_case("h2c") {
+            return Err(Error::target(format!(
+                "{authority} answered the h2c Upgrade with 101 but switched to '{to}', not h2c"
+            )));
+        }
+        let upgraded = hyper::upgrade::on(&mut switching).await.map_err(what)?;
+        let io = TokioIo::new(h2c::Adopt::new(TokioIo::new(upgraded)));
+        let (mut sender, conn) = h2_builder().handshake(io).await.map_err(what)?;
+        self.driver.abort();
+        self.driver = tokio::spawn(drive(conn));
+        self.reusable = false;
+        self.setup.protocol = "HTTP/2";
+        sender.ready().await.map_err(what)?;
+        let response = sender.send_request(again).await.map_err(what)?;
+        self.sender = Sender::H2(sender);
+        Ok(response)
     }
 }
 
@@ -475,16 +568,17 @@ impl Dialer {
         let rec = Recorder::default();
         let timed = TokioIo::new(Timed { io, rec: rec.clone() });
         let authority = origin.authority();
+        // Cleartext --http2 asks for h2c on the first request (curl's way).
+        let offer_h2c = self.version == Version::Http2 && !origin.tls;
         let (sender, driver) = if h2 {
-            let mut builder = http2::Builder::new(TokioExecutor::new());
-            builder.max_header_list_size(MAX_HEAD_BYTES as u32);
-            let (sender, conn) = builder.handshake(timed).await.map_err(|e| protocol_error(&authority, &e))?;
+            let (sender, conn) = h2_builder().handshake(timed).await.map_err(|e| protocol_error(&authority, &e))?;
             (Sender::H2(sender), tokio::spawn(drive(conn)))
         } else {
             let mut builder = http1::Builder::new();
             builder.max_buf_size(MAX_HEAD_BYTES).max_headers(MAX_HEADERS);
             let (sender, conn) = builder.handshake(timed).await.map_err(|e| protocol_error(&authority, &e))?;
-            (Sender::H1(sender), tokio::spawn(drive(conn)))
+            let driver = if offer_h2c { tokio::spawn(drive(conn.with_upgrades())) } else { tokio::spawn(drive(conn)) };
+            (Sender::H1(sender), driver)
         };
         let setup = Setup {
             dialled: format!("{host}:{port}"),
@@ -499,6 +593,7 @@ impl Dialer {
             failed_attempts,
             tls_facts,
             protocol: if h2 { "HTTP/2" } else { "HTTP/1.1" },
+            h2c_upgrade: None,
             at: SetupMarks { started, resolved, connected: connected_at, secured },
         };
         tracing::debug!(?setup, "connected");
@@ -509,6 +604,8 @@ impl Dialer {
             sender,
             rec,
             driver,
+            offer_h2c,
+            reusable: true,
         })
     }
 }

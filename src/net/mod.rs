@@ -2,6 +2,7 @@
 
 pub mod dns;
 pub mod errqueue;
+pub mod h2c;
 pub mod http;
 pub mod iface;
 pub mod netlink;

@@ -360,3 +360,159 @@ pub fn proxy(host: Host, listener: TcpListener, names: Vec<(String, std::net::Ip
     });
     seen
 }
+
+/// An HTTP/1.1 server that accepts `Upgrade: h2c` the way RFC 9113 §3.2 (as
+/// RFC 7540 wrote it) has it: 101, then HTTP/2 where the upgraded request is
+/// stream 1 and its response comes on stream 1. hyper's HTTP/2 server cannot
+/// adopt a stream, so the request is handed to it as a HEADERS (+ DATA) frame
+/// on stream 1 placed right after the client's preface and SETTINGS, HPACK
+/// literals only (the client's encoder state is untouched). Requests without
+/// the Upgrade are served as HTTP/1.1. `seen` gets "UPGRADE <settings>" lines.
+pub fn serve_h2c_upgrade(listener: TcpListener) -> Seen {
+    let seen = Seen::default();
+    let s = seen.clone();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        rt.block_on(async move {
+            listener.set_nonblocking(true).unwrap();
+            let l = tokio::net::TcpListener::from_std(listener).unwrap();
+            while let Ok((stream, _)) = l.accept().await {
+                s.connections.fetch_add(1, Ordering::SeqCst);
+                let seen = s.clone();
+                tokio::spawn(async move {
+                    let port = stream.local_addr().map(|a| a.port()).unwrap_or(0);
+                    let service = hyper::service::service_fn(move |req| upgrade_or_serve(req, seen.clone(), port));
+                    let conn =
+                        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+                    let _ = conn.with_upgrades().await;
+                });
+            }
+        });
+    });
+    seen
+}
+
+async fn upgrade_or_serve(mut req: Request<Incoming>, seen: Seen, port: u16) -> Result<Reply, Infallible> {
+    let header = |n: &str| req.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let (Some("h2c"), Some(settings)) = (header("upgrade").as_deref(), header("http2-settings")) else {
+        return handle(req, seen, false, port).await;
+    };
+    seen.requests.lock().unwrap().push(format!("UPGRADE {settings}"));
+    let on_upgrade = hyper::upgrade::on(&mut req);
+    let (parts, body) = req.into_parts();
+    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let authority = parts.headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let mut fields = vec![
+        (":method".to_string(), parts.method.to_string()),
+        (":scheme".to_string(), "http".to_string()),
+        (":path".to_string(), parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_string()),
+        (":authority".to_string(), authority),
+    ];
+    for (k, v) in &parts.headers {
+        if !["host", "connection", "upgrade", "http2-settings", "content-length"].contains(&k.as_str()) {
+            fields.push((k.to_string(), v.to_str().unwrap_or("").to_string()));
+        }
+    }
+    tokio::spawn(async move {
+        use tokio::io::AsyncReadExt;
+        let Ok(upgraded) = on_upgrade.await else { return };
+        let mut io = TokioIo::new(upgraded);
+        // The client's preface: the magic and its SETTINGS frame, passed on as read.
+        let mut prefix = vec![0u8; 24 + 9];
+        if io.read_exact(&mut prefix).await.is_err() {
+            return;
+        }
+        let len = u32::from_be_bytes([0, prefix[24], prefix[25], prefix[26]]) as usize;
+        let mut settings = vec![0u8; len];
+        if io.read_exact(&mut settings).await.is_err() {
+            return;
+        }
+        prefix.extend_from_slice(&settings);
+        let end_stream = if body.is_empty() { 0x1 } else { 0x0 };
+        prefix.extend_from_slice(&h2_frame(0x1, 0x4 | end_stream, 1, &hpack_literals(&fields)));
+        if !body.is_empty() {
+            prefix.extend_from_slice(&h2_frame(0x0, 0x1, 1, &body));
+        }
+        let io = Prefixed { prefix, at: 0, inner: io };
+        let service = hyper::service::service_fn(move |req| handle(req, seen.clone(), false, port));
+        let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+            .serve_connection(TokioIo::new(io), service)
+            .await;
+    });
+    let mut r = reply(101, &[("connection", "Upgrade"), ("upgrade", "h2c")], Bytes::new());
+    *r.status_mut() = hyper::StatusCode::SWITCHING_PROTOCOLS;
+    Ok(r)
+}
+
+fn h2_frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
+    let len = (payload.len() as u32).to_be_bytes();
+    let mut f = vec![len[1], len[2], len[3], kind, flags];
+    f.extend_from_slice(&stream.to_be_bytes());
+    f.extend_from_slice(payload);
+    f
+}
+
+/// HPACK "literal header field without indexing, new name" for each field.
+fn hpack_literals(fields: &[(String, String)]) -> Vec<u8> {
+    fn string(out: &mut Vec<u8>, s: &str) {
+        // A 7-bit prefix integer (RFC 7541 §5.1), no Huffman.
+        let mut n = s.len();
+        if n < 127 {
+            out.push(n as u8);
+        } else {
+            out.push(127);
+            n -= 127;
+            while n >= 128 {
+                out.push((n % 128) as u8 | 0x80);
+                n /= 128;
+            }
+            out.push(n as u8);
+        }
+        out.extend_from_slice(s.as_bytes());
+    }
+    let mut out = Vec::new();
+    for (name, value) in fields {
+        out.push(0x00);
+        string(&mut out, name);
+        string(&mut out, value);
+    }
+    out
+}
+
+/// Serves `prefix` before the inner stream's bytes.
+struct Prefixed<T> {
+    prefix: Vec<u8>,
+    at: usize,
+    inner: T,
+}
+
+impl<T: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Prefixed<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        if self.at < self.prefix.len() {
+            let n = (self.prefix.len() - self.at).min(buf.remaining());
+            let at = self.at;
+            buf.put_slice(&self.prefix[at..at + n]);
+            self.at += n;
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<T: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Prefixed<T> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, data)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}

@@ -87,7 +87,7 @@ pub struct Args {
     #[arg(long = "http1.1", group = "http_version")]
     pub http1_1: bool,
 
-    /// HTTP/2 through TLS ALPN; fail if the server does not agree (https only)
+    /// HTTP/2: over TLS through ALPN (fail if the server does not agree); for http:// an h2c Upgrade, staying on HTTP/1.1 if the server ignores it
     #[arg(long, group = "http_version")]
     pub http2: bool,
 
@@ -302,12 +302,6 @@ pub async fn run(args: Args, global: &Global, out: &Output) -> Result<HttpReport
         (_, _, true) => Version::Http2PriorKnowledge,
         _ => Version::Auto,
     };
-    if version == Version::Http2 && plan.url.scheme() == "http" {
-        return Err(Error::usage_with_hint(
-            "--http2 negotiates HTTP/2 in the TLS handshake, and http:// has none",
-            "use --http2-prior-knowledge for cleartext HTTP/2 (h2c)",
-        ));
-    }
     let dialer = Dialer {
         resolver: Resolver::system(global.family()),
         resolve: args.resolve.iter().map(|r| parse_resolve(r)).collect::<Result<_, _>>()?,
@@ -503,6 +497,9 @@ impl Session<'_> {
         }
         if body.is_some() {
             headers.insert(hyper::header::CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"));
+        }
+        for (name, value) in conn.upgrade_headers() {
+            headers.insert(name, value);
         }
         for (name, value) in extra {
             match value {

@@ -58,6 +58,8 @@ pub struct Timings {
     pub pretransfer: Duration,
     /// The last byte of the request written.
     pub request_sent: Duration,
+    /// The 101 Switching Protocols of an h2c upgrade arrived.
+    pub switched: Option<Duration>,
     pub starttransfer: Duration,
     pub total: Duration,
 }
@@ -77,9 +79,10 @@ impl Timings {
         let floor = connect.max(appconnect);
         let pretransfer = at(ex.first_write).max(floor);
         let request_sent = at(ex.last_write).max(pretransfer);
-        let starttransfer = at(ex.first_byte).max(request_sent);
+        let switched = ex.switched.map(|t| at(t).max(request_sent));
+        let starttransfer = at(ex.first_byte).max(switched.unwrap_or(request_sent));
         let total = at(end).max(starttransfer);
-        Timings { namelookup, connect, appconnect, pretransfer, request_sent, starttransfer, total }
+        Timings { namelookup, connect, appconnect, pretransfer, request_sent, switched, starttransfer, total }
     }
 
     /// The waterfall's phases as (name, start, duration).
@@ -92,11 +95,16 @@ impl Timings {
         if tls {
             phases.push(("TLS handshake", self.connect, secured - self.connect));
         }
+        // From the end of the setup, so the phases tile the total: HTTP/2's
+        // preface and SETTINGS exchange count as sending the request.
+        phases.push(("request sent", secured, self.request_sent - secured));
+        let mut waited_from = self.request_sent;
+        if let Some(switched) = self.switched {
+            phases.push(("h2c switch (101)", self.request_sent, switched - self.request_sent));
+            waited_from = switched;
+        }
         phases.extend([
-            // From the end of the setup, so the phases tile the total: HTTP/2's
-            // preface and SETTINGS exchange count as sending the request.
-            ("request sent", secured, self.request_sent - secured),
-            ("server processing", self.request_sent, self.starttransfer - self.request_sent),
+            ("server processing", waited_from, self.starttransfer - waited_from),
             ("content transfer", self.starttransfer, self.total - self.starttransfer),
         ]);
         phases
@@ -104,7 +112,7 @@ impl Timings {
 
     fn json(&self) -> serde_json::Value {
         let s = |d: Duration| d.as_secs_f64();
-        json!({
+        let mut doc = json!({
             "time_namelookup": s(self.namelookup),
             "time_connect": s(self.connect),
             "time_appconnect": s(self.appconnect),
@@ -112,7 +120,11 @@ impl Timings {
             "time_starttransfer": s(self.starttransfer),
             "time_total": s(self.total),
             "request_sent_ms": timing::millis(self.request_sent),
-        })
+        });
+        if let Some(switched) = self.switched {
+            doc["h2c_switch_ms"] = json!(timing::millis(switched));
+        }
+        doc
     }
 }
 
@@ -323,7 +335,12 @@ impl HttpReport {
             }
             None => format!("{}, connection reused", hop.remote),
         };
-        text += &format!("{prefix}{} {} → {} {status}  ({via})\n", hop.method, hop.url, hop.protocol);
+        let upgrade = match hop.connection.as_ref().and_then(|c| c.h2c_upgrade) {
+            Some("switched") => " (h2c upgrade from HTTP/1.1)",
+            Some(_) => " (the server ignored the h2c upgrade)",
+            None => "",
+        };
+        text += &format!("{prefix}{} {} → {}{upgrade} {status}  ({via})\n", hop.method, hop.url, hop.protocol);
         if let Some(c) = &hop.connection {
             for f in &c.failed_attempts {
                 text += &out.paint(
@@ -459,7 +476,14 @@ mod tests {
     fn timings_are_ordered_even_when_marks_are_missing_or_early() {
         let start = Instant::now();
         let ms = |n| start + Duration::from_millis(n);
-        let ex = Exchange { started: ms(0), first_write: ms(0), last_write: ms(5), first_byte: ms(3), head: ms(9) };
+        let ex = Exchange {
+            started: ms(0),
+            first_write: ms(0),
+            last_write: ms(5),
+            first_byte: ms(3),
+            head: ms(9),
+            switched: None,
+        };
         let t = Timings::new(start, None, &ex, ms(12));
         assert_eq!(t.request_sent, Duration::from_millis(5));
         // A first byte before the last write (an early server) is clamped to keep the order.
@@ -469,6 +493,30 @@ mod tests {
         assert_eq!(phases.last().unwrap().2, Duration::from_millis(7));
         let sum: Duration = phases.iter().map(|p| p.2).sum();
         assert_eq!(sum, t.total, "the phases tile the total");
+    }
+
+    #[test]
+    fn an_h2c_switch_is_its_own_phase_between_request_and_response() {
+        let start = Instant::now();
+        let ms = |n| start + Duration::from_millis(n);
+        let ex = Exchange {
+            started: ms(0),
+            first_write: ms(1),
+            last_write: ms(2),
+            first_byte: ms(9),
+            head: ms(9),
+            switched: Some(ms(4)),
+        };
+        let t = Timings::new(start, None, &ex, ms(15));
+        let phases = t.phases(false);
+        let names: Vec<&str> = phases.iter().map(|p| p.0).collect();
+        assert_eq!(
+            names,
+            ["DNS lookup", "TCP connect", "request sent", "h2c switch (101)", "server processing", "content transfer"]
+        );
+        assert_eq!((phases[3].2, phases[4].2), (Duration::from_millis(2), Duration::from_millis(5)));
+        assert_eq!(phases.iter().map(|p| p.2).sum::<Duration>(), t.total);
+        assert_eq!(t.json()["h2c_switch_ms"], 4.0);
     }
 
     #[test]
