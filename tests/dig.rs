@@ -70,6 +70,8 @@ fn zone() -> InMemoryZoneHandler {
             supported.push('\n');
         }
     }
+    // IDN names (bücher) for +idnout.
+    supported += "xn--bcher-kva IN A 198.18.3.30\nidn IN CNAME xn--bcher-kva\nidn-mx IN MX 10 xn--bcher-kva\n";
     for i in 0..20 {
         supported += &format!("big IN TXT \"{i:02} {}\"\n", "x".repeat(90));
     }
@@ -323,6 +325,61 @@ fn short_reverse_and_batch_in_input_order() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let got: Vec<String> = stdout(&out).lines().map(String::from).collect();
     assert_eq!(got, expected, "answers come back in input order");
+}
+
+/// Runs netwalk with stdout on a fresh pseudo-terminal (a real TTY, as a
+/// person's shell gives it); returns what it printed, without the tty's CRs.
+fn netwalk_on_tty(host: &Host, args: &[&str]) -> (i32, String) {
+    let (mut master, mut slave) = (-1, -1);
+    let rc =
+        unsafe { libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null()) };
+    assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+    let (master, slave): (std::fs::File, std::fs::File) =
+        unsafe { (std::os::fd::FromRawFd::from_raw_fd(master), std::os::fd::FromRawFd::from_raw_fd(slave)) };
+    let mut child = host
+        .command(NETWALK)
+        .args(args)
+        .stdout(std::process::Stdio::from(slave))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run netwalk");
+    // The parent's copy of the slave went into Stdio and is closed by spawn, so
+    // reading the master ends (EIO) once netwalk exits.
+    let reader = std::thread::spawn(move || {
+        let mut text = Vec::new();
+        let mut master = master;
+        let _ = std::io::Read::read_to_end(&mut master, &mut text);
+        text
+    });
+    let status = child.wait().unwrap();
+    let text = reader.join().unwrap();
+    (status.code().expect("exit code"), String::from_utf8_lossy(&text).replace("\r\n", "\n"))
+}
+
+#[test]
+fn idnout_shows_unicode_names_on_a_terminal_only() {
+    let (_lab, client, server) = lab_with_server();
+    let ask = ["dig", server.as_str(), "+noall", "+answer"];
+    let owner = [&ask[..], &["bücher.example.test", "A"]].concat();
+    let (code, tty) = netwalk_on_tty(&client, &owner);
+    assert_eq!(code, 0, "{tty}");
+    assert_eq!(tty, "bücher.example.test.\t3600\tIN\tA\t198.18.3.30\n");
+    let (_, tty) = netwalk_on_tty(&client, &[&ask[..], &["idn.example.test", "CNAME"]].concat());
+    assert_eq!(tty, "idn.example.test.\t3600\tIN\tCNAME\tbücher.example.test.\n");
+    let (_, tty) = netwalk_on_tty(&client, &[&ask[..], &["+short", "idn-mx.example.test", "MX"]].concat());
+    assert_eq!(tty, "10 bücher.example.test.\n");
+    let (_, tty) = netwalk_on_tty(&client, &["dig", &server, "+noall", "+question", "bücher.example.test"]);
+    assert_eq!(tty, ";bücher.example.test.\t\tIN\tA\n");
+
+    // +noidnout on the terminal, and the default into a pipe: A-labels.
+    let (_, tty) = netwalk_on_tty(&client, &[&owner[..], &["+noidnout"]].concat());
+    assert_eq!(tty, "xn--bcher-kva.example.test. 3600 IN\tA\t198.18.3.30\n");
+    let piped = netwalk(&client, &[&ask[..], &["+idnout", "idn.example.test", "CNAME"]].concat());
+    assert_eq!(stdout(&piped), "idn.example.test.\t3600\tIN\tCNAME\txn--bcher-kva.example.test.\n");
+    // JSON keeps the wire form, even on a terminal.
+    let (_, tty) = netwalk_on_tty(&client, &[&["--json"][..], &owner[..]].concat());
+    let doc: Value = serde_json::from_str(&tty).expect("JSON on the tty");
+    assert_eq!(doc["queries"][0]["answer"][0]["name"], "xn--bcher-kva.example.test.");
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! fallback, EDNS options, -x, batches (-f) and the system resolution path.
 
 pub mod grammar;
+mod idn;
 mod iterate;
 pub mod query;
 mod render;
@@ -54,7 +55,8 @@ const BATCH_MAX_BYTES: u64 = 16 << 20;
     "                       for the @server name or address; one that fails is exit 1.\n",
     "  +trace               iterate from the root servers (or --root-hints) with RD=0, printing\n",
     "                       each referral and the server that gave it; implies +dnssec\n",
-    "  +[no]idnout          accepted for dig compatibility; names are printed as A-labels\n\n",
+    "  +[no]idnout          show names in Unicode instead of A-labels (xn--) when stdout is a\n",
+    "                       terminal (default on, as dig); never in pipes, files or --json\n\n",
     "Without @server the first nameserver of /etc/resolv.conf is asked.\n",
     "Examples:\n",
     "  netwalk dig @198.18.3.2 example.test MX\n",
