@@ -426,6 +426,41 @@ fn bad_input_is_one_line_and_exit_2() {
     }
 }
 
+#[test]
+fn batch_queries_share_one_socket_and_are_matched_by_id() {
+    let lab = Lab::chain(&["client", "server"]);
+    let (client, server) = (lab.host_by_name("client"), lab.host_by_name("server"));
+    const N: usize = 40;
+    // A peer that answers only once it holds every query, last first: a client
+    // that waited for each reply before the next query would time out.
+    let socket = server.udp_socket(SocketAddr::new(server.addr(4), 53));
+    let ports = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        let mut buf = [0u8; 512];
+        while held.len() < N {
+            let (n, from) = socket.recv_from(&mut buf).unwrap();
+            held.push((buf[..n].to_vec(), from));
+        }
+        for (query, from) in held.iter().rev() {
+            socket.send_to(&as_reply(query), from).unwrap();
+        }
+        held.iter().map(|(_, from)| from.port()).collect::<std::collections::BTreeSet<u16>>()
+    });
+    let names: Vec<String> = (0..N).map(|i| format!("q{i}.example.test")).collect();
+    let file = client.dir().join("ids.txt");
+    std::fs::write(&file, names.join("\n")).unwrap();
+    let at = format!("@{}", server.addr(4));
+    let out = netwalk(&client, &["--json", "dig", &at, "+time=3", "+tries=1", "-f", file.to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    let doc = json(&out);
+    for (i, name) in names.iter().enumerate() {
+        let q = &doc["queries"][i];
+        assert_eq!(q["question"][0]["name"], format!("{name}."), "reply {i} belongs to query {i}");
+        assert_eq!(q["notes"], serde_json::json!([]), "{q}");
+    }
+    assert_eq!(ports.join().unwrap().len(), 1, "all {N} queries left from one UDP socket");
+}
+
 /// A UDP peer that answers each query by `reply(query, socket)`.
 fn hostile(
     host: &Host,
