@@ -86,12 +86,13 @@ pub fn udp_exchange_many<T>(
             }
             let sent = match &sockets[fam] {
                 Some(socket) => send(socket, q.bytes, q.server),
-                None => udp_socket(fam == 1).and_then(|socket| send(&sockets[fam].insert(socket), q.bytes, q.server)),
+                None => udp_socket(fam == 1).and_then(|socket| send(sockets[fam].insert(socket), q.bytes, q.server)),
             };
             match sent {
                 Ok(()) => {
                     answered[fam].remove(&q.id);
-                    flights[fam].insert(q.id, Flight { index, sent_at: Instant::now(), tries_left: q.tries.max(1) - 1 });
+                    flights[fam]
+                        .insert(q.id, Flight { index, sent_at: Instant::now(), tries_left: q.tries.max(1) - 1 });
                 }
                 Err(e) => results[index] = Some(Err(e)),
             }

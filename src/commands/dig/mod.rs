@@ -369,7 +369,11 @@ fn prepare(job: &Job, server: SocketAddr) -> Result<(Sent, QueryResult), Error> 
     Ok((sent, result))
 }
 
-async fn ask_secure(job: Job, server: SocketAddr, tls: Option<Arc<rustls::ClientConfig>>) -> Result<QueryResult, Error> {
+async fn ask_secure(
+    job: Job,
+    server: SocketAddr,
+    tls: Option<Arc<rustls::ClientConfig>>,
+) -> Result<QueryResult, Error> {
     let (sent, mut result) = prepare(&job, server)?;
     let server = result.server.unwrap_or(server);
     let s = &job.settings;
@@ -389,7 +393,11 @@ fn ask_plain(jobs: Vec<(usize, Job, IpAddr)>) -> Result<Vec<(usize, QueryResult)
     }
     let asks: Vec<Ask> = prepared
         .iter()
-        .map(|(_, sent, r)| Ask { server: r.server.unwrap_or(SocketAddr::new([0, 0, 0, 0].into(), 53)), sent, settings: &r.settings })
+        .map(|(_, sent, r)| Ask {
+            server: r.server.unwrap_or(SocketAddr::new([0, 0, 0, 0].into(), 53)),
+            sent,
+            settings: &r.settings,
+        })
         .collect();
     let outcomes = exchange_all(&asks);
     let now = SystemTime::now();
@@ -428,7 +436,13 @@ fn exchange_all(asks: &[Ask]) -> Vec<(Outcome, Vec<String>)> {
         .iter()
         .map(|&i| {
             let a = &asks[i];
-            UdpQuery { server: a.server, bytes: &a.sent.bytes, id: a.sent.id, timeout: a.settings.time, tries: a.settings.tries }
+            UdpQuery {
+                server: a.server,
+                bytes: &a.sent.bytes,
+                id: a.sent.id,
+                timeout: a.settings.time,
+                tries: a.settings.tries,
+            }
         })
         .collect();
     let replies = udp_exchange_many(&queries, BATCH_PARALLEL, |k, data, from| {
