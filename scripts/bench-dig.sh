@@ -132,6 +132,12 @@ single = {
     "kdig": ["kdig", at, "www.example.test", "A"],
 }
 results = {tool: median_of(cmd, runs) for tool, cmd in single.items()}
+# The floor: the same process started and ended with no query at all.
+floor = {
+    "netwalk --version": [netwalk, "--version"],
+    "kdig --version": ["kdig", "--version"],
+}
+floor_results = {tool: median_of(cmd, runs) for tool, cmd in floor.items()}
 for tool, (_, out) in results.items():
     if b"198.18.3.10" not in out:
         sys.exit(f"bench-dig: {tool} did not print the answer:\n{out.decode()[:500]}")
@@ -148,11 +154,13 @@ if not identical:
     open(f"{work}/batch.netwalk.out", "wb").write(ours)
     open(f"{work}/batch.dig.out", "wb").write(theirs)
 
-print(f"{'workload':<34} {'tool':<16} {'median wall (ms)':>17}")
+print(f"{'workload':<34} {'tool':<17} {'median wall (ms)':>17}")
 for tool, (ms, _) in results.items():
-    print(f"{'1 query, whole process':<34} {tool:<16} {ms:>17.2f}")
+    print(f"{'1 query, whole process':<34} {tool:<17} {ms:>17.2f}")
+for tool, (ms, _) in floor_results.items():
+    print(f"{'process start, no query (floor)':<34} {tool:<17} {ms:>17.2f}")
 for tool, (ms, _) in batch_results.items():
-    print(f"{'2000 queries from a file':<34} {tool:<16} {ms:>17.2f}")
+    print(f"{'2000 queries from a file':<34} {tool:<17} {ms:>17.2f}")
 print(f"(medians of {runs} single-query and {batch_runs} batch runs after warm-up; python3 subprocess + "
       "perf_counter_ns, process start to exit)")
 

@@ -16,27 +16,25 @@ use error::{Error, Exit};
 /// Runs the parsed command line: the result is printed and judged here.
 pub fn run(cli: Cli) -> Result<Exit, Error> {
     let out = cli.global.output();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::io("cannot start the async runtime", e))?;
     let Cli { global, command } = cli;
+    // dig builds a runtime only for the work that needs one (DoT, DoH, +trace):
+    // a plain query is over before a runtime would have started.
+    if let Command::Dig(args) = command {
+        let report: Box<dyn output::Report> = commands::dig::run(args, &global)?.into();
+        return Ok(out.finish(report.as_ref()));
+    }
     // Every command: parse → run → one typed report, printed and judged by `out`.
     macro_rules! dispatch {
         ($command:expr; $($variant:ident => $module:ident,)*) => {
             match $command {
                 // http prints its body on stdout and its report beside it: its own finish.
                 Command::Http(args) => commands::http::finish(&out, &commands::http::run(args, &global, &out).await?),
-                // dig's report is one of several shapes (+short, batch, trace).
-                Command::Dig(args) => {
-                    let report: Box<dyn output::Report> = commands::dig::run(args, &global).await?.into();
-                    out.finish(report.as_ref())
-                }
+                Command::Dig(_) => unreachable!("dig runs without a runtime, above"),
                 $(Command::$variant(args) => out.finish(&commands::$module::run(args, &global, &out).await?),)*
             }
         };
     }
-    runtime.block_on(async {
+    block_on(async {
         Ok(dispatch! { command;
             Tcping => tcping,
             Arp => arp,
@@ -45,7 +43,16 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
             TlsInspect => tls_inspect,
             Traceroute => traceroute,
         })
-    })
+    })?
+}
+
+/// Runs `work` on a fresh current-thread runtime (I/O and timers enabled).
+pub fn block_on<F: std::future::Future>(work: F) -> Result<F::Output, Error> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("cannot start the async runtime", e))?;
+    Ok(runtime.block_on(work))
 }
 
 /// `-v` debug, `-vv` trace, otherwise errors only, always on stderr.

@@ -70,6 +70,8 @@ fn zone() -> InMemoryZoneHandler {
             supported.push('\n');
         }
     }
+    // IDN names (bücher) for +idnout.
+    supported += "xn--bcher-kva IN A 198.18.3.30\nidn IN CNAME xn--bcher-kva\nidn-mx IN MX 10 xn--bcher-kva\n";
     for i in 0..20 {
         supported += &format!("big IN TXT \"{i:02} {}\"\n", "x".repeat(90));
     }
@@ -325,6 +327,61 @@ fn short_reverse_and_batch_in_input_order() {
     assert_eq!(got, expected, "answers come back in input order");
 }
 
+/// Runs netwalk with stdout on a fresh pseudo-terminal (a real TTY, as a
+/// person's shell gives it); returns what it printed, without the tty's CRs.
+fn netwalk_on_tty(host: &Host, args: &[&str]) -> (i32, String) {
+    let (mut master, mut slave) = (-1, -1);
+    let rc =
+        unsafe { libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null()) };
+    assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+    let (master, slave): (std::fs::File, std::fs::File) =
+        unsafe { (std::os::fd::FromRawFd::from_raw_fd(master), std::os::fd::FromRawFd::from_raw_fd(slave)) };
+    let mut child = host
+        .command(NETWALK)
+        .args(args)
+        .stdout(std::process::Stdio::from(slave))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run netwalk");
+    // The parent's copy of the slave went into Stdio and is closed by spawn, so
+    // reading the master ends (EIO) once netwalk exits.
+    let reader = std::thread::spawn(move || {
+        let mut text = Vec::new();
+        let mut master = master;
+        let _ = std::io::Read::read_to_end(&mut master, &mut text);
+        text
+    });
+    let status = child.wait().unwrap();
+    let text = reader.join().unwrap();
+    (status.code().expect("exit code"), String::from_utf8_lossy(&text).replace("\r\n", "\n"))
+}
+
+#[test]
+fn idnout_shows_unicode_names_on_a_terminal_only() {
+    let (_lab, client, server) = lab_with_server();
+    let ask = ["dig", server.as_str(), "+noall", "+answer"];
+    let owner = [&ask[..], &["bücher.example.test", "A"]].concat();
+    let (code, tty) = netwalk_on_tty(&client, &owner);
+    assert_eq!(code, 0, "{tty}");
+    assert_eq!(tty, "bücher.example.test.\t3600\tIN\tA\t198.18.3.30\n");
+    let (_, tty) = netwalk_on_tty(&client, &[&ask[..], &["idn.example.test", "CNAME"]].concat());
+    assert_eq!(tty, "idn.example.test.\t3600\tIN\tCNAME\tbücher.example.test.\n");
+    let (_, tty) = netwalk_on_tty(&client, &[&ask[..], &["+short", "idn-mx.example.test", "MX"]].concat());
+    assert_eq!(tty, "10 bücher.example.test.\n");
+    let (_, tty) = netwalk_on_tty(&client, &["dig", &server, "+noall", "+question", "bücher.example.test"]);
+    assert_eq!(tty, ";bücher.example.test.\t\tIN\tA\n");
+
+    // +noidnout on the terminal, and the default into a pipe: A-labels.
+    let (_, tty) = netwalk_on_tty(&client, &[&owner[..], &["+noidnout"]].concat());
+    assert_eq!(tty, "xn--bcher-kva.example.test. 3600 IN\tA\t198.18.3.30\n");
+    let piped = netwalk(&client, &[&ask[..], &["+idnout", "idn.example.test", "CNAME"]].concat());
+    assert_eq!(stdout(&piped), "idn.example.test.\t3600\tIN\tCNAME\txn--bcher-kva.example.test.\n");
+    // JSON keeps the wire form, even on a terminal.
+    let (_, tty) = netwalk_on_tty(&client, &[&["--json"][..], &owner[..]].concat());
+    let doc: Value = serde_json::from_str(&tty).expect("JSON on the tty");
+    assert_eq!(doc["queries"][0]["answer"][0]["name"], "xn--bcher-kva.example.test.");
+}
+
 #[test]
 fn system_path_hosts_file_first_then_resolv_conf_search_list() {
     let (lab, client, server) = lab_with_server();
@@ -367,6 +424,41 @@ fn bad_input_is_one_line_and_exit_2() {
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(err.starts_with(message), "{err}");
     }
+}
+
+#[test]
+fn batch_queries_share_one_socket_and_are_matched_by_id() {
+    let lab = Lab::chain(&["client", "server"]);
+    let (client, server) = (lab.host_by_name("client"), lab.host_by_name("server"));
+    const N: usize = 40;
+    // A peer that answers only once it holds every query, last first: a client
+    // that waited for each reply before the next query would time out.
+    let socket = server.udp_socket(SocketAddr::new(server.addr(4), 53));
+    let ports = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        let mut buf = [0u8; 512];
+        while held.len() < N {
+            let (n, from) = socket.recv_from(&mut buf).unwrap();
+            held.push((buf[..n].to_vec(), from));
+        }
+        for (query, from) in held.iter().rev() {
+            socket.send_to(&as_reply(query), from).unwrap();
+        }
+        held.iter().map(|(_, from)| from.port()).collect::<std::collections::BTreeSet<u16>>()
+    });
+    let names: Vec<String> = (0..N).map(|i| format!("q{i}.example.test")).collect();
+    let file = client.dir().join("ids.txt");
+    std::fs::write(&file, names.join("\n")).unwrap();
+    let at = format!("@{}", server.addr(4));
+    let out = netwalk(&client, &["--json", "dig", &at, "+time=3", "+tries=1", "-f", file.to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    let doc = json(&out);
+    for (i, name) in names.iter().enumerate() {
+        let q = &doc["queries"][i];
+        assert_eq!(q["question"][0]["name"], format!("{name}."), "reply {i} belongs to query {i}");
+        assert_eq!(q["notes"], serde_json::json!([]), "{q}");
+    }
+    assert_eq!(ports.join().unwrap().len(), 1, "all {N} queries left from one UDP socket");
 }
 
 /// A UDP peer that answers each query by `reply(query, socket)`.

@@ -1,13 +1,16 @@
-//! DNS transports: UDP (unconnected, so stray replies can be seen and
-//! reported) and TCP with the 2-byte length prefix. Bounded: one 64 KiB
-//! buffer, a deadline per try.
+//! DNS transports. UDP and TCP are blocking and need no async runtime (a
+//! dig query is mostly process start-up, so none is built for it): UDP keeps
+//! many queries in flight on one unconnected socket per family, TCP uses the
+//! 2-byte length prefix. DoT and DoH are async (rustls, h2). Bounded: one
+//! 64 KiB buffer, a deadline per try.
 
 use socket2::{Domain, Protocol, Socket, Type};
-use std::io;
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::io::{self, Read, Write};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, UdpSocket};
+use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpStream, UdpSocket};
 
 /// A reply accepted by the caller's judge, with the time from send to receipt.
 pub struct Received<T> {
@@ -16,76 +19,268 @@ pub struct Received<T> {
     pub size: usize,
 }
 
-fn udp_socket(server: SocketAddr) -> io::Result<UdpSocket> {
-    let (domain, any): (Domain, SocketAddr) = match server {
-        SocketAddr::V4(_) => (Domain::IPV4, (Ipv4Addr::UNSPECIFIED, 0).into()),
-        SocketAddr::V6(_) => (Domain::IPV6, (Ipv6Addr::UNSPECIFIED, 0).into()),
-    };
-    let socket = Socket::new(domain, Type::DGRAM, Some(Protocol::UDP))?;
-    let _ = socket.set_recv_buffer_size(1 << 16);
-    socket.set_nonblocking(true)?;
-    socket.bind(&any.into())?;
-    UdpSocket::from_std(socket.into())
+/// One query for [`udp_exchange_many`]: `bytes` must carry `id` in its first two bytes.
+pub struct UdpQuery<'a> {
+    pub server: SocketAddr,
+    pub bytes: &'a [u8],
+    pub id: u16,
+    /// Wait after each send.
+    pub timeout: Duration,
+    /// Sends in all (at least one).
+    pub tries: u32,
 }
 
-/// Sends `query` up to `tries` times, waiting `timeout` after each send.
-/// Every datagram goes to `judge`, which returns Some to end the wait;
-/// `Ok(None)` means no acceptable reply arrived.
-pub async fn udp_exchange<T>(
-    server: SocketAddr,
-    query: &[u8],
-    timeout: Duration,
-    tries: u32,
-    mut judge: impl FnMut(&[u8], SocketAddr) -> Option<T>,
-) -> io::Result<Option<Received<T>>> {
-    let socket = udp_socket(server)?;
+/// What became of one query: `Ok(None)` when no acceptable reply came in all its tries.
+pub type UdpResult<T> = io::Result<Option<Received<T>>>;
+
+fn udp_socket(v6: bool) -> io::Result<UdpSocket> {
+    let (domain, any): (Domain, SocketAddr) = match v6 {
+        false => (Domain::IPV4, (Ipv4Addr::UNSPECIFIED, 0).into()),
+        true => (Domain::IPV6, (Ipv6Addr::UNSPECIFIED, 0).into()),
+    };
+    let socket = Socket::new(domain, Type::DGRAM.cloexec(), Some(Protocol::UDP))?;
+    // Room for the replies of a full window queued while we parse: past it the kernel drops them.
+    let _ = socket.set_recv_buffer_size(1 << 20);
+    socket.bind(&any.into())?;
+    socket.set_nonblocking(true)?;
+    Ok(socket.into())
+}
+
+/// A query on the wire, waiting for its reply.
+struct Flight {
+    index: usize,
+    sent_at: Instant,
+    tries_left: u32,
+}
+
+/// Sends every query, at most `window` outstanding, over one unconnected UDP
+/// socket per address family (unconnected, so stray replies are seen and
+/// reported). Replies are matched to their query by ID and each goes to
+/// `judge(index, datagram, source)`, which returns Some to accept it; a
+/// datagram that matches no outstanding ID is shown to the queries waiting
+/// on its source (or to all when the source is unknown), so they can report
+/// it. Queries sharing an ID are never outstanding together. Blocking, with
+/// no runtime: one 64 KiB buffer, a deadline per try.
+pub fn udp_exchange_many<T>(
+    queries: &[UdpQuery],
+    window: usize,
+    mut judge: impl FnMut(usize, &[u8], SocketAddr) -> Option<T>,
+) -> Vec<UdpResult<T>> {
+    let mut results: Vec<Option<UdpResult<T>>> = queries.iter().map(|_| None).collect();
+    let mut sockets: [Option<UdpSocket>; 2] = [None, None];
+    let mut flights: [HashMap<u16, Flight>; 2] = [HashMap::new(), HashMap::new()];
+    // IDs answered already: a late duplicate of their reply is nobody's business.
+    let mut answered: [HashSet<u16>; 2] = [HashSet::new(), HashSet::new()];
+    let mut pending: VecDeque<usize> = (0..queries.len()).collect();
     let mut buf = vec![0u8; 65535];
-    for _ in 0..tries.max(1) {
-        let sent_at = Instant::now();
-        socket.send_to(query, server).await?;
-        let deadline = tokio::time::Instant::from_std(sent_at + timeout);
-        loop {
-            let (len, from) = match tokio::time::timeout_at(deadline, socket.recv_from(&mut buf)).await {
-                Err(_) => break,
-                Ok(Err(e)) if e.kind() == io::ErrorKind::ConnectionRefused => continue,
-                Ok(result) => result?,
+    loop {
+        let mut deferred = Vec::new();
+        while flights[0].len() + flights[1].len() < window.max(1)
+            && let Some(index) = pending.pop_front()
+        {
+            let q = &queries[index];
+            let fam = q.server.is_ipv6() as usize;
+            if flights[fam].contains_key(&q.id) {
+                deferred.push(index);
+                continue;
+            }
+            let sent = match &sockets[fam] {
+                Some(socket) => send(socket, q.bytes, q.server),
+                None => udp_socket(fam == 1).and_then(|socket| send(sockets[fam].insert(socket), q.bytes, q.server)),
             };
-            let elapsed = sent_at.elapsed();
-            if let Some(value) = judge(&buf[..len], from) {
-                return Ok(Some(Received { value, elapsed, size: len }));
+            match sent {
+                Ok(()) => {
+                    answered[fam].remove(&q.id);
+                    flights[fam]
+                        .insert(q.id, Flight { index, sent_at: Instant::now(), tries_left: q.tries.max(1) - 1 });
+                }
+                Err(e) => results[index] = Some(Err(e)),
+            }
+        }
+        for index in deferred.into_iter().rev() {
+            pending.push_front(index);
+        }
+        if flights.iter().all(HashMap::is_empty) {
+            if pending.is_empty() {
+                break;
+            }
+            continue;
+        }
+        // Expired tries: send again, or give up on the query.
+        let now = Instant::now();
+        let mut wake = now + Duration::from_secs(3600);
+        for fam in 0..2 {
+            let mut gone = Vec::new();
+            for (&id, flight) in flights[fam].iter_mut() {
+                let q = &queries[flight.index];
+                if now < flight.sent_at + q.timeout {
+                    wake = wake.min(flight.sent_at + q.timeout);
+                } else if flight.tries_left > 0 {
+                    flight.tries_left -= 1;
+                    flight.sent_at = now;
+                    wake = wake.min(now + q.timeout);
+                    if let Some(socket) = &sockets[fam]
+                        && let Err(e) = send(socket, q.bytes, q.server)
+                    {
+                        results[flight.index] = Some(Err(e));
+                        gone.push(id);
+                    }
+                } else {
+                    results[flight.index] = Some(Ok(None));
+                    gone.push(id);
+                }
+            }
+            for id in gone {
+                flights[fam].remove(&id);
+            }
+        }
+        if flights.iter().all(HashMap::is_empty) {
+            continue;
+        }
+        let ready = match wait_readable(&sockets, wake.saturating_duration_since(now)) {
+            Ok(ready) => ready,
+            Err(e) => {
+                for flight in flights.iter_mut().flat_map(|f| f.drain()) {
+                    results[flight.1.index] = Some(Err(io::Error::new(e.kind(), e.to_string())));
+                }
+                continue;
+            }
+        };
+        for fam in (0..2).filter(|&f| ready[f]) {
+            let Some(socket) = &sockets[fam] else { continue };
+            // Drain what is queued: one wake-up per burst, not per datagram.
+            loop {
+                let (len, from) = match socket.recv_from(&mut buf) {
+                    Ok(got) => got,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    // ICMP errors queued on the socket: the try's deadline decides.
+                    Err(_) => continue,
+                };
+                let data = &buf[..len];
+                let id = (len >= 2).then(|| u16::from_be_bytes([data[0], data[1]]));
+                if let Some(id) = id
+                    && let Some(flight) = flights[fam].get(&id)
+                {
+                    let index = flight.index;
+                    if let Some(value) = judge(index, data, from) {
+                        let elapsed = flight.sent_at.elapsed();
+                        results[index] = Some(Ok(Some(Received { value, elapsed, size: len })));
+                        flights[fam].remove(&id);
+                        answered[fam].insert(id);
+                    }
+                    continue;
+                }
+                if id.is_some_and(|id| answered[fam].contains(&id)) {
+                    continue;
+                }
+                let from_known = flights[fam].values().any(|f| queries[f.index].server == from);
+                let mut accepted = Vec::new();
+                for (&id, flight) in &flights[fam] {
+                    if (!from_known || queries[flight.index].server == from)
+                        && let Some(value) = judge(flight.index, data, from)
+                    {
+                        accepted.push((id, flight.index, value, flight.sent_at.elapsed()));
+                    }
+                }
+                for (id, index, value, elapsed) in accepted {
+                    results[index] = Some(Ok(Some(Received { value, elapsed, size: len })));
+                    flights[fam].remove(&id);
+                }
             }
         }
     }
-    Ok(None)
+    results.into_iter().map(|r| r.unwrap_or(Ok(None))).collect()
 }
 
-/// One query over a fresh TCP connection; `Ok(None)` on timeout.
-pub async fn tcp_exchange(
-    server: SocketAddr,
-    query: &[u8],
-    timeout: Duration,
-) -> io::Result<Option<(Vec<u8>, Duration)>> {
+/// One datagram out; a full send buffer waits (bounded) for room rather than failing the try.
+fn send(socket: &UdpSocket, bytes: &[u8], to: SocketAddr) -> io::Result<()> {
+    loop {
+        match socket.send_to(bytes, to) {
+            Ok(_) => return Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                let mut fd = libc::pollfd { fd: socket.as_raw_fd(), events: libc::POLLOUT, revents: 0 };
+                if unsafe { libc::poll(&mut fd, 1, 1000) } <= 0 {
+                    return Err(e);
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// poll(2) on the sockets that exist; which of them have data.
+fn wait_readable(sockets: &[Option<UdpSocket>; 2], timeout: Duration) -> io::Result<[bool; 2]> {
+    let mut fds: Vec<libc::pollfd> = sockets
+        .iter()
+        .map(|s| libc::pollfd { fd: s.as_ref().map_or(-1, |s| s.as_raw_fd()), events: libc::POLLIN, revents: 0 })
+        .collect();
+    // Round up, so a wait never ends just before its deadline and spins.
+    let ms = timeout.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
+    let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
+    if n < 0 {
+        let e = io::Error::last_os_error();
+        return if e.kind() == io::ErrorKind::Interrupted { Ok([false; 2]) } else { Err(e) };
+    }
+    Ok([fds[0].revents != 0, fds[1].revents != 0])
+}
+
+/// One query over a fresh TCP connection, blocking; `Ok(None)` when the
+/// whole exchange (connect, send, reply) does not finish within `timeout`.
+pub fn tcp_exchange(server: SocketAddr, query: &[u8], timeout: Duration) -> io::Result<Option<(Vec<u8>, Duration)>> {
     let started = Instant::now();
-    let work = async {
-        let mut stream = TcpStream::connect(server).await?;
-        stream.set_nodelay(true)?;
-        let mut framed = Vec::with_capacity(query.len() + 2);
-        framed.extend((query.len() as u16).to_be_bytes());
-        framed.extend(query);
-        stream.write_all(&framed).await?;
-        let len = stream.read_u16().await? as usize;
-        let mut reply = vec![0u8; len];
-        stream.read_exact(&mut reply).await?;
-        Ok::<_, io::Error>(reply)
+    let deadline = started + timeout;
+    let timed_out = |e: &io::Error| matches!(e.kind(), io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock);
+    let mut stream = match TcpStream::connect_timeout(&server, timeout) {
+        Err(e) if timed_out(&e) => return Ok(None),
+        other => other?,
     };
-    match tokio::time::timeout(timeout, work).await {
-        Err(_) => Ok(None),
-        Ok(Ok(reply)) => Ok(Some((reply, started.elapsed()))),
-        Ok(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
+    stream.set_nodelay(true)?;
+    let mut framed = Vec::with_capacity(query.len() + 2);
+    framed.extend((query.len() as u16).to_be_bytes());
+    framed.extend(query);
+    let work = |stream: &mut TcpStream| -> io::Result<Option<Vec<u8>>> {
+        let Some(left) = deadline.checked_duration_since(Instant::now()).filter(|d| !d.is_zero()) else {
+            return Ok(None);
+        };
+        stream.set_write_timeout(Some(left))?;
+        stream.write_all(&framed)?;
+        let mut len = [0u8; 2];
+        if !read_by(stream, &mut len, deadline)? {
+            return Ok(None);
+        }
+        let mut reply = vec![0u8; u16::from_be_bytes(len) as usize];
+        Ok(read_by(stream, &mut reply, deadline)?.then_some(reply))
+    };
+    match work(&mut stream) {
+        Ok(Some(reply)) => Ok(Some((reply, started.elapsed()))),
+        Ok(None) => Ok(None),
+        Err(e) if timed_out(&e) => Ok(None),
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
             Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the server closed the TCP connection mid-reply"))
         }
-        Ok(Err(e)) => Err(e),
+        Err(e) => Err(e),
     }
+}
+
+/// Fills `buf` before `deadline` (false when it passes): a server that drips
+/// bytes cannot stretch the wait, since every read gets only the time left.
+fn read_by(stream: &mut TcpStream, buf: &mut [u8], deadline: Instant) -> io::Result<bool> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        let Some(left) = deadline.checked_duration_since(Instant::now()).filter(|d| !d.is_zero()) else {
+            return Ok(false);
+        };
+        stream.set_read_timeout(Some(left))?;
+        match stream.read(&mut buf[filled..]) {
+            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(true)
 }
 
 /// The TLS peer to verify: the name (or address) its certificate must carry, and the client settings.
@@ -106,8 +301,8 @@ async fn tls_connect(
     server: SocketAddr,
     peer: &TlsPeer,
     alpn: &[u8],
-) -> io::Result<tokio_rustls::client::TlsStream<TcpStream>> {
-    let tcp = TcpStream::connect(server).await?;
+) -> io::Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>> {
+    let tcp = tokio::net::TcpStream::connect(server).await?;
     tcp.set_nodelay(true)?;
     let mut config = (*peer.config).clone();
     config.alpn_protocols = vec![alpn.to_vec()];

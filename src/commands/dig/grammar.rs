@@ -75,7 +75,7 @@ impl Default for Settings {
             recurse: true,
             time: Duration::from_secs(5),
             tries: 3,
-            idnout: false,
+            idnout: true,
             trace: false,
         }
     }
@@ -431,6 +431,7 @@ mod tests {
         assert!(!p("+norec a.test").unwrap().settings.recurse);
         assert!(p("+a a.test").unwrap_err().starts_with("ambiguous option '+a'"));
         assert!(p("+short +dnssec +nocookie +ignore +idnout a.test").unwrap().settings.short);
+        assert!(p("a.test").unwrap().settings.idnout && !p("+noidnout a.test").unwrap().settings.idnout);
         let t = p("+trace +additional a.test").unwrap().settings;
         assert!(t.trace && t.dnssec && t.additional && t.authority && !t.comments && !t.stats);
         assert!(!p("+trace +nodnssec a.test").unwrap().settings.dnssec);

@@ -123,7 +123,7 @@ async fn ask_zone(
             let server = SocketAddr::new(addr, settings.server_port());
             let [a, b, c @ ..]: [u8; 10] = random_bytes();
             let sent = query::build(question, &settings, u16::from_be_bytes([a, b]), c).map_err(Error::usage)?;
-            let (outcome, notes) = exchange(server, &sent, &settings).await;
+            let (outcome, notes) = exchange(server, &sent, &settings);
             let reply = match &outcome {
                 Outcome::Reply { msg, .. } => Some(msg.clone()),
                 _ => None,

@@ -2,6 +2,7 @@
 //! fallback, EDNS options, -x, batches (-f) and the system resolution path.
 
 pub mod grammar;
+mod idn;
 mod iterate;
 pub mod query;
 mod render;
@@ -11,7 +12,7 @@ pub mod trace;
 
 use crate::cli::Global;
 use crate::error::{Error, Exit};
-use crate::net::dns::{tcp_exchange, udp_exchange};
+use crate::net::dns::{UdpQuery, tcp_exchange, udp_exchange_many};
 use crate::net::resolve::{Family, Resolver};
 use crate::target;
 use grammar::{Line, Question, Settings};
@@ -25,6 +26,8 @@ pub use system::SystemReport;
 
 /// How many batch queries are in flight at once.
 const BATCH_PARALLEL: usize = 64;
+/// How many TCP exchanges (+tcp, truncated replies) run at once.
+const TCP_PARALLEL: usize = 8;
 /// A -f file larger than this is refused rather than read into memory.
 const BATCH_MAX_BYTES: u64 = 16 << 20;
 
@@ -54,7 +57,8 @@ const BATCH_MAX_BYTES: u64 = 16 << 20;
     "                       for the @server name or address; one that fails is exit 1.\n",
     "  +trace               iterate from the root servers (or --root-hints) with RD=0, printing\n",
     "                       each referral and the server that gave it; implies +dnssec\n",
-    "  +[no]idnout          accepted for dig compatibility; names are printed as A-labels\n\n",
+    "  +[no]idnout          show names in Unicode instead of A-labels (xn--) when stdout is a\n",
+    "                       terminal (default on, as dig); never in pipes, files or --json\n\n",
     "Without @server the first nameserver of /etc/resolv.conf is asked.\n",
     "Examples:\n",
     "  netwalk dig @198.18.3.2 example.test MX\n",
@@ -151,7 +155,7 @@ pub enum DigOutput {
     System(SystemReport),
 }
 
-pub async fn run(args: Args, global: &Global) -> Result<DigOutput, Error> {
+pub fn run(args: Args, global: &Global) -> Result<DigOutput, Error> {
     let mut base = Settings::default();
     if global.family() != Family::Any {
         base.family = global.family();
@@ -160,7 +164,7 @@ pub async fn run(args: Args, global: &Global) -> Result<DigOutput, Error> {
         if !args.words.is_empty() {
             return Err(Error::usage("--system takes one name and no dig arguments"));
         }
-        return Ok(DigOutput::System(system::resolve(name, base.family).await?));
+        return Ok(DigOutput::System(system::resolve(name, base.family)?));
     }
     let line = grammar::parse(&args.words, &base).map_err(Error::usage)?;
     let mut jobs = Vec::new();
@@ -169,9 +173,10 @@ pub async fn run(args: Args, global: &Global) -> Result<DigOutput, Error> {
     }
     // With -f the parser adds no default question, so these are only names typed on the command line.
     jobs.extend(line_jobs(&line, &args.words.join(" ")));
-    let default_server = system::first_nameserver();
     // Resolve each distinct @server once, up front, so a bad one is a usage error before any query.
+    // resolv.conf is read, and the system resolver built, only when a job needs them.
     let mut servers: Vec<(Option<String>, Family, IpAddr)> = Vec::new();
+    let mut default_server = None;
     for job in &jobs {
         if job.settings.trace && job.settings.server.is_none() {
             continue; // +trace starts from the root hints
@@ -191,10 +196,10 @@ pub async fn run(args: Args, global: &Global) -> Result<DigOutput, Error> {
                 match host {
                     target::Host::Ip(ip) if key.1.allows(ip) => ip,
                     // Names (and a literal of the wrong family, which it reports) go through the system resolver.
-                    host => Resolver::system(key.1).resolve(&host).await?.addrs[0],
+                    host => crate::block_on(Resolver::system(key.1).resolve(&host))??.addrs[0],
                 }
             }
-            None => default_server.clone().map_err(|e| Error::Io {
+            None => default_server.get_or_insert_with(system::first_nameserver).clone().map_err(|e| Error::Io {
                 what: "no server given and none usable in /etc/resolv.conf".into(),
                 source: std::io::Error::other(e),
             })?,
@@ -211,14 +216,53 @@ pub async fn run(args: Args, global: &Global) -> Result<DigOutput, Error> {
     let hints =
         Arc::new(if jobs.iter().any(|j| j.settings.trace) { root_hints(&args, base.family)? } else { Vec::new() });
 
-    let semaphore = Arc::new(tokio::sync::Semaphore::new(BATCH_PARALLEL));
-    let mut set = tokio::task::JoinSet::new();
+    let mut plain = Vec::new();
+    let mut rest = Vec::new();
     for (index, job) in jobs.into_iter().enumerate() {
         let ip = servers
             .iter()
             .find(|(s, f, _)| s == &job.settings.server && *f == job.settings.family)
             .map(|(_, _, ip)| *ip)
             .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        let s = &job.settings;
+        match s.trace || s.tls || s.https.is_some() {
+            false => plain.push((index, job, ip)),
+            true => rest.push((index, job, ip)),
+        }
+    }
+    let mut results: Vec<Option<QueryResult>> = Vec::new();
+    let mut place = |index: usize, result: QueryResult| {
+        if results.len() <= index {
+            results.resize_with(index + 1, || None);
+        }
+        results[index] = Some(result);
+    };
+    // UDP and TCP queries, all at once over shared sockets, with no runtime.
+    for (index, result) in ask_plain(plain)? {
+        place(index, result);
+    }
+    // DoT, DoH and +trace are async: a runtime for them alone.
+    if !rest.is_empty() {
+        for (index, result) in crate::block_on(ask_async(rest, hints, tls))?? {
+            place(index, result);
+        }
+    }
+    Ok(DigOutput::Queries(DigReport {
+        results: results.into_iter().flatten().collect(),
+        expect_rcode: args.expect_rcode,
+    }))
+}
+
+/// +tls, +https and +trace jobs, `BATCH_PARALLEL` at a time (the +trace steps
+/// themselves are blocking UDP/TCP exchanges, so walks run one after another).
+async fn ask_async(
+    jobs: Vec<(usize, Job, IpAddr)>,
+    hints: Arc<Vec<trace::NameServer>>,
+    tls: Option<Arc<rustls::ClientConfig>>,
+) -> Result<Vec<(usize, QueryResult)>, Error> {
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(BATCH_PARALLEL));
+    let mut set = tokio::task::JoinSet::new();
+    for (index, job, ip) in jobs {
         let permit = semaphore.clone();
         let hints = hints.clone();
         let tls = tls.clone();
@@ -231,23 +275,17 @@ pub async fn run(args: Args, global: &Global) -> Result<DigOutput, Error> {
                 };
                 iterate::walk(job, &hints, start).await
             } else {
-                ask(job, SocketAddr::new(ip, 0), tls).await
+                ask_secure(job, SocketAddr::new(ip, 0), tls).await
             };
             (index, result)
         });
     }
-    let mut results: Vec<Option<QueryResult>> = Vec::new();
+    let mut done = Vec::new();
     while let Some(joined) = set.join_next().await {
         let (index, result) = joined.map_err(|e| Error::io("a query task failed", std::io::Error::other(e)))?;
-        if results.len() <= index {
-            results.resize_with(index + 1, || None);
-        }
-        results[index] = Some(result?);
+        done.push((index, result?));
     }
-    Ok(DigOutput::Queries(DigReport {
-        results: results.into_iter().flatten().collect(),
-        expect_rcode: args.expect_rcode,
-    }))
+    Ok(done)
 }
 
 /// The --root-hints file, or the built-in root servers.
@@ -309,14 +347,15 @@ fn random_bytes<const N: usize>() -> [u8; N] {
     buf
 }
 
-async fn ask(job: Job, server: SocketAddr, tls: Option<Arc<rustls::ClientConfig>>) -> Result<QueryResult, Error> {
+/// A fresh query for `job`, and the result it will fill in.
+fn prepare(job: &Job, server: SocketAddr) -> Result<(Sent, QueryResult), Error> {
     let s = &job.settings;
     let server = SocketAddr::new(server.ip(), s.server_port());
     let [a, b, c @ ..]: [u8; 10] = random_bytes();
     // RFC 8484 4.1: DoH queries carry ID 0 so that HTTP caches can share them.
     let id = if s.https.is_some() { 0 } else { u16::from_be_bytes([a, b]) };
     let sent = query::build(&job.question, s, id, c).map_err(Error::usage)?;
-    let mut result = QueryResult {
+    let result = QueryResult {
         cmdline: job.cmdline.clone(),
         question: job.question.clone(),
         settings: job.settings.clone(),
@@ -327,74 +366,158 @@ async fn ask(job: Job, server: SocketAddr, tls: Option<Arc<rustls::ClientConfig>
         when: SystemTime::now(),
         trace: None,
     };
-    let (outcome, notes) = match (&tls, s.tls || s.https.is_some()) {
-        (Some(config), true) => {
-            let peer = secure::peer(s, server, config).map_err(Error::usage)?;
-            (secure::exchange(server, &sent, s, &peer).await, Vec::new())
-        }
-        _ => exchange(server, &sent, s).await,
-    };
-    result.outcome = outcome;
-    result.notes = notes;
+    Ok((sent, result))
+}
+
+async fn ask_secure(
+    job: Job,
+    server: SocketAddr,
+    tls: Option<Arc<rustls::ClientConfig>>,
+) -> Result<QueryResult, Error> {
+    let (sent, mut result) = prepare(&job, server)?;
+    let server = result.server.unwrap_or(server);
+    let s = &job.settings;
+    let Some(config) = &tls else { return Err(Error::usage("+tls and +https need a TLS configuration")) };
+    let peer = secure::peer(s, server, config).map_err(Error::usage)?;
+    result.outcome = secure::exchange(server, &sent, s, &peer).await;
     result.when = SystemTime::now();
     Ok(result)
 }
 
-/// UDP first (unless +tcp), then TCP when the reply is truncated (unless +ignore).
-async fn exchange(server: SocketAddr, sent: &Sent, s: &Settings) -> (Outcome, Vec<String>) {
-    let mut notes = Vec::new();
-    if !s.tcp {
-        let udp =
-            udp_exchange(server, &sent.bytes, s.time, s.tries, |data, from| match judge(data, from, server, sent) {
-                Verdict::Ignore(why) => {
-                    notes.push(why);
-                    None
-                }
-                verdict => Some((verdict, data.to_vec())),
-            })
-            .await;
-        match udp {
-            Err(e) => {
-                return (
-                    Outcome::NoResponse { reason: format!("communications error to {}: {e}", query::endpoint(server)) },
-                    notes,
-                );
+/// Plain UDP/TCP jobs: every query built, then all exchanged together.
+fn ask_plain(jobs: Vec<(usize, Job, IpAddr)>) -> Result<Vec<(usize, QueryResult)>, Error> {
+    let mut prepared = Vec::with_capacity(jobs.len());
+    for (index, job, ip) in &jobs {
+        let (sent, result) = prepare(job, SocketAddr::new(*ip, 0))?;
+        prepared.push((*index, sent, result));
+    }
+    let asks: Vec<Ask> = prepared
+        .iter()
+        .map(|(_, sent, r)| Ask {
+            server: r.server.unwrap_or(SocketAddr::new([0, 0, 0, 0].into(), 53)),
+            sent,
+            settings: &r.settings,
+        })
+        .collect();
+    let outcomes = exchange_all(&asks);
+    let now = SystemTime::now();
+    Ok(prepared
+        .into_iter()
+        .zip(outcomes)
+        .map(|((index, _, mut result), (outcome, notes))| {
+            result.outcome = outcome;
+            result.notes = notes;
+            result.when = now;
+            (index, result)
+        })
+        .collect())
+}
+
+/// One query for [`exchange_all`].
+struct Ask<'a> {
+    server: SocketAddr,
+    sent: &'a Sent,
+    settings: &'a Settings,
+}
+
+/// One query: UDP first (unless +tcp), then TCP when the reply is truncated (unless +ignore).
+fn exchange(server: SocketAddr, sent: &Sent, s: &Settings) -> (Outcome, Vec<String>) {
+    let mut all = exchange_all(&[Ask { server, sent, settings: s }]);
+    all.pop().unwrap_or_else(|| (Outcome::NoResponse { reason: "no query was sent".into() }, Vec::new()))
+}
+
+/// Every query at once: the UDP ones in flight together over shared sockets,
+/// then TCP (+tcp, and truncated replies unless +ignore) on a few threads.
+fn exchange_all(asks: &[Ask]) -> Vec<(Outcome, Vec<String>)> {
+    let mut notes: Vec<Vec<String>> = asks.iter().map(|_| Vec::new()).collect();
+    let mut outcomes: Vec<Option<Outcome>> = asks.iter().map(|_| None).collect();
+    let udp: Vec<usize> = (0..asks.len()).filter(|&i| !asks[i].settings.tcp).collect();
+    let queries: Vec<UdpQuery> = udp
+        .iter()
+        .map(|&i| {
+            let a = &asks[i];
+            UdpQuery {
+                server: a.server,
+                bytes: &a.sent.bytes,
+                id: a.sent.id,
+                timeout: a.settings.time,
+                tries: a.settings.tries,
             }
-            Ok(None) => {
-                let reason = format!(
+        })
+        .collect();
+    let replies = udp_exchange_many(&queries, BATCH_PARALLEL, |k, data, from| {
+        let a = &asks[udp[k]];
+        match judge(data, from, a.server, a.sent) {
+            Verdict::Ignore(why) => {
+                notes[udp[k]].push(why);
+                None
+            }
+            verdict => Some((verdict, data.to_vec())),
+        }
+    });
+    for (k, reply) in replies.into_iter().enumerate() {
+        let i = udp[k];
+        let (a, s) = (&asks[i], asks[i].settings);
+        outcomes[i] = match reply {
+            Err(e) => Some(Outcome::NoResponse {
+                reason: format!("communications error to {}: {e}", query::endpoint(a.server)),
+            }),
+            Ok(None) => Some(Outcome::NoResponse {
+                reason: format!(
                     "no response from {} after {} tries of {} s",
-                    query::endpoint(server),
+                    query::endpoint(a.server),
                     s.tries,
                     s.time.as_secs()
-                );
-                return (Outcome::NoResponse { reason }, notes);
-            }
+                ),
+            }),
             Ok(Some(got)) => match got.value {
                 (Verdict::Reply(msg), _) if msg.header.tc && !s.ignore => {
-                    notes.push("Truncated, retrying in TCP mode.".into());
+                    notes[i].push("Truncated, retrying in TCP mode.".into());
+                    None
                 }
                 (Verdict::Reply(msg), _) => {
-                    return (
-                        Outcome::Reply { msg, size: got.size, elapsed: got.elapsed, transport: Transport::Udp },
-                        notes,
-                    );
+                    Some(Outcome::Reply { msg, size: got.size, elapsed: got.elapsed, transport: Transport::Udp })
                 }
-                (Verdict::Bad { header, error }, raw) => return (Outcome::Bad { header, error, raw }, notes),
-                (Verdict::Ignore(why), _) => return (Outcome::NoResponse { reason: why }, notes),
+                (Verdict::Bad { header, error }, raw) => Some(Outcome::Bad { header, error, raw }),
+                (Verdict::Ignore(why), _) => Some(Outcome::NoResponse { reason: why }),
             },
-        }
+        };
     }
-    let tries = s.tries.max(1);
+    // Over TCP: what is left, a few connections at a time.
+    let tcp: Vec<usize> = (0..asks.len()).filter(|&i| outcomes[i].is_none()).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..tcp.len().min(TCP_PARALLEL) {
+            scope.spawn(|| {
+                loop {
+                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(&i) = tcp.get(k) else { break };
+                    let outcome = over_tcp(asks[i].server, asks[i].sent, asks[i].settings);
+                    done.lock().unwrap_or_else(|e| e.into_inner()).push((i, outcome));
+                }
+            });
+        }
+    });
+    for (i, outcome) in done.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        outcomes[i] = Some(outcome);
+    }
+    outcomes
+        .into_iter()
+        .zip(notes)
+        .map(|(o, n)| (o.unwrap_or(Outcome::NoResponse { reason: "no query was sent".into() }), n))
+        .collect()
+}
+
+fn over_tcp(server: SocketAddr, sent: &Sent, s: &Settings) -> Outcome {
     let mut last = String::new();
-    for _ in 0..tries {
-        match tcp_exchange(server, &sent.bytes, s.time).await {
+    for _ in 0..s.tries.max(1) {
+        match tcp_exchange(server, &sent.bytes, s.time) {
             Ok(Some((data, elapsed))) => {
                 return match judge(&data, server, server, sent) {
-                    Verdict::Reply(msg) => {
-                        (Outcome::Reply { msg, size: data.len(), elapsed, transport: Transport::Tcp }, notes)
-                    }
-                    Verdict::Bad { header, error } => (Outcome::Bad { header, error, raw: data }, notes),
-                    Verdict::Ignore(why) => (Outcome::NoResponse { reason: format!("over TCP: {why}") }, notes),
+                    Verdict::Reply(msg) => Outcome::Reply { msg, size: data.len(), elapsed, transport: Transport::Tcp },
+                    Verdict::Bad { header, error } => Outcome::Bad { header, error, raw: data },
+                    Verdict::Ignore(why) => Outcome::NoResponse { reason: format!("over TCP: {why}") },
                 };
             }
             Ok(None) => {
@@ -408,7 +531,7 @@ async fn exchange(server: SocketAddr, sent: &Sent, s: &Settings) -> (Outcome, Ve
             }
         }
     }
-    (Outcome::NoResponse { reason: last }, notes)
+    Outcome::NoResponse { reason: last }
 }
 
 impl From<DigOutput> for Box<dyn crate::output::Report> {

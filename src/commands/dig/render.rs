@@ -1,12 +1,13 @@
 //! dig's layout (BIND 9.18) and the JSON document for `--json`.
 
 use super::iterate::TraceStep;
-use super::{Outcome, QueryResult, exit_for, query::endpoint};
+use super::{Outcome, QueryResult, exit_for, idn, query::endpoint};
 use crate::error::Exit;
 use crate::output::{Output, Report};
 use crate::wire::dns::{Header, Message, Opt, Record};
 use crate::wire::dns_text::{self, class_name, opcode_name, question_line, rcode_name, rr_line, type_name};
 use serde_json::{Value, json};
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::time::SystemTime;
 
@@ -17,10 +18,11 @@ pub struct DigReport {
 }
 
 impl Report for DigReport {
-    fn human(&self, _out: &Output) -> String {
+    fn human(&self, out: &Output) -> String {
         let mut text = String::new();
         for r in &self.results {
-            human_one(r, &mut text);
+            // dig converts names only when a person reads them: +idnout and stdout a terminal.
+            human_one(r, r.settings.idnout && out.tty, &mut text);
         }
         if let Some(want) = self.expect_rcode {
             for r in &self.results {
@@ -85,10 +87,10 @@ fn header_lines(h: &Header, rcode: u16, arcount: u16, text: &mut String) {
     );
 }
 
-fn human_one(r: &QueryResult, text: &mut String) {
+fn human_one(r: &QueryResult, idn: bool, text: &mut String) {
     let s = &r.settings;
     if let Some(steps) = &r.trace {
-        return trace_human(r, steps, text);
+        return trace_human(r, steps, idn, text);
     }
     for note in &r.notes {
         let _ = writeln!(text, ";; {note}");
@@ -97,7 +99,7 @@ fn human_one(r: &QueryResult, text: &mut String) {
         match &r.outcome {
             Outcome::Reply { msg, .. } => {
                 for rec in &msg.answer {
-                    let _ = writeln!(text, "{}", short_data(rec));
+                    let _ = writeln!(text, "{}", short_data(rec, idn));
                 }
             }
             Outcome::Bad { error, .. } => {
@@ -142,7 +144,7 @@ fn human_one(r: &QueryResult, text: &mut String) {
             let _ = writeln!(text, ";; QUESTION SECTION:");
         }
         for q in &msg.questions {
-            let _ = writeln!(text, "{}", question_line(&q.name, q.qclass, q.qtype));
+            let _ = writeln!(text, "{}", question_line(&shown_name(&q.name, idn), q.qclass, q.qtype));
         }
         if s.comments {
             text.push('\n');
@@ -160,7 +162,7 @@ fn human_one(r: &QueryResult, text: &mut String) {
             let _ = writeln!(text, ";; {title} SECTION:");
         }
         for rec in records.iter() {
-            let _ = writeln!(text, "{}", record_line(rec));
+            let _ = writeln!(text, "{}", record_line(rec, idn));
         }
         if s.comments {
             text.push('\n');
@@ -176,7 +178,7 @@ fn human_one(r: &QueryResult, text: &mut String) {
 }
 
 /// dig's +trace layout: per step the shown sections, then who answered and how fast.
-fn trace_human(r: &QueryResult, steps: &[TraceStep], text: &mut String) {
+fn trace_human(r: &QueryResult, steps: &[TraceStep], idn: bool, text: &mut String) {
     let s = &r.settings;
     if s.cmd && !s.short {
         let _ = writeln!(text, "\n; <<>> netwalk dig {} <<>> {}", env!("CARGO_PKG_VERSION"), r.cmdline);
@@ -211,12 +213,12 @@ fn trace_human(r: &QueryResult, steps: &[TraceStep], text: &mut String) {
                         text,
                         "{} {} from server {} in {} ms.",
                         type_name(rec.rtype),
-                        rec.data,
+                        short_data(rec, idn),
                         step.server.ip(),
                         elapsed.as_millis()
                     );
                 } else {
-                    let _ = writeln!(text, "{}", record_line(rec));
+                    let _ = writeln!(text, "{}", record_line(rec, idn));
                 }
             }
         }
@@ -243,13 +245,18 @@ fn short_name(name: &str) -> &str {
     }
 }
 
-pub fn record_line(rec: &Record) -> String {
-    rr_line(&rec.name, Some(rec.ttl), rec.class, rec.rtype, &rec.data)
+/// One record in dig's columns; with `idn`, its names in Unicode.
+pub fn record_line(rec: &Record, idn: bool) -> String {
+    rr_line(&shown_name(&rec.name, idn), Some(rec.ttl), rec.class, rec.rtype, &short_data(rec, idn))
+}
+
+fn shown_name(name: &str, idn: bool) -> Cow<'_, str> {
+    if idn { idn::unicode_name(name) } else { Cow::Borrowed(name) }
 }
 
 /// +short prints the data alone (RRSIGs included, as dig does).
-fn short_data(rec: &Record) -> String {
-    rec.data.clone()
+fn short_data(rec: &Record, idn: bool) -> Cow<'_, str> {
+    if idn { idn::unicode_rdata(rec.rtype, &rec.data) } else { Cow::Borrowed(&rec.data) }
 }
 
 fn opt_lines(opt: &Opt, sent_cookie: Option<[u8; 8]>, text: &mut String) {

@@ -103,7 +103,7 @@ pub struct SystemReport {
     pub steps: Vec<Step>,
 }
 
-pub async fn resolve(name: &str, family: Family) -> Result<SystemReport, Error> {
+pub fn resolve(name: &str, family: Family) -> Result<SystemReport, Error> {
     let ascii = query::wire_name(name).map_err(Error::usage)?.to_ascii();
     let bare = if name.ends_with('.') { ascii.clone() } else { ascii.trim_end_matches('.').to_string() };
     let hosts = std::fs::read_to_string(HOSTS).unwrap_or_default();
@@ -142,7 +142,7 @@ pub async fn resolve(name: &str, family: Family) -> Result<SystemReport, Error> 
                 let [a, b, c @ ..]: [u8; 10] = super::random_bytes();
                 let sent = query::build(&q, &settings, u16::from_be_bytes([a, b]), c).map_err(Error::usage)?;
                 let addr = SocketAddr::new(*server, 53);
-                let (outcome, _) = exchange(addr, &sent, &settings).await;
+                let (outcome, _) = exchange(addr, &sent, &settings);
                 let (result, found, time) = match &outcome {
                     Outcome::Reply { msg, elapsed, .. } => {
                         let found: Vec<IpAddr> = msg
