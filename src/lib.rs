@@ -44,6 +44,7 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
             HstsCheck => hsts_check,
             TlsInspect => tls_inspect,
             Traceroute => traceroute,
+            Explain => explain,
         })
     })
 }
