@@ -141,6 +141,7 @@ fn http_url_walks_dns_arp_tcp_then_redirects_to_https_with_a_lab_certificate() {
     assert!(answers.contains("www.example.test. 120 CNAME web.example.test."), "{answers}");
     assert!(answers.contains(&format!("web.example.test. 300 A {}", web.addr)), "{answers}");
     assert_eq!(dns["filter"], "dns.qry.name == \"www.example.test\"");
+    assert_eq!(dns["facts"]["nameserver_route"]["gateway"], web.lab.addr_of("router", 4).to_string());
 
     // Route via the router; its MAC answers for the gateway.
     let gateway = web.lab.addr_of("router", 4).to_string();

@@ -89,7 +89,8 @@ pub(crate) struct Walk<'a> {
     pub(crate) steps: Vec<Step>,
     pub(crate) hop: usize,
     pub(crate) dialer: Dialer,
-    pub(crate) preload: PreloadList,
+    /// None until step 2 first needs the embedded list.
+    pub(crate) preload: Option<PreloadList>,
 }
 
 impl Walk<'_> {
@@ -124,10 +125,9 @@ impl Walk<'_> {
 pub async fn run(args: Args, global: &Global, _out: &Output) -> Result<ExplainReport, Error> {
     let started = Instant::now();
     let first = steps::parse_url(&args.url)?;
-    let preload = match &args.preload_list {
-        Some(path) => PreloadList::from_json_file(path)?,
-        None => PreloadList::embedded(),
-    };
+    // A --preload-list file is read now (a bad file is a usage error); the
+    // embedded list is unpacked inside step 2, whose time it is.
+    let preload = args.preload_list.as_deref().map(PreloadList::from_json_file).transpose()?;
     let dialer = Dialer {
         resolver: Resolver::system(global.family()),
         resolve: Vec::new(),
@@ -202,6 +202,6 @@ async fn walk_all(walk: &mut Walk<'_>, cache: &mut Cache, first: steps::Parsed) 
                 "more than {MAX_HOPS} redirects; the next was to {next}: stopping as a browser would"
             )));
         }
-        parsed = steps::parse_next(walk, next);
+        parsed = steps::Parsed { url: next };
     }
 }

@@ -5,6 +5,7 @@ use super::{Flow, Walk};
 use crate::cli::Global;
 use crate::commands::arp;
 use crate::commands::dig::system;
+use crate::commands::hsts_check::preload::PreloadList;
 use crate::commands::http::redirect;
 use crate::error::Error;
 use crate::net::http::{Connection, Dialled, Origin};
@@ -75,12 +76,6 @@ fn url_step(walk: &mut Walk<'_>, begun: Instant, typed: &str, url: &Url) {
     walk.push(begun, step);
 }
 
-/// Steps 1 and 2 for a redirect target.
-pub fn parse_next(walk: &mut Walk<'_>, next: Url) -> Parsed {
-    let _ = walk;
-    Parsed { url: next }
-}
-
 /// Steps 1 and 2: parse, then upgrade to https when the preload list (or an
 /// earlier Strict-Transport-Security header) says the host is HTTPS-only.
 pub fn hsts(walk: &mut Walk<'_>, parsed: &Parsed, sts_seen: &HashSet<String>) -> Url {
@@ -91,7 +86,9 @@ pub fn hsts(walk: &mut Walk<'_>, parsed: &Parsed, sts_seen: &HashSet<String>) ->
     let begun = Instant::now();
     let mut url = parsed.url.clone();
     let host = url.host_str().unwrap_or_default().to_string();
-    let lookup = walk.preload.lookup(&host);
+    let preload = walk.preload.get_or_insert_with(PreloadList::embedded);
+    let lookup = preload.lookup(&host);
+    let info = preload.info.clone();
     let dynamic = sts_seen.contains(&host);
     let upgrade = url.scheme() == "http" && (lookup.preloaded || dynamic);
     let why = if lookup.preloaded {
@@ -99,12 +96,12 @@ pub fn hsts(walk: &mut Walk<'_>, parsed: &Parsed, sts_seen: &HashSet<String>) ->
             Some(e) if lookup.via_ancestor => {
                 format!("{host} is covered by {} (include_subdomains) in the preload list", e.name)
             }
-            _ => format!("{host} is in the preload list ({})", walk.preload.info.source),
+            _ => format!("{host} is in the preload list ({})", info.source),
         }
     } else if dynamic {
         format!("{host} sent Strict-Transport-Security on an earlier hop")
     } else {
-        format!("{host} is not in the preload list ({} entries)", walk.preload.info.entries)
+        format!("{host} is not in the preload list ({} entries)", info.entries)
     };
     let summary = if upgrade {
         let default_port = url.port().is_none();
@@ -130,7 +127,7 @@ pub fn hsts(walk: &mut Walk<'_>, parsed: &Parsed, sts_seen: &HashSet<String>) ->
             "sts_seen_earlier": dynamic,
             "upgraded": upgrade,
             "url": url.as_str(),
-            "list": walk.preload.info,
+            "list": info,
         }),
     );
     walk.push(begun, step);
@@ -179,6 +176,13 @@ pub async fn dns(walk: &mut Walk<'_>, host: &str) -> Flow<Vec<IpAddr>> {
     if report.source.as_deref() != Some("hosts_file") {
         step = step.detail(format!("/etc/hosts has no entry for {host}"));
         step = step.filter(filter);
+        // The queries took a route too (issue: "the route to the DNS server").
+        if let Ok(server) = system::first_nameserver()
+            && let Ok(Some(r)) = netlink::route_get(server, None)
+        {
+            step = step.detail(format!("the queries to {server}: {}", route_summary(&r, server)));
+            step.facts["nameserver_route"] = json!(r);
+        }
     }
     for q in &report.steps {
         step = step.detail(format!("query {} {} → {} ({}, {:.3} ms)", q.name, q.qtype, q.server, q.result, q.time_ms));
