@@ -88,7 +88,10 @@ pub(crate) struct Walk<'a> {
     pub(crate) started: Instant,
     pub(crate) steps: Vec<Step>,
     pub(crate) hop: usize,
-    pub(crate) dialer: Dialer,
+    /// http's dialer; None until the first connection (see `run`).
+    pub(crate) dialer: Option<Dialer>,
+    /// For http:// origins only (see `dialer`).
+    pub(crate) plain: Option<Dialer>,
     /// None until step 2 first needs the embedded list.
     pub(crate) preload: Option<PreloadList>,
 }
@@ -122,23 +125,54 @@ impl Walk<'_> {
     }
 }
 
-pub async fn run(args: Args, global: &Global, _out: &Output) -> Result<ExplainReport, Error> {
-    let started = Instant::now();
-    let first = steps::parse_url(&args.url)?;
-    // A --preload-list file is read now (a bad file is a usage error); the
-    // embedded list is unpacked inside step 2, whose time it is.
-    let preload = args.preload_list.as_deref().map(PreloadList::from_json_file).transpose()?;
-    let dialer = Dialer {
+fn dialer(args: &Args, global: &Global, tls: tls_client::Client) -> Dialer {
+    Dialer {
         resolver: Resolver::system(global.family()),
         resolve: Vec::new(),
         connect_to: Vec::new(),
         proxy: None,
         bind: Bind { interface: global.interface.clone(), source: None },
         connect_timeout: args.timeout,
-        tls: tls_client::Client::new(false, args.ca_file.as_deref())?,
+        tls,
         version: Version::Auto,
+    }
+}
+
+impl Walk<'_> {
+    /// The dialer for an origin. https: the verifying one, built with the
+    /// system trust store on first use (inside step 6, whose time it is).
+    /// http: one whose TLS client is never used, so that a clear-text walk
+    /// does not pay for loading certificates it has no use for.
+    pub(crate) fn dialer(&mut self, tls: bool) -> Result<&Dialer, Error> {
+        if !tls {
+            if let Some(d) = &self.dialer {
+                return Ok(d);
+            }
+            if self.plain.is_none() {
+                self.plain = Some(dialer(self.args, self.global, tls_client::Client::new(true, None)?));
+            }
+            return Ok(self.plain.as_ref().expect("set above"));
+        }
+        if self.dialer.is_none() {
+            self.dialer = Some(dialer(self.args, self.global, tls_client::Client::new(false, None)?));
+        }
+        Ok(self.dialer.as_ref().expect("set above"))
+    }
+}
+
+pub async fn run(args: Args, global: &Global, _out: &Output) -> Result<ExplainReport, Error> {
+    let started = Instant::now();
+    let first = steps::parse_url(&args.url)?;
+    // A --preload-list file is read now (a bad file is a usage error); the
+    // embedded list is unpacked inside step 2, whose time it is.
+    let preload = args.preload_list.as_deref().map(PreloadList::from_json_file).transpose()?;
+    // A --ca-file is read now (a bad file is a usage error); the system trust
+    // store is loaded by the first connection that needs it, inside its step.
+    let dialer = match &args.ca_file {
+        Some(path) => Some(dialer(&args, global, tls_client::Client::new(false, Some(path))?)),
+        None => None,
     };
-    let mut walk = Walk { args: &args, global, started, steps: Vec::new(), hop: 0, dialer, preload };
+    let mut walk = Walk { args: &args, global, started, steps: Vec::new(), hop: 0, dialer, plain: None, preload };
     let mut cache = Cache { names: Vec::new(), sts: HashSet::new(), conn: None };
     let outcome = walk_all(&mut walk, &mut cache, first).await;
     let (final_status, failure) = match outcome {

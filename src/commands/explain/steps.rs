@@ -10,7 +10,7 @@ use crate::commands::http::redirect;
 use crate::error::Error;
 use crate::net::http::{Connection, Dialled, Origin};
 use crate::net::netlink::{self, Neighbour, RoutePath};
-use crate::net::tcp::{self, Outcome};
+use crate::net::tcp::{self, Bind, Outcome};
 use crate::output::{Format, Output, Report};
 use crate::timing::millis;
 use bytes::Bytes;
@@ -390,7 +390,8 @@ pub async fn tcp(
     let dst = SocketAddr::new(addr, origin.port);
     let ip_field = if addr.is_ipv4() { "ip.dst" } else { "ipv6.dst" };
     let syn = format!("tcp.flags.syn==1 && tcp.flags.ack==0 && {ip_field} == {addr} && tcp.dstport == {}", origin.port);
-    let connected = tcp::connect(dst, &walk.dialer.bind, walk.args.timeout).await;
+    let bind = Bind { interface: walk.global.interface.clone(), source: None };
+    let connected = tcp::connect(dst, &bind, walk.args.timeout).await;
     let (attempt, stream) = match connected {
         Ok(pair) => pair,
         Err(e) => {
@@ -495,7 +496,16 @@ pub async fn tls(
     let begun = Instant::now();
     let lport = dialled.attempt.local.map(|l| l.port()).unwrap_or(0);
     let filter = format!("tls.handshake.type == 1 && tcp.srcport == {lport}");
-    let connected = tokio::time::timeout(walk.args.timeout, walk.dialer.establish(origin, stream, dialled)).await;
+    let timeout = walk.args.timeout;
+    let dialer = match walk.dialer(origin.tls) {
+        Ok(d) => d,
+        Err(e) => {
+            let why = format!("cannot set up the TLS client: {e}");
+            walk.push(begun, Step::new(6, "tls", why.clone(), json!({"error": why})).failed());
+            return Err(Failure::new(6, "tls", why));
+        }
+    };
+    let connected = tokio::time::timeout(timeout, dialer.establish(origin, stream, dialled)).await;
     let conn = match connected {
         Ok(Ok(conn)) => conn,
         Ok(Err(e)) => {
@@ -554,8 +564,13 @@ pub async fn tls(
             step = step.detail(format!("issuer  {}", c["issuer"].as_str().unwrap_or_default()));
             step = step.detail(format!("valid until {}", c["not_after"].as_str().unwrap_or_default()));
         }
-        let duration = conn.setup.tls.unwrap_or_else(|| begun.elapsed());
-        walk.push_timed(begun, duration, step);
+        // From the start: the trust store's first load and HTTP/2's preface are part of it.
+        let step = step.detail(format!(
+            "handshake {:.3} ms of the step's {:.3} ms (the rest: loading the trust store, the HTTP/2 preface)",
+            millis(conn.setup.tls.unwrap_or_default()),
+            millis(begun.elapsed())
+        ));
+        walk.push(begun, step);
     }
     Ok(conn)
 }
