@@ -25,6 +25,9 @@ _netwalk() {
             netwalk,dig)
                 cmd="netwalk__subcmd__dig"
                 ;;
+            netwalk,explain)
+                cmd="netwalk__subcmd__explain"
+                ;;
             netwalk,help)
                 cmd="netwalk__subcmd__help"
                 ;;
@@ -52,6 +55,9 @@ _netwalk() {
             netwalk__subcmd__help,dig)
                 cmd="netwalk__subcmd__help__subcmd__dig"
                 ;;
+            netwalk__subcmd__help,explain)
+                cmd="netwalk__subcmd__help__subcmd__explain"
+                ;;
             netwalk__subcmd__help,help)
                 cmd="netwalk__subcmd__help__subcmd__help"
                 ;;
@@ -77,7 +83,7 @@ _netwalk() {
 
     case "${cmd}" in
         netwalk)
-            opts="-v -4 -6 -I -h -V --json --json-lines --color --verbose --interface --help --version tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig help"
+            opts="-v -4 -6 -I -h -V --json --json-lines --color --verbose --interface --help --version tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -244,8 +250,46 @@ _netwalk() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        netwalk__subcmd__explain)
+            opts="-v -4 -6 -I -h -V --ca-file --preload-list --timeout --json --json-lines --color --verbose --interface --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --preload-list)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --interface)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -I)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         netwalk__subcmd__help)
-            opts="tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig help"
+            opts="tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -287,6 +331,20 @@ _netwalk() {
             return 0
             ;;
         netwalk__subcmd__help__subcmd__dig)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netwalk__subcmd__help__subcmd__explain)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

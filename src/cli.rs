@@ -1,6 +1,6 @@
 //! The command line: global options and one variant per working command.
 
-use crate::commands::{arp, dhcp_discover, dig, hsts_check, http, tcping, tls_inspect, traceroute};
+use crate::commands::{arp, dhcp_discover, dig, explain, hsts_check, http, tcping, tls_inspect, traceroute};
 use crate::net::resolve::Family;
 use crate::output::{Format, Output};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -54,6 +54,8 @@ pub enum Command {
     Traceroute(traceroute::Args),
     /// DNS queries with dig's command line and BIND's output: UDP with TCP fallback, EDNS, -x, batches
     Dig(dig::Args),
+    /// What happens when you open a URL: name, route, ARP, TCP, TLS, HTTP, redirects, step by step with Wireshark filters
+    Explain(explain::Args),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

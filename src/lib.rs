@@ -42,6 +42,7 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
             HstsCheck => hsts_check,
             TlsInspect => tls_inspect,
             Traceroute => traceroute,
+            Explain => explain,
         })
     })?
 }

@@ -3,6 +3,7 @@
 pub mod arp;
 pub mod dhcp_discover;
 pub mod dig;
+pub mod explain;
 pub mod hsts_check;
 pub mod http;
 pub mod tcping;

@@ -121,6 +121,20 @@ pub struct Dialer {
     pub version: Version,
 }
 
+/// How the TCP connection under an HTTP connection was made.
+pub struct Dialled {
+    /// `host:port` as dialled.
+    pub dialled: String,
+    pub resolved_by: &'static str,
+    pub dns: Duration,
+    pub started: Instant,
+    pub resolved: Instant,
+    pub attempt: tcp::Attempt,
+    pub remote: SocketAddr,
+    pub connected: Instant,
+    pub failed_attempts: Vec<FailedAttempt>,
+}
+
 /// One TCP attempt that did not connect.
 #[derive(Debug, Clone, Serialize)]
 pub struct FailedAttempt {
@@ -528,12 +542,44 @@ impl Dialer {
                 }),
             }
         }
-        let Some((mut stream, attempt, remote)) = connected else {
+        let Some((stream, attempt, remote)) = connected else {
             let list: Vec<String> = failed_attempts.iter().map(|f| format!("{} {}", f.address, f.reason)).collect();
             return Err(Error::target(format!("cannot connect to {host}:{port}: {}", list.join("; "))));
         };
+        let dialled = Dialled {
+            dialled: format!("{host}:{port}"),
+            resolved_by,
+            dns,
+            started,
+            resolved,
+            attempt,
+            remote,
+            connected: Instant::now(),
+            failed_attempts,
+        };
+        self.establish(origin, stream, dialled).await
+    }
+
+    /// What follows TCP: (CONNECT) → TLS → HTTP handshake, over a stream the
+    /// caller connected (`explain` times and explains each phase itself).
+    pub async fn establish(
+        &self,
+        origin: &Origin,
+        mut stream: TcpStream,
+        dialled: Dialled,
+    ) -> Result<Connection, Error> {
+        let Dialled {
+            dialled,
+            resolved_by,
+            dns,
+            started,
+            resolved,
+            attempt,
+            remote,
+            connected: connected_at,
+            failed_attempts,
+        } = dialled;
         let connect = attempt.elapsed;
-        let connected_at = Instant::now();
 
         let mut proxy_connect = None;
         if self.proxy.is_some() && origin.tls {
@@ -581,7 +627,7 @@ impl Dialer {
             (Sender::H1(sender), driver)
         };
         let setup = Setup {
-            dialled: format!("{host}:{port}"),
+            dialled,
             resolved_by,
             dns,
             connect,

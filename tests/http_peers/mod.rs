@@ -276,6 +276,15 @@ async fn handle(req: Request<Incoming>, seen: Seen, tls: bool, port: u16) -> Res
         ["chunked", n] => big(n.parse().unwrap(), false, None),
         ["stall"] => big(1 << 20, true, Some(100_000)),
         ["scheme"] => reply(200, &[], if tls { "https\n" } else { "http\n" }),
+        // explain's walk: http:// sends the browser to https://, which pins itself with HSTS.
+        ["upgrade"] => {
+            let host = header("host").unwrap_or_default();
+            let name = host.split(':').next().unwrap_or_default().to_string();
+            reply(301, &[("location", &format!("https://{name}/hsts"))], "moved\n")
+        }
+        ["hsts"] => {
+            reply(200, &[("strict-transport-security", "max-age=31536000"), ("content-type", "text/plain")], PAGE)
+        }
         _ => reply(404, &[], "not found\n"),
     };
     Ok(r)

@@ -4,7 +4,7 @@
 //! kernel's neighbour cache.
 
 mod engine;
-mod frames;
+pub mod frames;
 mod targets;
 mod vendor;
 

@@ -7,7 +7,7 @@ mod iterate;
 pub mod query;
 mod render;
 mod secure;
-mod system;
+pub mod system;
 pub mod trace;
 
 use crate::cli::Global;

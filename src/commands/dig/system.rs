@@ -90,6 +90,8 @@ pub struct Step {
     pub server: String,
     pub result: String,
     pub addresses: Vec<IpAddr>,
+    /// The answer section (CNAME chain included) as `name TTL TYPE data`.
+    pub answers: Vec<String>,
     pub time_ms: f64,
 }
 
@@ -143,6 +145,14 @@ pub fn resolve(name: &str, family: Family) -> Result<SystemReport, Error> {
                 let sent = query::build(&q, &settings, u16::from_be_bytes([a, b]), c).map_err(Error::usage)?;
                 let addr = SocketAddr::new(*server, 53);
                 let (outcome, _) = exchange(addr, &sent, &settings);
+                let answers: Vec<String> = match &outcome {
+                    Outcome::Reply { msg, .. } => msg
+                        .answer
+                        .iter()
+                        .map(|r| format!("{} {} {} {}", r.name, r.ttl, type_name(r.rtype), r.data))
+                        .collect(),
+                    _ => Vec::new(),
+                };
                 let (result, found, time) = match &outcome {
                     Outcome::Reply { msg, elapsed, .. } => {
                         let found: Vec<IpAddr> = msg
@@ -164,6 +174,7 @@ pub fn resolve(name: &str, family: Family) -> Result<SystemReport, Error> {
                     server: query::endpoint(addr),
                     result,
                     addresses: found.clone(),
+                    answers,
                     time_ms: time,
                 });
                 if !found.is_empty() {

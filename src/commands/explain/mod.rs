@@ -1,0 +1,241 @@
+//! `netwalk explain URL`: "what happens when you type a URL and press enter",
+//! one step at a time on the real network. Every step runs the code the other
+//! commands run — dig's system resolver path, the kernel's route and
+//! neighbour tables (arp), the TCP connect (tcping), the TLS client and the
+//! HTTP connection (http) — and records what happened, its timing and the
+//! Wireshark display filter that shows it.
+
+mod report;
+mod steps;
+
+use crate::cli::Global;
+use crate::commands::hsts_check::preload::PreloadList;
+use crate::commands::http::redirect;
+use crate::error::Error;
+use crate::net::http::{Connection, Dialer, Origin, Version};
+use crate::net::resolve::Resolver;
+use crate::net::tcp::Bind;
+use crate::net::tls_client;
+use crate::output::Output;
+use crate::timing::parse_duration;
+pub use report::{ExplainReport, Failure, Step};
+use std::collections::HashSet;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use url::Url;
+
+/// Browsers stop after about 20; the walk keeps the story short.
+const MAX_HOPS: usize = 10;
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = crate::exit_codes!(), after_long_help = concat!(
+    "Examples:\n",
+    "  netwalk explain http://www.example.test/\n",
+    "  netwalk explain --ca-file lab-ca.pem https://bücher.test/\n",
+    "  netwalk --json explain --preload-list list.json http://www.example.test/\n\n",
+    "The steps, in order, for each hop of the walk (a redirect is a new hop):\n",
+    "  1 URL parsing (scheme, host, port, path; IDN hosts punycoded)\n",
+    "  2 HSTS: the Chromium preload list (and Strict-Transport-Security seen on an earlier hop)\n",
+    "    upgrades http:// to https:// before anything is sent\n",
+    "  3 name resolution as the OS does it: /etc/hosts, then the servers of /etc/resolv.conf\n",
+    "  4 the route to the server and the next hop's link-layer address (ARP / neighbour cache;\n",
+    "    a who-has of our own with CAP_NET_RAW when the cache has no entry)\n",
+    "  5 the TCP handshake (4-tuple, kernel RTT)\n",
+    "  6 the TLS handshake for https (version, cipher, ALPN, certificate, verdict)\n",
+    "  7 the HTTP request and response (status, key headers, first byte, transfer)\n",
+    "  8 a waterfall of the whole walk\n",
+    "Each step prints the Wireshark display filter that shows its packets. A connection is\n",
+    "reused when the next hop has the same origin; at most 10 redirects are followed.\n\n",
+    "Exit codes: 0 a final response arrived (whatever its status: the walk is the check, the\n",
+    "status is reported); 1 the walk stopped at a step (no such name, no route, next hop silent,\n",
+    "port closed, certificate rejected, redirect loop) and the report says which and why;\n",
+    "2 usage or input error; 3 missing privilege or environment."
+))]
+pub struct Args {
+    /// The URL to walk (http:// or https://; a bare host/path means http://)
+    #[arg(value_name = "URL")]
+    pub url: String,
+
+    /// Trust only the CA certificates in this PEM file (as http's --cacert)
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+
+    /// Use this Chromium-format preload list (JSON) instead of the embedded one
+    #[arg(long, value_name = "FILE")]
+    pub preload_list: Option<PathBuf>,
+
+    /// Longest wait for each network step (DNS server, ARP, TCP, TLS, HTTP response)
+    #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
+    pub timeout: Duration,
+}
+
+/// How a step ended: go on, or stop the walk here.
+pub(crate) type Flow<T> = Result<T, Failure>;
+
+/// What a later hop can reuse from an earlier one.
+struct Cache {
+    /// host → addresses and the hop that resolved them (a browser's DNS cache).
+    names: Vec<(String, Vec<IpAddr>, usize)>,
+    /// Hosts that sent Strict-Transport-Security over https.
+    sts: HashSet<String>,
+    conn: Option<Connection>,
+}
+
+pub(crate) struct Walk<'a> {
+    pub(crate) args: &'a Args,
+    pub(crate) global: &'a Global,
+    pub(crate) started: Instant,
+    pub(crate) steps: Vec<Step>,
+    pub(crate) hop: usize,
+    /// http's dialer; None until the first connection (see `run`).
+    pub(crate) dialer: Option<Dialer>,
+    /// For http:// origins only (see `dialer`).
+    pub(crate) plain: Option<Dialer>,
+    /// None until step 2 first needs the embedded list.
+    pub(crate) preload: Option<PreloadList>,
+}
+
+impl Walk<'_> {
+    /// Records a step that began at `begun` and ends now.
+    pub(crate) fn push(&mut self, begun: Instant, step: Step) {
+        let mut step = step;
+        step.hop = self.hop;
+        step.start = begun - self.started;
+        step.duration = begun.elapsed();
+        self.steps.push(step);
+    }
+
+    /// The last HTTP step's response cannot be followed: the walk ends there.
+    fn fail_last(&mut self, why: String) -> Failure {
+        if let Some(step) = self.steps.iter_mut().rev().find(|s| s.name == "http") {
+            step.ok = false;
+            step.details.push(why.clone());
+        }
+        Failure::new(7, "http", why)
+    }
+
+    /// Records a step with a measured duration that may be shorter than the wall time around it.
+    pub(crate) fn push_timed(&mut self, begun: Instant, duration: Duration, step: Step) {
+        let mut step = step;
+        step.hop = self.hop;
+        step.start = begun - self.started;
+        step.duration = duration;
+        self.steps.push(step);
+    }
+}
+
+fn dialer(args: &Args, global: &Global, tls: tls_client::Client) -> Dialer {
+    Dialer {
+        resolver: Resolver::system(global.family()),
+        resolve: Vec::new(),
+        connect_to: Vec::new(),
+        proxy: None,
+        bind: Bind { interface: global.interface.clone(), source: None },
+        connect_timeout: args.timeout,
+        tls,
+        version: Version::Auto,
+    }
+}
+
+impl Walk<'_> {
+    /// The dialer for an origin. https: the verifying one, built with the
+    /// system trust store on first use (inside step 6, whose time it is).
+    /// http: one whose TLS client is never used, so that a clear-text walk
+    /// does not pay for loading certificates it has no use for.
+    pub(crate) fn dialer(&mut self, tls: bool) -> Result<&Dialer, Error> {
+        if !tls {
+            if let Some(d) = &self.dialer {
+                return Ok(d);
+            }
+            if self.plain.is_none() {
+                self.plain = Some(dialer(self.args, self.global, tls_client::Client::new(true, None)?));
+            }
+            return Ok(self.plain.as_ref().expect("set above"));
+        }
+        if self.dialer.is_none() {
+            self.dialer = Some(dialer(self.args, self.global, tls_client::Client::new(false, None)?));
+        }
+        Ok(self.dialer.as_ref().expect("set above"))
+    }
+}
+
+pub async fn run(args: Args, global: &Global, _out: &Output) -> Result<ExplainReport, Error> {
+    let started = Instant::now();
+    let first = steps::parse_url(&args.url)?;
+    // A --preload-list file is read now (a bad file is a usage error); the
+    // embedded list is unpacked inside step 2, whose time it is.
+    let preload = args.preload_list.as_deref().map(PreloadList::from_json_file).transpose()?;
+    // A --ca-file is read now (a bad file is a usage error); the system trust
+    // store is loaded by the first connection that needs it, inside its step.
+    let dialer = match &args.ca_file {
+        Some(path) => Some(dialer(&args, global, tls_client::Client::new(false, Some(path))?)),
+        None => None,
+    };
+    let mut walk = Walk { args: &args, global, started, steps: Vec::new(), hop: 0, dialer, plain: None, preload };
+    let mut cache = Cache { names: Vec::new(), sts: HashSet::new(), conn: None };
+    let outcome = walk_all(&mut walk, &mut cache, first).await;
+    let (final_status, failure) = match outcome {
+        Ok(status) => (Some(status), None),
+        Err(failure) => (None, Some(failure)),
+    };
+    Ok(ExplainReport::new(&args.url, walk.steps, final_status, failure, started.elapsed()))
+}
+
+/// Every hop until a final response, a failure or the hop limit.
+async fn walk_all(walk: &mut Walk<'_>, cache: &mut Cache, first: steps::Parsed) -> Flow<u16> {
+    let mut parsed = first;
+    let mut visited: Vec<(String, Url)> = Vec::new();
+    loop {
+        walk.hop += 1;
+        let url = steps::hsts(walk, &parsed, &cache.sts);
+        let origin = Origin::from_url(&url).map_err(|e| Failure::new(7, "http", e.to_string()))?;
+        let reuse = cache.conn.as_ref().is_some_and(|c| c.origin == origin && c.is_ready());
+        if !reuse {
+            drop(cache.conn.take());
+            let addrs = match cache.names.iter().find(|(h, _, _)| *h == origin.host) {
+                Some((_, addrs, hop)) => {
+                    let (addrs, hop) = (addrs.clone(), *hop);
+                    steps::dns_cached(walk, &origin.host, &addrs, hop);
+                    addrs
+                }
+                None => {
+                    let addrs = steps::dns(walk, &origin.host).await?;
+                    cache.names.push((origin.host.clone(), addrs.clone(), walk.hop));
+                    addrs
+                }
+            };
+            let addr = addrs[0];
+            let route = steps::route(walk, addr).await?;
+            let (stream, dialled) = steps::tcp(walk, &origin, addr, &route).await?;
+            cache.conn = Some(steps::tls(walk, &origin, stream, dialled).await?);
+        }
+        let Some(conn) = cache.conn.as_mut() else { unreachable!("connected above") };
+        let response = steps::http(walk, conn, &url, reuse).await?;
+        if response.sts && origin.tls {
+            cache.sts.insert(origin.host.clone());
+        }
+        if !response.reusable {
+            cache.conn = None;
+        }
+        visited.push(("GET".into(), url.clone()));
+        let Some(location) = response.location.filter(|_| redirect::is_redirect(response.status)) else {
+            return Ok(response.status);
+        };
+        let next = match redirect::target(&url, &location) {
+            Ok(next) => next,
+            Err(e) => return Err(walk.fail_last(format!("the redirect cannot be followed: {e}"))),
+        };
+        if let Some(path) = redirect::find_loop(&visited, "GET", &next) {
+            return Err(
+                walk.fail_last(format!("redirect loop: {path}; a browser gives up with ERR_TOO_MANY_REDIRECTS"))
+            );
+        }
+        if walk.hop > MAX_HOPS {
+            return Err(walk.fail_last(format!(
+                "more than {MAX_HOPS} redirects; the next was to {next}: stopping as a browser would"
+            )));
+        }
+        parsed = steps::Parsed { url: next };
+    }
+}
