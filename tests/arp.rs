@@ -4,30 +4,12 @@
 
 mod lab;
 
+use lab::cli::{code, json, netwalk, stderr};
 use lab::{Host, Lab, Switch};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::process::Output;
 
 const NETWALK: &str = env!("CARGO_BIN_EXE_netwalk");
-
-fn netwalk(host: &Host, args: &[&str]) -> Output {
-    host.command(NETWALK).args(args).output().expect("run netwalk")
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("stdout is not JSON ({e}): {}\nstderr: {}", String::from_utf8_lossy(&out.stdout), stderr(out))
-    })
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().unwrap_or_else(|| panic!("killed by a signal: {}", stderr(out)))
-}
 
 /// client and hosts on one bridge, 198.18.5.0/24 and 2001:db8:5::/64.
 struct Lan {

@@ -6,10 +6,10 @@ mod lab;
 
 use dhcproto::v4::{self, DhcpOption, HType, Message, MessageType, Opcode};
 use dhcproto::{Decodable, Decoder, Encodable, Encoder};
+use lab::cli::{code, json, netwalk, stderr};
 use lab::{Host, Lab};
 use serde_json::Value;
 use std::net::{Ipv4Addr, Ipv6Addr, UdpSocket};
-use std::process::Output;
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -114,28 +114,6 @@ fn offer(discover: &Message, server: Ipv4Addr) -> Message {
     o.insert(DhcpOption::InterfaceMtu(1400));
     o.insert(DhcpOption::Unknown(v4::UnknownOption::new(224.into(), vec![0xde, 0xad, 0xbe, 0xef])));
     msg
-}
-
-fn netwalk(host: &Host, args: &[&str]) -> Output {
-    host.command(NETWALK).args(args).output().expect("run netwalk")
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("exit code")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 #[test]

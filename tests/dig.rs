@@ -16,31 +16,15 @@ use hickory_server::store::in_memory::InMemoryZoneHandler;
 use hickory_server::zone_handler::{
     AuthLookup, AxfrPolicy, Catalog, LookupControlFlow, LookupOptions, LookupRecords, ZoneHandler, ZoneType,
 };
+use lab::cli::{code, json, netwalk, stderr, stdout};
 use lab::{Host, Lab};
 use serde_json::Value;
 use std::net::{SocketAddr, UdpSocket};
-use std::process::Output;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const NETWALK: &str = env!("CARGO_BIN_EXE_netwalk");
-
-fn netwalk(host: &Host, args: &[&str]) -> Output {
-    host.command(NETWALK).args(args).output().expect("run netwalk")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().unwrap_or_else(|| panic!("killed by a signal: {}", stderr(out)))
-}
 
 /// A record hickory's zone parser does not know, from its RDATA bytes.
 fn raw(name: &str, code: u16, rdata: Vec<u8>) -> Record {
@@ -241,10 +225,6 @@ fn every_record_type_is_printed_as_bind_prints_it() {
         let want: Vec<String> = sorted_lines(&lines.join("\n"));
         assert_eq!(sorted_lines(&stdout(&out)), want, "{name} {rtype}");
     }
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", stdout(out), stderr(out)))
 }
 
 #[test]

@@ -11,6 +11,7 @@ use hickory_server::proto::rr::{LowerName, Name};
 use hickory_server::proto::serialize::txt::Parser;
 use hickory_server::store::in_memory::InMemoryZoneHandler;
 use hickory_server::zone_handler::{AxfrPolicy, Catalog, ZoneType};
+use lab::cli::{code, json};
 use lab::{Host, Lab};
 use serde_json::Value;
 use std::net::{IpAddr, SocketAddr};
@@ -92,20 +93,6 @@ fn explain(web: &Web, extra: &[&str], url: &str) -> Output {
     args.extend_from_slice(extra);
     args.push(url);
     web.client.command(NETWALK).args(&args).output().expect("run netwalk")
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("exited")
 }
 
 /// The facts of step `name` on hop `hop`.

@@ -6,6 +6,7 @@ mod http_peers;
 mod lab;
 
 use http_peers::{LAST_MODIFIED, PAGE, Seen};
+use lab::cli::{code, json, netwalk, stderr, stdout};
 use lab::{Host, Lab};
 use serde_json::Value;
 use std::io::{Read, Write};
@@ -42,10 +43,6 @@ fn web() -> Web {
     Web { lab, client, server, addr, ca, seen }
 }
 
-fn netwalk(host: &Host, args: &[&str]) -> Output {
-    host.command(NETWALK).args(args).output().expect("run netwalk")
-}
-
 fn netwalk_stdin(host: &Host, args: &[&str], input: &[u8]) -> Output {
     let mut child = host
         .command(NETWALK)
@@ -57,24 +54,6 @@ fn netwalk_stdin(host: &Host, args: &[&str], input: &[u8]) -> Output {
         .unwrap();
     child.stdin.take().unwrap().write_all(input).unwrap();
     child.wait_with_output().unwrap()
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("stdout is not JSON ({e}): {}\nstderr: {}", String::from_utf8_lossy(&out.stdout), stderr(out))
-    })
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().unwrap_or_else(|| panic!("killed by a signal: {}", stderr(out)))
 }
 
 /// curl's timing fields are present, non-negative and in phase order.

@@ -3,11 +3,12 @@
 
 mod lab;
 
-use lab::{Host, Lab};
+use lab::Lab;
+use lab::cli::{code, json, netwalk, stderr};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};
 use std::net::TcpListener;
-use std::process::{Output, Stdio};
+use std::process::Stdio;
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
@@ -17,24 +18,6 @@ const NETWALK: &str = env!("CARGO_BIN_EXE_netwalk");
 /// client — r1 — r2 — server, every address from 198.18.0.0/15 and 2001:db8::/32.
 fn chain() -> Lab {
     Lab::chain(&["client", "r1", "r2", "server"])
-}
-
-fn netwalk(host: &Host, args: &[&str]) -> Output {
-    host.command(NETWALK).args(args).output().expect("run netwalk")
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("stdout is not JSON ({e}): {}\nstderr: {}", String::from_utf8_lossy(&out.stdout), stderr(out))
-    })
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().unwrap_or_else(|| panic!("killed by a signal: {}", stderr(out)))
 }
 
 /// Accepts connections on a socket that lives in the server's namespace and

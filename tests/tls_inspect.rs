@@ -4,34 +4,14 @@
 mod lab;
 mod tlslab;
 
+use lab::cli::{code, json, netwalk, stderr};
 use lab::{Host, Lab};
 use rcgen::SanType;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, SocketAddr};
-use std::process::Output;
 use std::time::{Duration, Instant};
 use tlslab::{Leaf, ServerSpec, days, intermediate, pem, root, serve};
-
-const NETWALK: &str = env!("CARGO_BIN_EXE_netwalk");
-
-fn netwalk(host: &Host, args: &[&str]) -> Output {
-    host.command(NETWALK).args(args).output().expect("run netwalk")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().unwrap_or_else(|| panic!("killed by a signal: {}", stderr(out)))
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("stdout is not JSON ({e}): {}\nstderr: {}", String::from_utf8_lossy(&out.stdout), stderr(out))
-    })
-}
 
 fn sha256(der: &[u8]) -> String {
     netwalk::commands::tls_inspect::cert::colon_hex(ring::digest::digest(&ring::digest::SHA256, der).as_ref())

@@ -8,22 +8,10 @@
 
 mod lab;
 
+use lab::cli::{json, netwalk};
 use lab::{Host, Lab};
 use serde_json::Value;
 use std::net::SocketAddr;
-use std::process::Output;
-
-const NETWALK: &str = env!("CARGO_BIN_EXE_netwalk");
-
-fn netwalk(host: &Host, args: &[&str]) -> Output {
-    host.command(NETWALK).args(args).output().expect("run netwalk")
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("not JSON ({e}): {} {}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
-    })
-}
 
 /// Runs openssl in `host` and returns stdout; panics (never skips) when it fails.
 fn openssl(host: &Host, args: &str) -> String {

@@ -4,6 +4,7 @@
 
 mod lab;
 
+use lab::cli::{code, json, netwalk, stderr};
 use lab::{Host, Lab};
 use serde_json::Value;
 use std::net::IpAddr;
@@ -29,24 +30,6 @@ fn expected_hops(family: u8, hops: usize) -> Vec<IpAddr> {
         .map(|n| if family == 4 { format!("198.18.{n}.2") } else { format!("2001:db8:{n:x}::2") })
         .map(|s| s.parse().unwrap())
         .collect()
-}
-
-fn netwalk(host: &Host, args: &[&str]) -> Output {
-    host.command(NETWALK).args(args).output().expect("run netwalk")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().unwrap_or_else(|| panic!("killed by a signal: {}", stderr(out)))
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("stdout is not JSON ({e}): {}\nstderr: {}", String::from_utf8_lossy(&out.stdout), stderr(out))
-    })
 }
 
 /// The first responder of every hop of flow `flow` (None for a silent hop).

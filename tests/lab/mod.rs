@@ -55,6 +55,7 @@
 
 #![allow(dead_code)]
 
+pub mod cli;
 mod route;
 mod sys;
 
