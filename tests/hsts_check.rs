@@ -18,7 +18,6 @@ use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::process::Output;
-use std::sync::Arc;
 
 const NETWALK: &str = env!("CARGO_BIN_EXE_netwalk");
 const GOOD: &str = "max-age=63072000; includeSubDomains; preload";
@@ -112,25 +111,9 @@ async fn handle(req: Request<hyper::body::Incoming>, tls: bool) -> Result<Respon
     Ok(response.body(Full::new(Bytes::from_static(b"hsts lab\n"))).unwrap())
 }
 
-fn acceptor(pki: &http_peers::Pki) -> tokio_rustls::TlsAcceptor {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    let certs = vec![CertificateDer::from_pem_slice(pki.cert_pem.as_bytes()).unwrap()];
-    let key = PrivateKeyDer::from_pem_slice(pki.key_pem.as_bytes()).unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .unwrap();
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    tokio_rustls::TlsAcceptor::from(Arc::new(config))
-}
-
 /// Serves `route` on each (listener, tls) from a thread that outlives the test body.
 fn serve(listeners: Vec<(TcpListener, bool)>, pki: &http_peers::Pki) {
-    let acceptor = acceptor(pki);
+    let acceptor = http_peers::tls_acceptor(pki);
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         rt.block_on(async move {

@@ -78,7 +78,8 @@ fn make_pki(names: &[&str], expired: bool) -> Pki {
     Pki { ca_pem: ca_cert.pem(), cert_pem: cert.pem(), key_pem: key.serialize_pem() }
 }
 
-fn tls_acceptor(pki: &Pki) -> tokio_rustls::TlsAcceptor {
+/// A rustls (ring) acceptor for the lab certificate, offering h2 then http/1.1.
+pub fn tls_acceptor(pki: &Pki) -> tokio_rustls::TlsAcceptor {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let certs = vec![CertificateDer::from_pem_slice(pki.cert_pem.as_bytes()).unwrap()];
