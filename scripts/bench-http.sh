@@ -5,8 +5,8 @@
 #   2. a small HTTPS GET (TLS 1.3 with a lab CA, ALPN): median process wall time
 #      (target: <= 1.0x curl).
 #
-# Runs in a rootless lab the script builds itself: a user + network + mount +
-# PID namespace (unshare -Urn …), inside it one network namespace per host
+# Runs in a rootless lab the script builds itself (scripts/lab.sh): a user +
+# network + mount + PID namespace, inside it one network namespace per host
 # (client, server) joined by a veth pair with 198.18.0.0/15 addresses only.
 # The host's own network namespace is never touched: no packet can leave.
 #
@@ -24,61 +24,27 @@ export LC_ALL=C
 CLIENT_IP=198.18.0.1
 SERVER_IP=198.18.0.2
 
-die() { echo "bench-http: $*" >&2; exit 2; }
+LAB_NAME=bench-http
+# shellcheck source=scripts/lab.sh
+. "$(dirname "$0")/lab.sh"
 
 if [[ "${1:-}" != --in-lab ]]; then
     repo=$(cd "$(dirname "$0")/.." && pwd)
     netwalk=${NETWALK:-$repo/target/release/netwalk}
-    for need in unshare:util-linux nsenter:util-linux ip:iproute2 nginx:nginx curl:curl \
-                openssl:openssl python3:python3 /usr/bin/time:time; do
-        command -v "${need%%:*}" >/dev/null ||
-            die "${need%%:*} is missing: install it with 'apt-get install ${need#*:}'"
-    done
+    need nginx:nginx curl:curl openssl:openssl python3:python3 /usr/bin/time:time
     [[ -x "$netwalk" ]] || die "no netwalk binary at $netwalk: run 'cargo build --release' (or set NETWALK)"
-    netwalk=$(cd "$(dirname "$netwalk")" && pwd)/$(basename "$netwalk")
-    work=$(mktemp -d "${TMPDIR:-/tmp}/bench-http.XXXXXX")
-    rc=0
-    # unshare -Urn plus a mount and PID namespace: when the lab's PID 1 ends,
-    # the kernel kills nginx and the hosts with it.
-    unshare --user --map-root-user --net --mount --pid --fork --kill-child --mount-proc \
-        bash "$0" --in-lab "$work" "$netwalk" &
-    lab=$!
-    trap 'kill -KILL "$lab" 2>/dev/null || true' INT TERM
-    wait "$lab" || rc=$?
-    while kill -0 "$lab" 2>/dev/null; do rc=0; wait "$lab" || rc=$?; done
-    if [[ $rc -eq 0 && "${KEEP:-0}" != 1 ]]; then rm -rf "$work"; else echo "work directory kept: $work" >&2; fi
-    exit "$rc"
+    lab_enter "$(cd "$(dirname "$netwalk")" && pwd)/$(basename "$netwalk")"
 fi
 
+lab_inside
 work=$2
 netwalk=$3
-pids=()
-teardown() { local pid; for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done; }
-trap teardown EXIT
-trap 'exit 130' INT TERM
 
-wait_until() {
-    local limit=$1 what=$2; shift 2
-    local deadline=$((SECONDS + limit))
-    until "$@"; do
-        ((SECONDS < deadline)) || die "timed out after ${limit}s waiting for $what"
-        sleep 0.01
-    done
-}
-in_ns() { local pid=$1; shift; nsenter --net="/proc/$pid/ns/net" -- "$@"; }
-ns_differs() { [[ "$(readlink "/proc/$1/ns/net")" != "$(readlink /proc/self/ns/net)" ]]; }
-new_host() {
-    unshare --net sleep infinity </dev/null >/dev/null 2>&1 &
-    HOST_PID=$!
-    pids+=("$HOST_PID")
-    wait_until 5 "a network namespace" ns_differs "$HOST_PID"
-}
 setup_host() {
     local pid=$1 dev=$2 ip=$3
     ip link set "$dev" netns "$pid"
     in_ns "$pid" ip link set "$dev" name eth0
     in_ns "$pid" ip addr add "$ip/24" dev eth0
-    in_ns "$pid" ip link set lo up
     in_ns "$pid" ip link set eth0 up
 }
 
