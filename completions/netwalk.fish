@@ -45,6 +45,10 @@ complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "traceroute" -d 'The
 complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "dig" -d 'DNS queries with dig\'s command line and BIND\'s output: UDP with TCP fallback, EDNS, -x, batches'
 complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "explain" -d 'What happens when you open a URL: name, route, ARP, TCP, TLS, HTTP, redirects, step by step with Wireshark filters'
 complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s I -l interface -d 'Send from this network interface' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s p -l port -d 'Port for targets that do not name one' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s c -l count -d 'Probes per target; 0 runs until interrupted (Ctrl-C prints the summary)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s i -l interval -d 'Time between the starts of two probes' -r
@@ -52,73 +56,73 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -l timeout -d 'H
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -l source -d 'Source address to send from' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -l max-rtt -d 'Fail (exit 1) when the average RTT of open probes is above this' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -l max-loss -d 'Fail (exit 1) when more than this percentage of probes did not find the port open' -r
-complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s I -l interface -d 'Send from this network interface' -r
-complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -l resolve-each -d 'Resolve the name again before every probe instead of once'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -l json -d 'Print one JSON document instead of text'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -l json-lines -d 'Print one JSON object per line as events happen (NDJSON)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s v -l verbose -d 'More detail on stderr (-v debug, -vv trace)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s 4 -d 'Use IPv4 only'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s 6 -d 'Use IPv6 only'
+complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -l resolve-each -d 'Resolve the name again before every probe instead of once'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s V -l version -d 'Print version'
+complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -s I -l interface -d 'Send from this network interface' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -l timeout -d 'How long to listen for offers' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -l mac -d 'Client hardware address to send as (chaddr and Ethernet source); default the interface\'s' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -l client-id -d 'Client identifier (option 61) as hex, e.g. 01020000000010' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -l hostname -d 'Host name to send (option 12)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -l expect-server -d 'The servers allowed to answer: exit 1 if any other does, or if none answers' -r
-complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -s I -l interface -d 'Send from this network interface' -r
-complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -l first -d 'Return as soon as the first offer arrives'
-complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -l random-mac -d 'Send as a random locally administered MAC address'
-complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -l v6 -d 'DHCPv6: SOLICIT to ff02::1:2 from the link-local address and list every ADVERTISE'
 complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -l json -d 'Print one JSON document instead of text'
 complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -l json-lines -d 'Print one JSON object per line as events happen (NDJSON)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -s v -l verbose -d 'More detail on stderr (-v debug, -vv trace)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -s 4 -d 'Use IPv4 only'
 complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -s 6 -d 'Use IPv6 only'
+complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -l first -d 'Return as soon as the first offer arrives'
+complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -l random-mac -d 'Send as a random locally administered MAC address'
+complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -l v6 -d 'DHCPv6: SOLICIT to ff02::1:2 from the link-local address and list every ADVERTISE'
 complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netwalk -n "__fish_netwalk_using_subcommand dhcp-discover" -s V -l version -d 'Print version'
+complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -s I -l interface -d 'Send from this network interface' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -s c -l count -d 'Probes for a single address [default: 3; 0 runs until interrupted]' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -s i -l interval -d 'Time between two probes to a single address [default: 1s]' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -l timeout -d 'How long to wait for an answer to the last probe; in a sweep, before any host answered' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -l rate -d 'Sweep: requests per second [default: 2000]' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -l retries -d 'Sweep: extra requests to an address that stays silent [default: 1]' -r
-complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -s I -l interface -d 'Send from this network interface' -r
-complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -l dad -d 'Duplicate-address detection: RFC 5227 probes from 0.0.0.0; exit 1 if the address is in use'
-complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -l gateway -d 'When TARGET is off-link, ask for the gateway the route uses instead'
-complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -l force -d 'Allow sweeps larger than a /16 (up to a /12)'
-complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -l cache -d 'Show the kernel\'s neighbour table (IPv4 and IPv6) instead of asking the network'
 complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -l json -d 'Print one JSON document instead of text'
 complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -l json-lines -d 'Print one JSON object per line as events happen (NDJSON)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -s v -l verbose -d 'More detail on stderr (-v debug, -vv trace)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -s 4 -d 'Use IPv4 only'
 complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -s 6 -d 'Use IPv6 only'
+complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -l dad -d 'Duplicate-address detection: RFC 5227 probes from 0.0.0.0; exit 1 if the address is in use'
+complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -l gateway -d 'When TARGET is off-link, ask for the gateway the route uses instead'
+complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -l force -d 'Allow sweeps larger than a /16 (up to a /12)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -l cache -d 'Show the kernel\'s neighbour table (IPv4 and IPv6) instead of asking the network'
 complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -s V -l version -d 'Print version'
-complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -l header -d 'Parse this Strict-Transport-Security value offline instead of checking a domain' -r
-complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -l preload-list -d 'Use this Chromium transport_security_state_static.json instead of the embedded snapshot' -r -F
-complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -l ca-file -d 'Trust the CA certificates in this PEM file instead of the system store (e.g. a lab CA)' -r -F
 complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -s I -l interface -d 'Send from this network interface' -r
-complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -l removable -d 'Run hstspreload\'s removal check (on the site, or on the --header value) instead of the preload check'
-complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -l offline -d 'Only look DOMAIN up in the preload list; send nothing'
+complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -l header -d 'Parse this Strict-Transport-Security value offline instead of checking a domain' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -l preload-list -d 'Use this Chromium transport_security_state_static.json instead of the embedded snapshot' -r -F
+complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -l ca-file -d 'Trust the CA certificates in this PEM file instead of the system store (e.g. a lab CA)' -r -F
 complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -l json -d 'Print one JSON document instead of text'
 complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -l json-lines -d 'Print one JSON object per line as events happen (NDJSON)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -s v -l verbose -d 'More detail on stderr (-v debug, -vv trace)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -s 4 -d 'Use IPv4 only'
 complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -s 6 -d 'Use IPv6 only'
+complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -l removable -d 'Run hstspreload\'s removal check (on the site, or on the --header value) instead of the preload check'
+complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -l offline -d 'Only look DOMAIN up in the preload list; send nothing'
 complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netwalk -n "__fish_netwalk_using_subcommand hsts-check" -s V -l version -d 'Print version'
+complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -s I -l interface -d 'Send from this network interface' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -s p -l port -d 'Port when the target names none (default 443, or the STARTTLS protocol\'s port)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l servername -d 'Name to send as SNI and to check the certificate against (default: the target\'s host)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l alpn -d 'ALPN protocols to offer, comma-separated (e.g. h2,http/1.1)' -r
@@ -130,21 +134,21 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l starttls
 imap\t''
 pop3\t''"
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l timeout -d 'Limit for each step: TCP connect, STARTTLS dialogue, TLS handshake, each probe' -r
-complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -s I -l interface -d 'Send from this network interface' -r
-complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l no-sni -d 'Send no SNI (the certificate is still checked against the target\'s host)'
-complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l enumerate -d 'Also list the versions, cipher suites and groups the server accepts (crafted ClientHellos)'
-complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l all-addresses -d 'Inspect every A/AAAA address of the name, side by side'
-complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l pem -d 'Print the served chain as PEM instead of the report (JSON adds a pem field per certificate)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l json -d 'Print one JSON document instead of text'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l json-lines -d 'Print one JSON object per line as events happen (NDJSON)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -s v -l verbose -d 'More detail on stderr (-v debug, -vv trace)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -s 4 -d 'Use IPv4 only'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -s 6 -d 'Use IPv6 only'
+complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l no-sni -d 'Send no SNI (the certificate is still checked against the target\'s host)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l enumerate -d 'Also list the versions, cipher suites and groups the server accepts (crafted ClientHellos)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l all-addresses -d 'Inspect every A/AAAA address of the name, side by side'
+complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l pem -d 'Print the served chain as PEM instead of the report (JSON adds a pem field per certificate)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -s V -l version -d 'Print version'
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s I -l interface -d 'Send from this network interface' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s H -l header -d 'Add a request header (\'Name: value\'); \'Name:\' removes a default header' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s d -l data -d 'Request body: literal DATA, @FILE, or @- for standard input (POST unless a method is given)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l max-redirs -d 'Most redirects to follow with -L' -r
@@ -158,10 +162,11 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l expect-status -
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l max-time -d 'Fail (exit 1) when the whole transfer takes longer than this' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l etag -d 'Conditional request: send If-None-Match with this ETag' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l if-modified-since -d 'Conditional request: send If-Modified-Since with this date (HTTP date or RFC 3339)' -r
-complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s I -l interface -d 'Send from this network interface' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l json -d 'Print one JSON document instead of text'
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l json-lines -d 'Print one JSON object per line as events happen (NDJSON)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s v -l verbose -d 'More detail on stderr (-v debug, -vv trace)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s 4 -d 'Use IPv4 only'
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s 6 -d 'Use IPv6 only'
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s L -l location -d 'Follow redirects (301, 302, 303, 307, 308), listing every hop'
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l head -d 'Send a HEAD request (curl\'s -I; -I is --interface in netwalk)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s i -l include -d 'Write the response headers before the body'
@@ -171,13 +176,12 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l http2-prior-kno
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s k -l insecure -d 'Do not verify the server certificate (insecure: anyone in the path can read and change the traffic)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l compressed -d 'Ask for a compressed body (gzip, deflate, br, zstd) and decode it'
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l show-secrets -d 'Show Authorization, Cookie and Proxy-Authorization values under -v instead of redacting them'
-complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l json -d 'Print one JSON document instead of text'
-complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l json-lines -d 'Print one JSON object per line as events happen (NDJSON)'
-complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s v -l verbose -d 'More detail on stderr (-v debug, -vv trace)'
-complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s 4 -d 'Use IPv4 only'
-complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s 6 -d 'Use IPv6 only'
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s V -l version -d 'Print version'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s I -l interface -d 'Send from this network interface' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s p -l port -d 'Destination port: UDP\'s first (classic) or fixed (Paris) port [33434], TCP\'s port [80]' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s q -l queries -d 'Probes per hop' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s f -l first-ttl -d 'First TTL' -r
@@ -189,10 +193,11 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s i -l inte
 complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s N -l sim-queries -d 'Probes in flight at once' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s z -l send-interval -d 'Minimum time between two probes (for routers that rate-limit ICMP)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l source -d 'Source address to send from' -r
-complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s I -l interface -d 'Send from this network interface' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l json -d 'Print one JSON document instead of text'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l json-lines -d 'Print one JSON object per line as events happen (NDJSON)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s v -l verbose -d 'More detail on stderr (-v debug, -vv trace)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s 4 -d 'Use IPv4 only'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s 6 -d 'Use IPv6 only'
 complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l icmp -d 'Probe with ICMP echo requests'
 complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l udp -d 'Probe with UDP datagrams (the default)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l tcp -d 'Probe with TCP SYNs'
@@ -201,21 +206,16 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l paris -d 
 complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l classic -d 'UDP: a new destination port per probe, as classic traceroute'
 complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l mtu -d 'Discover the path MTU and the hop where it drops'
 complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l unprivileged -d 'Use unprivileged sockets even with CAP_NET_RAW'
-complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l json -d 'Print one JSON document instead of text'
-complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l json-lines -d 'Print one JSON object per line as events happen (NDJSON)'
-complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s v -l verbose -d 'More detail on stderr (-v debug, -vv trace)'
-complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s 4 -d 'Use IPv4 only'
-complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s 6 -d 'Use IPv6 only'
 complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s V -l version -d 'Print version'
-complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -l expect-rcode -d 'Exit 1 unless every response has this RCODE (NOERROR, NXDOMAIN, SERVFAIL, ... or a number)' -r
-complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -l system -d 'Resolve NAME as the operating system does (hosts file, then resolv.conf servers and search list) and say which source answered' -r
-complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -l root-hints -d 'Root hints for +trace (named.root format: `. NS name` and `name A|AAAA addr` lines) instead of the built-in IANA root servers' -r -F
-complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -l ca-file -d 'Also trust the certificate authorities in this PEM file for +tls and +https (the system store is always trusted)' -r -F
 complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -s I -l interface -d 'Send from this network interface' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -l expect-rcode -d 'Exit 1 unless every response has this RCODE (NOERROR, NXDOMAIN, SERVFAIL, ... or a number)' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -l system -d 'Resolve NAME as the operating system does (hosts file, then resolv.conf servers and search list) and say which source answered' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -l root-hints -d 'Root hints for +trace (named.root format: `. NS name` and `name A|AAAA addr` lines) instead of the built-in IANA root servers' -r -F
+complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -l ca-file -d 'Also trust the certificate authorities in this PEM file for +tls and +https (the system store is always trusted)' -r -F
 complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -l json -d 'Print one JSON document instead of text'
 complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -l json-lines -d 'Print one JSON object per line as events happen (NDJSON)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -s v -l verbose -d 'More detail on stderr (-v debug, -vv trace)'
@@ -223,13 +223,13 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -s 4 -d 'Use IPv4 o
 complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -s 6 -d 'Use IPv6 only'
 complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -s V -l version -d 'Print version'
-complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l ca-file -d 'Trust only the CA certificates in this PEM file (as http\'s --cacert)' -r -F
-complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l preload-list -d 'Use this Chromium-format preload list (JSON) instead of the embedded one' -r -F
-complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l timeout -d 'Longest wait for each network step (DNS server, ARP, TCP, TLS, HTTP response)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -s I -l interface -d 'Send from this network interface' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l ca-file -d 'Trust only the CA certificates in this PEM file (as http\'s --cacert)' -r -F
+complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l preload-list -d 'Use this Chromium-format preload list (JSON) instead of the embedded one' -r -F
+complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l timeout -d 'Longest wait for each network step (DNS server, ARP, TCP, TLS, HTTP response)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l json -d 'Print one JSON document instead of text'
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l json-lines -d 'Print one JSON object per line as events happen (NDJSON)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -s v -l verbose -d 'More detail on stderr (-v debug, -vv trace)'
