@@ -48,9 +48,20 @@ pub struct Route {
     pub interface: Option<String>,
 }
 
-/// Asks the routing table by connecting a UDP socket (which sends nothing).
-/// `None` when there is no route; the probe itself then reports why.
+/// Asks the routing table with one netlink request (`ip route get`); when
+/// the answer names no source (blackhole and other special routes), asks by
+/// connecting a UDP socket, which sends nothing. `None` when there is no
+/// route; the probe itself then reports why.
 pub fn route_to(dst: IpAddr, interface: Option<&str>) -> Option<Route> {
+    let oif = match interface {
+        Some(name) => Some(index_of(name)?),
+        None => None,
+    };
+    if let Ok(Some(path)) = crate::net::netlink::route_get(dst, oif)
+        && let Some(source) = path.source
+    {
+        return Some(Route { source, interface: interface.map(str::to_string).or(path.interface) });
+    }
     let socket = Socket::new(Domain::for_address(SocketAddr::new(dst, 9)), Type::DGRAM, None).ok()?;
     if let Some(name) = interface {
         socket.bind_device(Some(name.as_bytes())).ok()?;
@@ -60,4 +71,12 @@ pub fn route_to(dst: IpAddr, interface: Option<&str>) -> Option<Route> {
     let interface =
         interface.map(str::to_string).or_else(|| all().into_iter().find(|i| i.addrs.contains(&source)).map(|i| i.name));
     Some(Route { source, interface })
+}
+
+/// The kernel's index of interface `name`.
+fn index_of(name: &str) -> Option<u32> {
+    let name = std::ffi::CString::new(name).ok()?;
+    // SAFETY: a NUL-terminated name; if_nametoindex only reads it.
+    let index = unsafe { libc::if_nametoindex(name.as_ptr()) };
+    (index != 0).then_some(index)
 }

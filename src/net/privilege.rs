@@ -6,17 +6,27 @@ use crate::error::Error;
 const CAP_NET_ADMIN: u32 = 12;
 const CAP_NET_RAW: u32 = 13;
 
-/// The effective capability mask from a /proc/<pid>/status text.
-fn effective_caps(status: &str) -> Option<u64> {
-    let hex = status.lines().find_map(|l| l.strip_prefix("CapEff:"))?.trim();
-    u64::from_str_radix(hex, 16).ok()
-}
-
+/// Whether capability `bit` is in this thread's effective set (capget(2):
+/// one syscall, where reading /proc/self/status took eight).
 fn has_cap(bit: u32) -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| effective_caps(&s))
-        .is_some_and(|caps| caps & (1 << bit) != 0)
+    #[repr(C)]
+    struct Header {
+        version: u32,
+        pid: libc::c_int,
+    }
+    #[repr(C)]
+    #[derive(Clone, Copy, Default)]
+    struct Data {
+        effective: u32,
+        permitted: u32,
+        inheritable: u32,
+    }
+    const VERSION_3: u32 = 0x2008_0522; // _LINUX_CAPABILITY_VERSION_3: two Data, 64 bits
+    let mut header = Header { version: VERSION_3, pid: 0 };
+    let mut data = [Data::default(); 2];
+    // SAFETY: capget writes two Data structs for version 3, which `data` holds.
+    let rc = unsafe { libc::syscall(libc::SYS_capget, &mut header as *mut Header, data.as_mut_ptr()) };
+    rc == 0 && (u64::from(data[1].effective) << 32 | u64::from(data[0].effective)) & (1 << bit) != 0
 }
 
 pub fn has_net_raw() -> bool {
@@ -65,11 +75,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_the_effective_mask() {
-        let status = "Name:\tnetwalk\nCapPrm:\t0000000000000000\nCapEff:\t0000000000002000\n";
-        let caps = effective_caps(status).unwrap();
-        assert!(caps & (1 << CAP_NET_RAW) != 0 && caps & (1 << CAP_NET_ADMIN) == 0);
-        assert_eq!(effective_caps("Name:\tx\n"), None);
+    fn capget_agrees_with_proc_status() {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap();
+        let hex = status.lines().find_map(|l| l.strip_prefix("CapEff:")).unwrap().trim();
+        let mask = u64::from_str_radix(hex, 16).unwrap();
+        for bit in [CAP_NET_RAW, CAP_NET_ADMIN, 0, 21, 40] {
+            assert_eq!(has_cap(bit), mask & (1 << bit) != 0, "capability bit {bit}");
+        }
     }
 
     #[test]

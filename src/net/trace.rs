@@ -90,6 +90,9 @@ pub struct Prober {
     /// TCP source ports per flow (raw mode), reserved by bound sockets.
     tcp_ports: Vec<(Socket, u16)>,
     connects: HashMap<RawFd, Connect>,
+    /// The TTL last set on each long-lived socket: probes of one hop go out
+    /// back to back, so most sends need no setsockopt.
+    ttls: HashMap<RawFd, u8>,
 }
 
 fn domain(v6: bool) -> Domain {
@@ -137,6 +140,7 @@ impl Prober {
             udp: Vec::new(),
             tcp_ports: Vec::new(),
             connects: HashMap::new(),
+            ttls: HashMap::new(),
         };
         p.setup()?;
         Ok(p)
@@ -234,6 +238,23 @@ impl Prober {
         if self.v6 { s.set_unicast_hops_v6(u32::from(ttl)) } else { s.set_ttl_v4(u32::from(ttl)) }
     }
 
+    /// Sends a probe on a long-lived socket at `ttl`. An ICMP error that
+    /// arrived for an earlier probe is left pending on the socket and fails
+    /// the next send (UDP with IP_RECVERR, hard errors on raw sockets); that
+    /// send consumed it, so it is retried once.
+    fn send_at(ttls: &mut HashMap<RawFd, u8>, s: &Socket, ttl: u8, bytes: &[u8], to: SocketAddr) -> io::Result<()> {
+        let fd = s.as_raw_fd();
+        if ttls.get(&fd) != Some(&ttl) {
+            if to.is_ipv6() { s.set_unicast_hops_v6(u32::from(ttl)) } else { s.set_ttl_v4(u32::from(ttl)) }?;
+            ttls.insert(fd, ttl);
+        }
+        let to = SockAddr::from(to);
+        match s.send_to(bytes, &to) {
+            Ok(_) => Ok(()),
+            Err(_) => s.send_to(bytes, &to).map(drop),
+        }
+    }
+
     fn udp_dport(&self, spec: &ProbeSpec) -> u16 {
         if self.opts.classic { self.opts.port.wrapping_add(spec.seq) } else { self.opts.port }
     }
@@ -250,32 +271,28 @@ impl Prober {
         let flow = usize::from(spec.flow);
         match (self.mode, self.opts.method) {
             (Mode::Raw | Mode::PingSocket, Method::Icmp) => {
-                let s = self.icmp.as_ref().ok_or_else(|| io::Error::other("no ICMP socket"))?;
                 // Flows (ICMP has no ports) vary the identifier.
                 let id = self.ident.wrapping_add(spec.flow);
                 let pkt = probe::echo_request(self.v6, id, spec.seq, self.payload_len(spec, 8).max(4));
-                clear_pending_error(s);
-                self.set_ttl(s, spec.ttl)?;
-                s.send_to(&pkt, &SockAddr::from(SocketAddr::new(target, 0)))?;
+                let s = self.icmp.as_ref().ok_or_else(|| io::Error::other("no ICMP socket"))?;
+                Self::send_at(&mut self.ttls, s, spec.ttl, &pkt, SocketAddr::new(target, 0))?;
                 Ok(Transport::Icmp { id, seq: spec.seq })
             }
             (_, Method::Udp) => {
-                let (s, sport) = self.udp.get(flow).ok_or_else(|| io::Error::other("no UDP socket for this flow"))?;
                 let dport = self.udp_dport(spec);
+                let (s, sport) = self.udp.get(flow).ok_or_else(|| io::Error::other("no UDP socket for this flow"))?;
+                let sport = *sport;
                 let payload =
-                    probe::udp_payload(self.opts.source, target, *sport, dport, spec.seq, self.payload_len(spec, 8));
-                clear_pending_error(s);
-                self.set_ttl(s, spec.ttl)?;
-                s.send_to(&payload, &SockAddr::from(SocketAddr::new(target, dport)))?;
-                Ok(Transport::Udp { sport: *sport, dport, seq: spec.seq })
+                    probe::udp_payload(self.opts.source, target, sport, dport, spec.seq, self.payload_len(spec, 8));
+                Self::send_at(&mut self.ttls, s, spec.ttl, &payload, SocketAddr::new(target, dport))?;
+                Ok(Transport::Udp { sport, dport, seq: spec.seq })
             }
             (Mode::Raw, Method::Tcp) => {
                 let s = self.tcp_raw.as_ref().ok_or_else(|| io::Error::other("no raw TCP socket"))?;
                 let sport = self.tcp_ports.get(flow).map(|p| p.1).ok_or_else(|| io::Error::other("no TCP port"))?;
                 let seq = self.salt | u32::from(spec.seq);
                 let syn = probe::tcp_syn(self.opts.source, target, sport, self.opts.port, seq);
-                self.set_ttl(s, spec.ttl)?;
-                s.send_to(&syn, &SockAddr::from(SocketAddr::new(target, 0)))?;
+                Self::send_at(&mut self.ttls, s, spec.ttl, &syn, SocketAddr::new(target, 0))?;
                 Ok(Transport::Tcp { sport, dport: self.opts.port, seq })
             }
             (_, Method::Tcp) => {
@@ -354,6 +371,21 @@ impl Prober {
             fds.iter().filter(|p| p.revents != 0 && self.connects.contains_key(&p.fd)).map(|p| p.fd).collect();
         for fd in ready {
             self.finish_connect(fd, out);
+        }
+        Ok(())
+    }
+
+    /// Reads the replies that are already there, without waiting: the
+    /// sockets are non-blocking, so this costs no poll() (connects in flight
+    /// do need one, for their POLLOUT).
+    pub fn drain(&mut self, out: &mut Vec<Reply>) -> Result<(), Error> {
+        if !self.connects.is_empty() {
+            return self.recv(Instant::now(), out);
+        }
+        self.drain_icmp(out);
+        self.drain_tcp_raw(out);
+        if self.mode != Mode::Raw {
+            self.drain_errqueues(out);
         }
         Ok(())
     }
@@ -499,10 +531,6 @@ fn queued_reply(key: Transport, dst: IpAddr, q: &errqueue::Queued, at: Instant) 
 /// With IP_RECVERR an ICMP error is also left as the socket's pending
 /// error, which the next send would fail with; it is read from the error
 /// queue instead, so clear it (SO_ERROR).
-fn clear_pending_error(s: &Socket) {
-    let _ = s.take_error();
-}
-
 /// DF on, and the route's cached PMTU ignored, so routers report the real
 /// next-hop MTU (IP_PMTUDISC_PROBE, as tracepath).
 fn set_pmtu_probe(s: &Socket, v6: bool) -> io::Result<()> {

@@ -312,7 +312,7 @@ fn trace_once(prober: &mut Prober, cfg: Config) -> Result<Tracer, Error> {
                 }
                 // Read what already came back, so replies are stamped when
                 // they arrive, not after the whole burst went out.
-                prober.recv(Instant::now(), &mut replies)?;
+                prober.drain(&mut replies)?;
                 for reply in replies.drain(..) {
                     tracer.reply(reply);
                 }
