@@ -19,7 +19,7 @@ if [[ -z ${BENCH_ARP_INNER:-} ]]; then
   done
   arping --help 2>&1 | grep -q Habets || { echo "bench-arp: arping is not Habets' arping (apt-get install arping)" >&2; exit 2; }
   cargo build --release --quiet
-  exec unshare -Urn env BENCH_ARP_INNER=1 NETWALK="$PWD/target/release/netwalk" "$0" "$rounds"
+  exec unshare -Urn env BENCH_ARP_INNER=1 NETWALK="$PWD/target/$(rustc -vV | sed -n "s/^host: //p")/release/netwalk" "$0" "$rounds"
 fi
 
 # ---- inside a fresh user + network namespace: build the lab

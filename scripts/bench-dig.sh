@@ -13,7 +13,7 @@
 #
 # Prerequisites: apt-get install bind9 bind9-dnsutils knot-dnsutils python3
 # Usage: scripts/bench-dig.sh
-# Environment: NETWALK (binary, default target/release/netwalk),
+# Environment: NETWALK (binary, default target/<host triple>/release/netwalk),
 #              RUNS (single-query runs per tool, default 200),
 #              BATCH_RUNS (batch runs per tool, default 5),
 #              KEEP=1 keeps the work directory (it is always kept on failure).
@@ -33,7 +33,7 @@ LAB_NAME=bench-dig
 
 if [[ "${1:-}" != --in-lab ]]; then
     repo=$(cd "$(dirname "$0")/.." && pwd)
-    netwalk=${NETWALK:-$repo/target/release/netwalk}
+    netwalk=${NETWALK:-$repo/target/$(rustc -vV | sed -n "s/^host: //p")/release/netwalk}
     need dig:bind9-dnsutils kdig:knot-dnsutils named:bind9 python3:python3
     [[ -x "$netwalk" ]] ||
         die "no netwalk binary at $netwalk: run 'cargo build --release' in $repo (or set NETWALK=/path/to/netwalk)"

@@ -13,7 +13,7 @@
 # Prerequisites (Debian): apt-get install nginx curl openssl python3 time iproute2 util-linux
 # and a release build: cargo build --release
 # Usage: scripts/bench-http.sh
-# Environment: NETWALK (binary, default target/release/netwalk), BIG_RUNS
+# Environment: NETWALK (binary, default target/<host triple>/release/netwalk), BIG_RUNS
 #              (default 5), SMALL_RUNS (default 50), KEEP=1 keeps the work dir.
 # Exit status: 0 every target met, 1 a target missed, 2 a missing program or a
 #              lab that would not come up.
@@ -30,7 +30,7 @@ LAB_NAME=bench-http
 
 if [[ "${1:-}" != --in-lab ]]; then
     repo=$(cd "$(dirname "$0")/.." && pwd)
-    netwalk=${NETWALK:-$repo/target/release/netwalk}
+    netwalk=${NETWALK:-$repo/target/$(rustc -vV | sed -n "s/^host: //p")/release/netwalk}
     need nginx:nginx curl:curl openssl:openssl python3:python3 /usr/bin/time:time
     [[ -x "$netwalk" ]] || die "no netwalk binary at $netwalk: run 'cargo build --release' (or set NETWALK)"
     lab_enter "$(cd "$(dirname "$netwalk")" && pwd)/$(basename "$netwalk")"

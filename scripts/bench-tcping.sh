@@ -9,7 +9,7 @@
 # Works as root and as an ordinary user.
 #
 # Usage: scripts/bench-tcping.sh
-# Environment: NETWALK (binary, default target/release/netwalk),
+# Environment: NETWALK (binary, default target/<host triple>/release/netwalk),
 #              PROBES (default 200), VERSION_RUNS (default 200),
 #              KEEP=1 keeps the work directory (it is always kept on failure).
 # Exit status: 0 both targets met, 1 a target missed, 2 a missing program,
@@ -37,7 +37,7 @@ LAB_NAME=bench-tcping
 # ---------------------------------------------------------------------------
 if [[ "${1:-}" != --in-lab ]]; then
     repo=$(cd "$(dirname "$0")/.." && pwd)
-    netwalk=${NETWALK:-$repo/target/release/netwalk}
+    netwalk=${NETWALK:-$repo/target/$(rustc -vV | sed -n "s/^host: //p")/release/netwalk}
     need tcpdump:tcpdump hping3:hping3 python3:python3 timeout:coreutils
     [[ -x "$netwalk" ]] ||
         die "no netwalk binary at $netwalk: run 'cargo build --release' in $repo (or set NETWALK=/path/to/netwalk)"
@@ -263,7 +263,7 @@ print(f"netwalk --version: median wall time {version_ms:.2f} ms over {version_ru
       f"[python3 subprocess + perf_counter_ns; `true` takes {baseline_ms:.2f} ms the same way, not subtracted]")
 
 size = os.stat(netwalk).st_size
-shown = "target/release/netwalk" if netwalk.endswith("/target/release/netwalk") else netwalk
+shown = "target/" + netwalk.split("/target/", 1)[1] if "/target/" in netwalk else netwalk
 print(f"release binary: {shown} {size} bytes ({size / 1048576:.1f} MiB)")
 
 for p in problems:

@@ -9,7 +9,7 @@
 # no packet can leave the machine. Works as root and as an ordinary user.
 #
 # Prerequisites (Debian): apt-get install openssl sslscan util-linux iproute2
-# Usage: scripts/bench-tls.sh   Environment: NETWALK (default target/release/netwalk),
+# Usage: scripts/bench-tls.sh   Environment: NETWALK (default target/<host triple>/release/netwalk),
 #        RUNS (inspections per tool, default 30), ENUM_RUNS (default 5).
 # Exit status: 0 both targets met, 1 a target missed or the findings differ, 2 setup failed.
 set -euo pipefail
@@ -18,7 +18,7 @@ die() { echo "bench-tls: $*" >&2; exit 2; }
 
 if [[ "${1:-}" != --in-lab ]]; then
     repo=$(cd "$(dirname "$0")/.." && pwd)
-    netwalk=${NETWALK:-$repo/target/release/netwalk}
+    netwalk=${NETWALK:-$repo/target/$(rustc -vV | sed -n "s/^host: //p")/release/netwalk}
     for need in unshare:util-linux ip:iproute2 openssl:openssl sslscan:sslscan; do
         command -v "${need%%:*}" >/dev/null || die "${need%%:*} is missing: apt-get install ${need#*:}"
     done

@@ -26,7 +26,7 @@ if [[ "${1:-}" != "--inside" ]]; then
   exec unshare -Urn --kill-child "$0" --inside
 fi
 
-NETWALK=$PWD/target/release/netwalk
+NETWALK=$PWD/target/$(rustc -vV | sed -n "s/^host: //p")/release/netwalk
 ROUTERS=10
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
