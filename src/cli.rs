@@ -1,6 +1,6 @@
 //! The command line: global options and one variant per working command.
 
-use crate::commands::{arp, dhcp_discover, dig, explain, hsts_check, http, tcping, tls_inspect, traceroute};
+use crate::commands::{arp, dhcp_discover, dig, explain, hsts_check, http, lab, tcping, tls_inspect, traceroute};
 use crate::net::resolve::Family;
 use crate::output::{Format, Output};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -56,6 +56,8 @@ pub enum Command {
     Dig(dig::Args),
     /// What happens when you open a URL: name, route, ARP, TCP, TLS, HTTP, redirects, step by step with Wireshark filters
     Explain(explain::Args),
+    /// An offline mini-internet in rootless namespaces (DHCP, DNS root to zone, HTTPS), a command run inside it
+    Lab(lab::Args),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -6,3 +6,10 @@
 pub mod ns;
 pub mod route;
 pub mod sys;
+
+pub mod dhcp_server;
+pub mod dns;
+pub mod internet;
+pub mod net;
+pub mod pki;
+pub mod web;

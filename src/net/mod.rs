@@ -5,6 +5,7 @@ pub mod errqueue;
 pub mod h2c;
 pub mod http;
 pub mod iface;
+pub mod lease;
 pub mod netlink;
 pub mod packet;
 pub mod privilege;

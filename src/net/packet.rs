@@ -113,7 +113,20 @@ impl PacketSocket {
             });
         }
         // SAFETY: raw is a fresh descriptor nobody else owns.
-        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        PacketSocket::from_fd(unsafe { OwnedFd::from_raw_fd(raw) })
+    }
+
+    /// Takes over an AF_PACKET SOCK_RAW socket made elsewhere (e.g. inside a
+    /// lab host's network namespace), switching on non-blocking mode and
+    /// kernel timestamps as [`PacketSocket::new`] does.
+    pub fn from_fd(fd: OwnedFd) -> Result<PacketSocket, Error> {
+        // SAFETY: fcntl on a descriptor we own.
+        unsafe {
+            let flags = libc::fcntl(fd.as_raw_fd(), libc::F_GETFL);
+            if flags < 0 || libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK) < 0 {
+                return Err(Error::io("cannot make the packet socket non-blocking", io::Error::last_os_error()));
+            }
+        }
         // Room for a sweep's burst of replies; the kernel caps it at rmem_max.
         let _ = setsockopt(&fd, libc::SOL_SOCKET, libc::SO_RCVBUF, &(1i32 << 20));
         let flags =
