@@ -140,6 +140,9 @@ pub fn serve(listeners: Vec<TcpListener>, tls_listeners: Vec<TcpListener>, pki: 
                 tasks.push(tokio::spawn(async move {
                     loop {
                         let Ok((stream, _)) = l.accept().await else { return };
+                        // As web servers do (nginx tcp_nodelay): no Nagle wait between
+                        // a response's frames, which would show as 40 ms delayed-ACK stalls.
+                        let _ = stream.set_nodelay(true);
                         seen.connections.fetch_add(1, Ordering::SeqCst);
                         let (acceptor, seen) = (acceptor.clone(), seen.clone());
                         tokio::spawn(async move {

@@ -238,6 +238,8 @@ pub async fn run(args: Args, global: &Global, _out: &Output) -> Result<ExplainRe
     // Connections close (their FINs are part of the capture) before it stops.
     drop(cache);
     let total = started.elapsed();
+    // Aborted connection tasks drop their sockets when next scheduled: let them.
+    tokio::task::yield_now().await;
     let capture = match capture {
         Some(c) => Some(c.stop().await),
         None => None,

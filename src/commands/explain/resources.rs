@@ -457,7 +457,9 @@ pub fn waterfall(rows: &[Row], total: Duration) -> String {
     for (i, r) in rows.iter().enumerate() {
         let q = col(r.queued);
         let s = r.start.map(col).unwrap_or(q).max(q);
-        let f = r.first_byte.map(col).unwrap_or(s).max(s);
+        let f = r.first_byte.map(col).unwrap_or(s).max(s).min(WIDTH as usize - 1);
+        let s = s.min(f);
+        let q = q.min(s);
         let e = col(r.end).max(f).max(f + 1).min(WIDTH as usize);
         let f = f.min(e);
         let s = s.min(f);
