@@ -345,11 +345,11 @@ fn resources_reuse_the_page_connection_and_another_host_gets_its_own_dns_tcp_tls
     assert_eq!(code(&out), 0, "a 404 resource does not fail the walk: {report:#}");
     assert_eq!(report["final_status"], 200);
     let res = &report["resources"];
-    assert_eq!(res["items"].as_array().unwrap().len(), 6, "{res:#}");
+    assert_eq!(res["items"].as_array().unwrap().len(), 7, "{res:#}");
     assert_eq!((res["duplicates"].as_u64(), res["skipped"].as_array().unwrap().len()), (Some(1), 1), "{res:#}");
     let page_local = step(&report, 1, "tcp")["facts"]["local"].clone();
     let conns = res["connections"].as_array().unwrap();
-    assert_eq!(conns.len(), 2, "{res:#}");
+    assert_eq!(conns.len(), 3, "{res:#}");
     let (page_conn, cdn_conn) = (&conns[0], &conns[1]);
     assert_eq!((page_conn["new"].as_bool(), page_conn["local"].clone()), (Some(false), page_local), "{res:#}");
     assert_eq!(page_conn["protocol"], "HTTP/2");
@@ -386,6 +386,13 @@ fn resources_reuse_the_page_connection_and_another_host_gets_its_own_dns_tcp_tls
     assert_eq!(setup[3]["facts"]["remote"], format!("{CDN_ADDR}:443"));
     assert!(setup[4]["facts"]["certificate"]["san"].to_string().contains("cdn.example.test"));
     assert_eq!(cdn_seen.requests.lock().unwrap().as_slice(), ["GET https://cdn.example.test/res/photo.jpg HTTP/2.0"]);
+    // A closed port: the row carries the TCP step's explanation, the walk goes on.
+    let closed = resource(&report, ":4444/closed.png");
+    assert!(closed["status"].is_null(), "{closed:#}");
+    assert!(closed["error"].as_str().unwrap().contains("port 4444 is closed"), "{closed:#}");
+    assert_eq!(conns[2]["setup"][0]["facts"]["source"], "cache", "the name was resolved for the page: {res:#}");
+    assert_eq!(conns[2]["setup"].as_array().unwrap().last().unwrap()["ok"], false);
+    assert_eq!((res["loaded"].as_u64(), res["failed"].as_u64()), (Some(5), Some(2)), "{res:#}");
     // The resources phase is a step of its own, so explain's own work stays small.
     assert!(report["overhead_ms"].as_f64().unwrap() < 10.0, "{}", report["overhead_ms"]);
 

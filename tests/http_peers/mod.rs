@@ -32,11 +32,13 @@ pub const RESOURCES: &[(&str, &str, usize)] = &[
 ];
 
 /// The page: an icon, a stylesheet, a script and an image on its host, a
-/// photo on cdn.example.test, a missing image, a duplicate and a data: URL.
+/// photo on cdn.example.test, a missing image, one on a closed port, a
+/// duplicate and a data: URL.
 pub const RESOURCE_PAGE: &str = "<!doctype html><html><head><title>lab</title>\
 <link rel=\"shortcut icon\" href=\"/res/favicon.ico\"><link rel=stylesheet href=\"res/style.css\">\
 <script src=\"/res/app.js\"></script></head><body><img src=\"/res/logo.png\">\
 <img src=\"https://cdn.example.test/res/photo.jpg\"><img src=\"/res/missing.png\">\
+<img src=\"https://www.example.test:4444/closed.png\">\
 <img src=\"/res/logo.png#again\"><img src=\"data:image/gif;base64,R0lGODlhAQABAAAAACw=\"></body></html>\n";
 
 /// Generated bodies repeat a pseudo-random block of a prime length, so a

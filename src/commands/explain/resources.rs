@@ -251,6 +251,7 @@ pub async fn fetch(walk: &mut Walk<'_>, cache: &mut Cache, page: &Url, links: Li
                     (c, id, true)
                 }
                 None => {
+                    let began = walk.started.elapsed();
                     let saved = std::mem::take(&mut walk.steps);
                     let opened = super::connect(walk, &mut cache.names, &origin).await;
                     let setup = std::mem::replace(&mut walk.steps, saved);
@@ -275,6 +276,7 @@ pub async fn fetch(walk: &mut Walk<'_>, cache: &mut Cache, page: &Url, links: Li
                             for r in pending.drain(..) {
                                 let mut row = Row::failed(&r, queued, at, failure.explanation.clone());
                                 row.connection = Some(id);
+                                row.start = Some(began);
                                 out.items.push(row);
                             }
                             break;
@@ -452,8 +454,10 @@ pub fn waterfall(rows: &[Row], total: Duration) -> String {
     let from = rows.iter().map(|r| r.queued).min().unwrap_or_default();
     let span = millis(total.saturating_sub(from)).max(0.001);
     let col = |d: Duration| ((millis(d.saturating_sub(from)) / span * WIDTH).round() as usize).min(WIDTH as usize);
-    let mut text =
-        format!("Resources waterfall (from {:.3} ms: ░ queued, ▒ request → first byte, █ body)\n", millis(from));
+    let mut text = format!(
+        "Resources waterfall (from {:.3} ms: ░ queued, ▒ request → first byte, █ body, ✗ failed)\n",
+        millis(from)
+    );
     for (i, r) in rows.iter().enumerate() {
         let q = col(r.queued);
         let s = r.start.map(col).unwrap_or(q).max(q);
@@ -463,7 +467,12 @@ pub fn waterfall(rows: &[Row], total: Duration) -> String {
         let e = col(r.end).max(f).max(f + 1).min(WIDTH as usize);
         let f = f.min(e);
         let s = s.min(f);
-        let bar = format!("{}{}{}{}", " ".repeat(q), "░".repeat(s - q), "▒".repeat(f - s), "█".repeat(e - f));
+        let bar = if r.status.is_none() {
+            // No response: queued, then ✗ while the attempt lasted.
+            format!("{}{}{}", " ".repeat(q), "░".repeat(s - q), "✗".repeat(e - s))
+        } else {
+            format!("{}{}{}{}", " ".repeat(q), "░".repeat(s - q), "▒".repeat(f - s), "█".repeat(e - f))
+        };
         let pad = " ".repeat(WIDTH as usize - e.max(q));
         let status = match (&r.error, r.status) {
             (Some(_), Some(st)) | (None, Some(st)) => st.to_string(),
