@@ -87,10 +87,12 @@ pub struct Args {
     pub timeout: Duration,
 
     /// After an HTML page, fetch its images, scripts, stylesheets and icons as a browser would
+    /// (a failing resource is reported, the exit code stays 0 when the page loaded)
     #[arg(long)]
     pub resources: bool,
 
-    /// Capture the walk's packets into this pcap file (needs CAP_NET_RAW)
+    /// Capture the walk's packets into this pcap file (needs CAP_NET_RAW: exit 3 without it,
+    /// before anything is sent)
     #[arg(long, value_name = "FILE")]
     pub pcap: Option<PathBuf>,
 }
