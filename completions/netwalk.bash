@@ -257,7 +257,7 @@ _netwalk() {
             return 0
             ;;
         netwalk__subcmd__explain)
-            opts="-v -4 -6 -I -h -V --ca-file --preload-list --timeout --json --json-lines --color --verbose --interface --help --version"
+            opts="-v -4 -6 -I -h -V --ca-file --preload-list --timeout --resources --pcap --json --json-lines --color --verbose --interface --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -272,6 +272,10 @@ _netwalk() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pcap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

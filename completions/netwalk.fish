@@ -227,10 +227,12 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand dig" -s V -l version -d 
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l ca-file -d 'Trust only the CA certificates in this PEM file (as http\'s --cacert)' -r -F
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l preload-list -d 'Use this Chromium-format preload list (JSON) instead of the embedded one' -r -F
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l timeout -d 'Longest wait for each network step (DNS server, ARP, TCP, TLS, HTTP response)' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l pcap -d 'Capture the walk\'s packets into this pcap file (needs CAP_NET_RAW: exit 3 without it, before anything is sent)' -r -F
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -s I -l interface -d 'Send from this network interface' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l resources -d 'After an HTML page, fetch its images, scripts, stylesheets and icons as a browser would (a failing resource is reported, the exit code stays 0 when the page loaded)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l json -d 'Print one JSON document instead of text'
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l json-lines -d 'Print one JSON object per line as events happen (NDJSON)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -s v -l verbose -d 'More detail on stderr (-v debug, -vv trace)'

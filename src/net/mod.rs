@@ -1,5 +1,6 @@
 //! The only code that makes syscalls: sockets, interfaces, routes, the resolver.
 
+pub mod capture;
 pub mod dns;
 pub mod errqueue;
 pub mod h2c;
