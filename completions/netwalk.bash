@@ -37,6 +37,9 @@ _netwalk() {
             netwalk,http)
                 cmd="netwalk__subcmd__http"
                 ;;
+            netwalk,lab)
+                cmd="netwalk__subcmd__lab"
+                ;;
             netwalk,tcping)
                 cmd="netwalk__subcmd__tcping"
                 ;;
@@ -67,6 +70,9 @@ _netwalk() {
             netwalk__subcmd__help,http)
                 cmd="netwalk__subcmd__help__subcmd__http"
                 ;;
+            netwalk__subcmd__help,lab)
+                cmd="netwalk__subcmd__help__subcmd__lab"
+                ;;
             netwalk__subcmd__help,tcping)
                 cmd="netwalk__subcmd__help__subcmd__tcping"
                 ;;
@@ -83,7 +89,7 @@ _netwalk() {
 
     case "${cmd}" in
         netwalk)
-            opts="-v -4 -6 -I -h -V --json --json-lines --color --verbose --interface --help --version tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain help"
+            opts="-v -4 -6 -I -h -V --json --json-lines --color --verbose --interface --help --version tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain lab help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -251,7 +257,7 @@ _netwalk() {
             return 0
             ;;
         netwalk__subcmd__explain)
-            opts="-v -4 -6 -I -h -V --json --json-lines --color --verbose --interface --ca-file --preload-list --timeout --help --version"
+            opts="-v -4 -6 -I -h -V --json --json-lines --color --verbose --interface --ca-file --preload-list --timeout --resources --pcap --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -281,6 +287,10 @@ _netwalk() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --pcap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -289,7 +299,7 @@ _netwalk() {
             return 0
             ;;
         netwalk__subcmd__help)
-            opts="tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain help"
+            opts="tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain lab help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -387,6 +397,20 @@ _netwalk() {
             return 0
             ;;
         netwalk__subcmd__help__subcmd__http)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netwalk__subcmd__help__subcmd__lab)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -560,6 +584,32 @@ _netwalk() {
                     return 0
                     ;;
                 --if-modified-since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netwalk__subcmd__lab)
+            opts="-v -4 -6 -I -h -V --json --json-lines --color --verbose --interface --shell --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --interface)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -I)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

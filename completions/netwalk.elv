@@ -40,6 +40,7 @@ set edit:completion:arg-completer[netwalk] = {|@words|
             cand traceroute 'The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU'
             cand dig 'DNS queries with dig''s command line and BIND''s output: UDP with TCP fallback, EDNS, -x, batches'
             cand explain 'What happens when you open a URL: name, route, ARP, TCP, TLS, HTTP, redirects, step by step with Wireshark filters'
+            cand lab 'An offline mini-internet in rootless namespaces (DHCP, DNS root to zone, HTTPS), a command run inside it'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'netwalk;tcping'= {
@@ -276,12 +277,30 @@ set edit:completion:arg-completer[netwalk] = {|@words|
             cand --ca-file 'Trust only the CA certificates in this PEM file (as http''s --cacert)'
             cand --preload-list 'Use this Chromium-format preload list (JSON) instead of the embedded one'
             cand --timeout 'Longest wait for each network step (DNS server, ARP, TCP, TLS, HTTP response)'
+            cand --pcap 'Capture the walk''s packets into this pcap file (needs CAP_NET_RAW: exit 3 without it, before anything is sent)'
             cand --json 'Print one JSON document instead of text'
             cand --json-lines 'Print one JSON object per line as events happen (NDJSON)'
             cand -v 'More detail on stderr (-v debug, -vv trace)'
             cand --verbose 'More detail on stderr (-v debug, -vv trace)'
             cand -4 'Use IPv4 only'
             cand -6 'Use IPv6 only'
+            cand --resources 'After an HTML page, fetch its images, scripts, stylesheets and icons as a browser would (a failing resource is reported, the exit code stays 0 when the page loaded)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'netwalk;lab'= {
+            cand --color 'Colour the output: auto (terminal and no NO_COLOR), always, never'
+            cand -I 'Send from this network interface'
+            cand --interface 'Send from this network interface'
+            cand --json 'Print one JSON document instead of text'
+            cand --json-lines 'Print one JSON object per line as events happen (NDJSON)'
+            cand -v 'More detail on stderr (-v debug, -vv trace)'
+            cand --verbose 'More detail on stderr (-v debug, -vv trace)'
+            cand -4 'Use IPv4 only'
+            cand -6 'Use IPv6 only'
+            cand --shell 'Open an interactive shell ($SHELL, else /bin/sh) in the client instead of a command'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -297,6 +316,7 @@ set edit:completion:arg-completer[netwalk] = {|@words|
             cand traceroute 'The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU'
             cand dig 'DNS queries with dig''s command line and BIND''s output: UDP with TCP fallback, EDNS, -x, batches'
             cand explain 'What happens when you open a URL: name, route, ARP, TCP, TLS, HTTP, redirects, step by step with Wireshark filters'
+            cand lab 'An offline mini-internet in rootless namespaces (DHCP, DNS root to zone, HTTPS), a command run inside it'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'netwalk;help;tcping'= {
@@ -316,6 +336,8 @@ set edit:completion:arg-completer[netwalk] = {|@words|
         &'netwalk;help;dig'= {
         }
         &'netwalk;help;explain'= {
+        }
+        &'netwalk;help;lab'= {
         }
         &'netwalk;help;help'= {
         }

@@ -55,6 +55,10 @@ pub enum Error {
     #[error("{message}")]
     Target { message: String, hint: Option<String> },
 
+    /// The rootless lab cannot be built here (no user namespaces, no `ip`).
+    #[error("{message}")]
+    Lab { message: String, hint: Option<String> },
+
     /// The whole operation ran past its deadline (`--max-time`).
     #[error("{what}: no result within {}", crate::timing::human(*after))]
     TimedOut { what: String, after: std::time::Duration },
@@ -90,6 +94,7 @@ impl Error {
             | Error::SourceAddress { .. }
             | Error::Privilege { .. }
             | Error::Link { .. }
+            | Error::Lab { .. }
             | Error::Io { .. } => Exit::Environment,
         }
     }
@@ -97,7 +102,10 @@ impl Error {
     /// What the user can do about it, when we know.
     pub fn hint(&self) -> Option<String> {
         match self {
-            Error::Usage { hint, .. } | Error::Link { hint, .. } | Error::Target { hint, .. } => hint.clone(),
+            Error::Usage { hint, .. }
+            | Error::Link { hint, .. }
+            | Error::Lab { hint, .. }
+            | Error::Target { hint, .. } => hint.clone(),
             Error::TimedOut { .. } => Some("raise --max-time, or check that the peer answers".into()),
             Error::Resolve { .. } => {
                 Some("check the spelling, /etc/hosts and the servers in /etc/resolv.conf".into())

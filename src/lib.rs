@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod lab;
 pub mod net;
 pub mod output;
 pub mod target;
@@ -19,6 +20,9 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
     let Cli { global, command } = cli;
     // dig builds a runtime only for the work that needs one (DoT, DoH, +trace):
     // a plain query is over before a runtime would have started.
+    if let Command::Lab(_) = command {
+        return Err(Error::usage("netwalk lab exits with its command's code: call run_lab"));
+    }
     if let Command::Dig(args) = command {
         let report: Box<dyn output::Report> = commands::dig::run(args, &global)?.into();
         return Ok(out.finish(report.as_ref()));
@@ -30,6 +34,7 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
                 // http prints its body on stdout and its report beside it: its own finish.
                 Command::Http(args) => commands::http::finish(&out, &commands::http::run(args, &global, &out).await?),
                 Command::Dig(_) => unreachable!("dig runs without a runtime, above"),
+                Command::Lab(_) => unreachable!("lab runs in run_lab"),
                 $(Command::$variant(args) => out.finish(&commands::$module::run(args, &global, &out).await?),)*
             }
         };
@@ -45,6 +50,18 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
             Explain => explain,
         })
     })?
+}
+
+/// `netwalk lab`: exits with the code of the command it ran in the lab
+/// (any 0..=255), so it does not go through `run`'s verdicts.
+pub fn run_lab(args: commands::lab::Args, global: &cli::Global) -> std::process::ExitCode {
+    match commands::lab::run(args, global) {
+        Ok(code) => std::process::ExitCode::from(code),
+        Err(err) => {
+            eprintln!("{}", err.line());
+            err.exit().into()
+        }
+    }
 }
 
 /// Runs `work` on a fresh current-thread runtime (I/O and timers enabled).

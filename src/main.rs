@@ -8,6 +8,9 @@ fn main() -> ExitCode {
         Err(err) => return netwalk::error::clap_exit(err),
     };
     netwalk::init_tracing(cli.global.verbose, cli.global.color_on(&std::io::stderr()));
+    if let netwalk::cli::Command::Lab(args) = cli.command {
+        return netwalk::run_lab(args, &cli.global);
+    }
     match netwalk::run(cli) {
         Ok(exit) => exit.into(),
         Err(err) => {

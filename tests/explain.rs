@@ -22,6 +22,8 @@ use std::sync::Arc;
 
 const NETWALK: &str = env!("CARGO_BIN_EXE_netwalk");
 const IDN_ASCII: &str = "xn--bcher-kva.test";
+/// A second web host, behind the router's third link (see `cdn`).
+const CDN_ADDR: &str = "198.18.3.2";
 
 struct Web {
     lab: Lab,
@@ -30,6 +32,9 @@ struct Web {
     server: Host,
     addr: IpAddr,
     ca: PathBuf,
+    pki: http_peers::Pki,
+    /// What the web server on `server` saw.
+    seen: http_peers::Seen,
     /// A preload list that does not name the lab host.
     empty_list: PathBuf,
     /// A preload list that names www.example.test.
@@ -46,7 +51,8 @@ fn start_dns(host: &Host, addr: IpAddr) {
          @ 3600 IN NS ns1\n\
          ns1 3600 IN A {addr}\n\
          web 300 IN A {addr}\n\
-         www 120 IN CNAME web\n"
+         www 120 IN CNAME web\n\
+         cdn 300 IN A {CDN_ADDR}\n"
     );
     let (origin, records) = Parser::new(zone, None, None).parse().expect("zone parses");
     let handler: InMemoryZoneHandler =
@@ -69,10 +75,10 @@ fn web() -> Web {
     let (client, router, server) = (lab.host_by_name("client"), lab.host_by_name("router"), lab.host_by_name("server"));
     let addr = lab.addr_of("server", 4);
     start_dns(&server, addr);
-    let pki = http_peers::pki(&["www.example.test", IDN_ASCII]);
+    let pki = http_peers::pki(&["www.example.test", IDN_ASCII, "cdn.example.test"]);
     let plain = server.tcp_listener(SocketAddr::new(addr, 80));
     let tls = server.tcp_listener(SocketAddr::new(addr, 443));
-    http_peers::serve(vec![plain], vec![tls], Some(&pki));
+    let seen = http_peers::serve(vec![plain], vec![tls], Some(&pki));
     client.set_resolv_conf(&format!("nameserver {addr}\n"));
     client.set_hosts_entry(IDN_ASCII, addr);
     let ca = lab.dir().join("ca.pem");
@@ -85,7 +91,7 @@ fn web() -> Web {
         r#"{"entries": [{"name": "example.test", "mode": "force-https", "include_subdomains": true}]}"#,
     )
     .unwrap();
-    Web { lab, client, router, server, addr, ca, empty_list, lab_list }
+    Web { lab, client, router, server, addr, ca, pki, seen, empty_list, lab_list }
 }
 
 fn explain(web: &Web, extra: &[&str], url: &str) -> Output {
@@ -306,4 +312,226 @@ fn without_cap_net_raw_the_kernel_resolves_the_gateway_and_explain_reads_its_ans
     let report = json(&out);
     assert_eq!(code(&out), 1, "{report:#}");
     assert_eq!((report["failure"]["step"].as_u64(), report["failure"]["name"].as_str()), (Some(4), Some("arp")));
+}
+
+/// cdn.example.test: another host on a third link of the router, serving
+/// https with the same lab CA.
+fn cdn(web: &Web) -> (Host, http_peers::Seen) {
+    let cdn = web.lab.host("cdn");
+    web.lab.link(&web.router, "198.18.3.1/24", &cdn, &format!("{CDN_ADDR}/24"));
+    web.lab.route_all();
+    let tls = cdn.tcp_listener(SocketAddr::new(CDN_ADDR.parse().unwrap(), 443));
+    let seen = http_peers::serve(vec![], vec![tls], Some(&web.pki));
+    (cdn, seen)
+}
+
+fn resource<'a>(report: &'a Value, path: &str) -> &'a Value {
+    report["resources"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["url"].as_str().unwrap().ends_with(path))
+        .unwrap_or_else(|| panic!("no row for {path}: {:#}", report["resources"]))
+}
+
+#[test]
+fn resources_reuse_the_page_connection_and_another_host_gets_its_own_dns_tcp_tls() {
+    let web = web();
+    let (_cdn, cdn_seen) = cdn(&web);
+    let list = web.empty_list.to_str().unwrap().to_string();
+    // https: HTTP/2, the page's resources as streams of its one connection.
+    let out = explain(&web, &["--resources", "--preload-list", &list], "https://www.example.test/page.html");
+    let report = json(&out);
+    assert_eq!(code(&out), 0, "a 404 resource does not fail the walk: {report:#}");
+    assert_eq!(report["final_status"], 200);
+    let res = &report["resources"];
+    assert_eq!(res["items"].as_array().unwrap().len(), 7, "{res:#}");
+    assert_eq!((res["duplicates"].as_u64(), res["skipped"].as_array().unwrap().len()), (Some(1), 1), "{res:#}");
+    let page_local = step(&report, 1, "tcp")["facts"]["local"].clone();
+    let conns = res["connections"].as_array().unwrap();
+    assert_eq!(conns.len(), 3, "{res:#}");
+    let (page_conn, cdn_conn) = (&conns[0], &conns[1]);
+    assert_eq!((page_conn["new"].as_bool(), page_conn["local"].clone()), (Some(false), page_local), "{res:#}");
+    assert_eq!(page_conn["protocol"], "HTTP/2");
+    for (path, ctype, len) in http_peers::RESOURCES.iter().filter(|(p, _, _)| *p != "/res/photo.jpg") {
+        let row = resource(&report, path);
+        assert_eq!(row["status"], 200, "{row:#}");
+        assert_eq!(row["bytes"].as_u64(), Some(*len as u64), "{row:#}");
+        assert_eq!(row["content_type"], *ctype, "{row:#}");
+        assert_eq!((row["connection"].as_u64(), row["reused"].as_bool()), (page_conn["id"].as_u64(), Some(true)));
+        let (q, s, f, e) = (&row["queued_ms"], &row["start_ms"], &row["first_byte_ms"], &row["end_ms"]);
+        let t: Vec<f64> = [q, s, f, e].iter().map(|v| v.as_f64().unwrap()).collect();
+        assert!(t.windows(2).all(|w| w[0] <= w[1]) && t[3] <= report["total_ms"].as_f64().unwrap(), "{row:#}");
+    }
+    let kinds: Vec<&str> = ["favicon.ico", "style.css", "app.js", "logo.png"]
+        .iter()
+        .map(|p| resource(&report, p)["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["icon", "stylesheet", "script", "img"]);
+    // One TLS connection served the page and all four (the plain listener saw none).
+    assert_eq!(web.seen.connections.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let missing = resource(&report, "/res/missing.png");
+    assert_eq!((missing["status"].as_u64(), missing["bytes"].as_u64()), (Some(404), Some(10)), "{missing:#}");
+
+    // The other host: its own DNS answer, route, TCP to its address and TLS.
+    let photo = resource(&report, "/res/photo.jpg");
+    assert_eq!((photo["status"].as_u64(), photo["bytes"].as_u64()), (Some(200), Some(60000)), "{photo:#}");
+    assert_eq!((photo["connection"].as_u64(), photo["reused"].as_bool()), (cdn_conn["id"].as_u64(), Some(false)));
+    assert_eq!(cdn_conn["new"], true);
+    let setup = cdn_conn["setup"].as_array().unwrap();
+    let names: Vec<&str> = setup.iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["dns", "route", "arp", "tcp", "tls"], "{cdn_conn:#}");
+    assert_eq!(setup[0]["facts"]["source"], "dns");
+    assert_eq!(setup[0]["facts"]["addresses"][0], CDN_ADDR);
+    assert_eq!(setup[3]["facts"]["remote"], format!("{CDN_ADDR}:443"));
+    assert!(setup[4]["facts"]["certificate"]["san"].to_string().contains("cdn.example.test"));
+    assert_eq!(cdn_seen.requests.lock().unwrap().as_slice(), ["GET https://cdn.example.test/res/photo.jpg HTTP/2.0"]);
+    // A closed port: the row carries the TCP step's explanation, the walk goes on.
+    let closed = resource(&report, ":4444/closed.png");
+    assert!(closed["status"].is_null(), "{closed:#}");
+    assert!(closed["error"].as_str().unwrap().contains("port 4444 is closed"), "{closed:#}");
+    assert_eq!(conns[2]["setup"][0]["facts"]["source"], "cache", "the name was resolved for the page: {res:#}");
+    assert_eq!(conns[2]["setup"].as_array().unwrap().last().unwrap()["ok"], false);
+    assert_eq!((res["loaded"].as_u64(), res["failed"].as_u64()), (Some(5), Some(2)), "{res:#}");
+    // The resources phase is a step of its own, so explain's own work stays small.
+    assert!(report["overhead_ms"].as_f64().unwrap() < 10.0, "{}", report["overhead_ms"]);
+
+    // http://: HTTP/1.1 keep-alive, one request after the other on the page's connection.
+    let before = web.seen.connections.load(std::sync::atomic::Ordering::SeqCst);
+    let out = explain(&web, &["--resources", "--preload-list", &list], "http://www.example.test/page.html");
+    let report = json(&out);
+    assert_eq!(code(&out), 0, "{report:#}");
+    assert_eq!(report["resources"]["connections"][0]["protocol"], "HTTP/1.1");
+    let rows: Vec<&Value> = ["favicon.ico", "style.css", "app.js", "logo.png", "missing.png"]
+        .iter()
+        .map(|p| resource(&report, p))
+        .collect();
+    assert!(rows.iter().all(|r| r["connection"] == 1 && r["reused"] == true), "{:#}", report["resources"]);
+    // Sequential: each request starts after the previous one ended.
+    for pair in rows.windows(2) {
+        assert!(pair[1]["start_ms"].as_f64() >= pair[0]["end_ms"].as_f64(), "{pair:#?}");
+    }
+    assert_eq!(web.seen.connections.load(std::sync::atomic::Ordering::SeqCst) - before, 1);
+    let text_out = web
+        .client
+        .command(NETWALK)
+        .args(["explain", "--resources", "--ca-file", web.ca.to_str().unwrap(), "--preload-list", &list])
+        .arg("https://www.example.test/page.html")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text_out.stdout);
+    assert!(text.contains("9. Resources") && text.contains("Resources waterfall"), "{text}");
+}
+
+/// The records of a classic little-endian pcap file (nanosecond or microsecond).
+fn pcap_records(bytes: &[u8]) -> Vec<(f64, Vec<u8>)> {
+    let magic = u32::from_le_bytes(bytes[0..4].try_into().unwrap());
+    let scale = match magic {
+        0xa1b2_3c4d => 1e-9,
+        0xa1b2_c3d4 => 1e-6,
+        other => panic!("not a little-endian pcap file: magic {other:#x}"),
+    };
+    assert_eq!(u32::from_le_bytes(bytes[20..24].try_into().unwrap()), 1, "LINKTYPE_ETHERNET");
+    let mut at = 24;
+    let mut out = Vec::new();
+    while at + 16 <= bytes.len() {
+        let word = |i: usize| u32::from_le_bytes(bytes[at + i..at + i + 4].try_into().unwrap());
+        let (secs, frac, len) = (word(0), word(4), word(8) as usize);
+        let data = bytes[at + 16..at + 16 + len].to_vec();
+        out.push((secs as f64 + frac as f64 * scale, data));
+        at += 16 + len;
+    }
+    assert_eq!(at, bytes.len(), "the file ends on a record boundary");
+    out
+}
+
+#[test]
+fn pcap_holds_the_dns_query_the_arp_exchange_the_syn_and_the_client_hello() {
+    use pnet_packet::Packet;
+    use pnet_packet::arp::ArpPacket;
+    use pnet_packet::ethernet::{EtherTypes, EthernetPacket};
+    use pnet_packet::ipv4::Ipv4Packet;
+    use pnet_packet::tcp::TcpPacket;
+    use pnet_packet::udp::UdpPacket;
+    let web = web();
+    let pcap = web.lab.dir().join("walk.pcap");
+    web.client.sh("ip neigh flush dev eth0");
+    let before = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64();
+    let out = explain(&web, &["--pcap", pcap.to_str().unwrap()], "https://www.example.test/hsts");
+    let report = json(&out);
+    assert_eq!(code(&out), 0, "{report:#}");
+    let records = pcap_records(&std::fs::read(&pcap).unwrap());
+    assert_eq!(report["capture"]["packets"].as_u64(), Some(records.len() as u64), "{:#}", report["capture"]);
+    let gateway = match web.lab.addr_of("router", 4) {
+        IpAddr::V4(v4) => v4,
+        _ => unreachable!(),
+    };
+    let server = match web.addr {
+        IpAddr::V4(v4) => v4,
+        _ => unreachable!(),
+    };
+    let (mut query, mut who_has, mut is_at, mut syn, mut hello) = (false, false, false, false, false);
+    for (t, frame) in &records {
+        assert!(*t >= before - 1.0, "timestamp {t} before the run");
+        let eth = EthernetPacket::new(frame).unwrap();
+        match eth.get_ethertype() {
+            EtherTypes::Arp => {
+                let arp = ArpPacket::new(eth.payload()).unwrap();
+                who_has |= arp.get_operation().0 == 1 && arp.get_target_proto_addr() == gateway;
+                is_at |= arp.get_operation().0 == 2
+                    && arp.get_sender_proto_addr() == gateway
+                    && eth.get_source().to_string() == web.router.mac("eth0");
+            }
+            EtherTypes::Ipv4 => {
+                let ip = Ipv4Packet::new(eth.payload()).unwrap();
+                if ip.get_next_level_protocol().0 == 17 {
+                    let udp = UdpPacket::new(ip.payload()).unwrap();
+                    // QNAME www.example.test in DNS wire format.
+                    let name = b"\x03www\x07example\x04test\x00";
+                    query |= udp.get_destination() == 53
+                        && ip.get_destination() == server
+                        && udp.payload().windows(name.len()).any(|w| w == name);
+                } else if ip.get_next_level_protocol().0 == 6 && ip.get_destination() == server {
+                    let tcp = TcpPacket::new(ip.payload()).unwrap();
+                    let flags = tcp.get_flags();
+                    syn |= tcp.get_destination() == 443 && flags & 0x02 != 0 && flags & 0x10 == 0;
+                    let p = tcp.payload();
+                    // TLS record type 22 (handshake), handshake type 1 (ClientHello).
+                    hello |= tcp.get_destination() == 443 && p.len() > 5 && p[0] == 22 && p[5] == 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        query && who_has && is_at && syn && hello,
+        "query {query} who-has {who_has} is-at {is_at} syn {syn} hello {hello}: {:#}",
+        report["capture"]
+    );
+}
+
+#[test]
+fn pcap_without_cap_net_raw_stops_before_sending_and_a_bad_path_is_a_usage_error() {
+    let web = web();
+    let pcap = web.lab.dir().join("denied.pcap");
+    let out = web
+        .client
+        .command_without_net_raw(NETWALK)
+        .args(["explain", "--pcap", pcap.to_str().unwrap(), "http://www.example.test/"])
+        .output()
+        .unwrap();
+    let err = lab::cli::stderr(&out);
+    assert_eq!(code(&out), 3, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("needs CAP_NET_RAW") && err.contains("setcap cap_net_raw+ep"), "{err}");
+    assert!(out.stdout.is_empty() && !pcap.exists());
+    // Nothing was sent: the web server never saw a connection.
+    assert_eq!(web.seen.connections.load(std::sync::atomic::Ordering::SeqCst), 0);
+
+    let out = explain(&web, &["--pcap", "/nonexistent-dir/walk.pcap"], "http://www.example.test/");
+    let err = lab::cli::stderr(&out);
+    assert_eq!(code(&out), 2, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("cannot write the capture file /nonexistent-dir/walk.pcap"), "{err}");
+    assert_eq!(web.seen.connections.load(std::sync::atomic::Ordering::SeqCst), 0);
 }

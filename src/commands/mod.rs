@@ -6,6 +6,7 @@ pub mod dig;
 pub mod explain;
 pub mod hsts_check;
 pub mod http;
+pub mod lab;
 pub mod tcping;
 pub mod tls_inspect;
 pub mod traceroute;

@@ -364,6 +364,33 @@ impl Connection {
             }
     }
 
+    /// Waits (at most `within`) until the connection can take another
+    /// request; false when it closed or is still busy. Unlike `is_ready`, it
+    /// lets hyper's connection task run first, so a keep-alive connection
+    /// whose last response just ended counts as ready.
+    pub async fn wait_ready(&mut self, within: Duration) -> bool {
+        if !self.reusable {
+            return false;
+        }
+        let ready = async {
+            match &mut self.sender {
+                Sender::H1(s) => s.ready().await.is_ok(),
+                Sender::H2(s) => s.ready().await.is_ok(),
+            }
+        };
+        tokio::time::timeout(within, ready).await.unwrap_or(false)
+    }
+
+    /// Another handle on an HTTP/2 connection, for requests in parallel
+    /// (one stream each, as a browser multiplexes a page's resources).
+    /// Its exchanges are timed by the caller: the marks are per connection.
+    pub fn h2_sender(&self) -> Option<http2::SendRequest<Full<Bytes>>> {
+        match &self.sender {
+            Sender::H2(s) if self.reusable => Some(s.clone()),
+            _ => None,
+        }
+    }
+
     /// The headers that offer an h2c Upgrade on the next request, if it should.
     pub fn upgrade_headers(&self) -> Vec<(HeaderName, HeaderValue)> {
         if !self.offer_h2c {

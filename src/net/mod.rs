@@ -1,10 +1,12 @@
 //! The only code that makes syscalls: sockets, interfaces, routes, the resolver.
 
+pub mod capture;
 pub mod dns;
 pub mod errqueue;
 pub mod h2c;
 pub mod http;
 pub mod iface;
+pub mod lease;
 pub mod netlink;
 pub mod packet;
 pub mod privilege;

@@ -48,7 +48,9 @@ impl Stamp {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Received {
     /// A frame arrived (or was looped back); `len` bytes are in the buffer.
-    Frame { len: usize, truncated: bool, at: Stamp, kind: FrameKind },
+    /// `wire_len` is the frame's whole length; `hatype` the interface's
+    /// ARPHRD_* type (1 Ethernet, 772 loopback).
+    Frame { len: usize, truncated: bool, at: Stamp, kind: FrameKind, wire_len: usize, hatype: u16 },
     /// The kernel's TX stamp for a frame we sent; its first `len` bytes are in the buffer.
     Sent { len: usize, at: Stamp },
 }
@@ -113,7 +115,20 @@ impl PacketSocket {
             });
         }
         // SAFETY: raw is a fresh descriptor nobody else owns.
-        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        PacketSocket::from_fd(unsafe { OwnedFd::from_raw_fd(raw) })
+    }
+
+    /// Takes over an AF_PACKET SOCK_RAW socket made elsewhere (e.g. inside a
+    /// lab host's network namespace), switching on non-blocking mode and
+    /// kernel timestamps as [`PacketSocket::new`] does.
+    pub fn from_fd(fd: OwnedFd) -> Result<PacketSocket, Error> {
+        // SAFETY: fcntl on a descriptor we own.
+        unsafe {
+            let flags = libc::fcntl(fd.as_raw_fd(), libc::F_GETFL);
+            if flags < 0 || libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK) < 0 {
+                return Err(Error::io("cannot make the packet socket non-blocking", io::Error::last_os_error()));
+            }
+        }
         // Room for a sweep's burst of replies; the kernel caps it at rmem_max.
         let _ = setsockopt(&fd, libc::SOL_SOCKET, libc::SO_RCVBUF, &(1i32 << 20));
         let flags =
@@ -247,12 +262,15 @@ fn recv_frame(fd: &OwnedFd, buf: &mut [u8]) -> io::Result<Received> {
         truncated: msg.len > buf.len(),
         at: msg.stamp.unwrap_or_else(Stamp::user_now),
         kind,
+        wire_len: msg.len,
+        hatype: msg.hatype,
     })
 }
 
 struct Msg {
     len: usize,
     pkttype: u8,
+    hatype: u16,
     stamp: Option<Stamp>,
 }
 
@@ -303,7 +321,7 @@ fn recvmsg(fd: &OwnedFd, buf: &mut [u8], flags: i32) -> io::Result<Msg> {
             cmsg = libc::CMSG_NXTHDR(&msg, cmsg);
         }
     }
-    Ok(Msg { len: n, pkttype: from.sll_pkttype, stamp })
+    Ok(Msg { len: n, pkttype: from.sll_pkttype, hatype: from.sll_hatype, stamp })
 }
 
 fn to_stamp(ts: libc::timespec) -> Option<Stamp> {

@@ -11,6 +11,7 @@ pub mod dns_text;
 pub mod ext;
 pub mod icmp;
 pub mod ocsp;
+pub mod pcap;
 pub mod probe;
 pub mod tls_hello;
 pub mod udp_frame;

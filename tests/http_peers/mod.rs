@@ -21,6 +21,26 @@ use std::task::{Context, Poll};
 pub const LAST_MODIFIED: &str = "Wed, 21 Oct 2015 07:28:00 GMT";
 pub const PAGE: &[u8] = b"hello from the lab\n";
 
+/// explain --resources: the sub-resources /page.html names on its own host
+/// (path, content type, body length of pattern bytes).
+pub const RESOURCES: &[(&str, &str, usize)] = &[
+    ("/res/style.css", "text/css", 1200),
+    ("/res/favicon.ico", "image/x-icon", 318),
+    ("/res/app.js", "text/javascript", 5000),
+    ("/res/logo.png", "image/png", 20000),
+    ("/res/photo.jpg", "image/jpeg", 60000),
+];
+
+/// The page: an icon, a stylesheet, a script and an image on its host, a
+/// photo on cdn.example.test, a missing image, one on a closed port, a
+/// duplicate and a data: URL.
+pub const RESOURCE_PAGE: &str = "<!doctype html><html><head><title>lab</title>\
+<link rel=\"shortcut icon\" href=\"/res/favicon.ico\"><link rel=stylesheet href=\"res/style.css\">\
+<script src=\"/res/app.js\"></script></head><body><img src=\"/res/logo.png\">\
+<img src=\"https://cdn.example.test/res/photo.jpg\"><img src=\"/res/missing.png\">\
+<img src=\"https://www.example.test:4444/closed.png\">\
+<img src=\"/res/logo.png#again\"><img src=\"data:image/gif;base64,R0lGODlhAQABAAAAACw=\"></body></html>\n";
+
 /// Generated bodies repeat a pseudo-random block of a prime length, so a
 /// lost, repeated or reordered 64 KiB chunk shows, and checks are memcmp.
 const PERIOD: usize = 65521;
@@ -122,6 +142,9 @@ pub fn serve(listeners: Vec<TcpListener>, tls_listeners: Vec<TcpListener>, pki: 
                 tasks.push(tokio::spawn(async move {
                     loop {
                         let Ok((stream, _)) = l.accept().await else { return };
+                        // As web servers do (nginx tcp_nodelay): no Nagle wait between
+                        // a response's frames, which would show as 40 ms delayed-ACK stalls.
+                        let _ = stream.set_nodelay(true);
                         seen.connections.fetch_add(1, Ordering::SeqCst);
                         let (acceptor, seen) = (acceptor.clone(), seen.clone());
                         tokio::spawn(async move {
@@ -277,6 +300,11 @@ async fn handle(req: Request<Incoming>, seen: Seen, tls: bool, port: u16) -> Res
         ["chunked", n] => big(n.parse().unwrap(), false, None),
         ["stall"] => big(1 << 20, true, Some(100_000)),
         ["scheme"] => reply(200, &[], if tls { "https\n" } else { "http\n" }),
+        ["page.html"] => reply(200, &[("content-type", "text/html; charset=utf-8")], RESOURCE_PAGE),
+        ["res", _] if RESOURCES.iter().any(|(p, _, _)| *p == path) => {
+            let (_, ctype, len) = RESOURCES.iter().find(|(p, _, _)| *p == path).unwrap();
+            reply(200, &[("content-type", ctype)], pattern_slice(0, *len).to_vec())
+        }
         // explain's walk: http:// sends the browser to https://, which pins itself with HSTS.
         ["upgrade"] => {
             let host = header("host").unwrap_or_default();

@@ -56,25 +56,23 @@
 #![allow(dead_code)]
 
 pub mod cli;
-mod route;
-mod sys;
 
-pub use route::Cidr;
+pub use netwalk::lab::route::Cidr;
 
-use std::ffi::{CString, OsStr};
+use netwalk::lab::ns::{self, NsFiles, USERNS_HINT, describe_cmd, holder_command, mac_for, spawn_with_ops};
+use netwalk::lab::{route, sys};
+
+use std::ffi::OsStr;
 use std::fs::File;
 use std::io::Write as _;
 use std::net::{IpAddr, SocketAddr, TcpListener, UdpSocket};
-use std::os::fd::{AsRawFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
+use std::os::fd::OwnedFd;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
-
-use sys::Op;
 
 /// How long `Host::run`/`sh`/`output` let a command run before killing it.
 pub const RUN_TIMEOUT: Duration = Duration::from_secs(60);
@@ -90,13 +88,6 @@ enum Kind {
     Host,
     Router,
     Switch,
-}
-
-/// Open namespace files of one holder; closures in `pre_exec` keep an Arc.
-struct NsFiles {
-    user: File,
-    net: File,
-    mnt: Option<File>,
 }
 
 struct Node {
@@ -217,24 +208,7 @@ impl Lab {
                 Err(e) => panic!("lab: cannot create the lab directory {}: {e}", d.display()),
             }
         };
-        // SAFETY: trivial getters.
-        let (euid, egid) = unsafe { (libc::geteuid(), libc::getegid()) };
-        let ops = vec![
-            Op::DeathSig { parent: std::process::id() },
-            Op::DefaultSignals,
-            Op::Unshare { flags: libc::CLONE_NEWUSER | libc::CLONE_NEWNET, what: "CLONE_NEWUSER|CLONE_NEWNET" },
-            Op::Write { path: CString::from(c"/proc/self/setgroups"), data: b"deny".to_vec(), optional: false },
-            Op::Write {
-                path: CString::from(c"/proc/self/uid_map"),
-                data: format!("0 {euid} 1").into_bytes(),
-                optional: false,
-            },
-            Op::Write {
-                path: CString::from(c"/proc/self/gid_map"),
-                data: format!("0 {egid} 1").into_bytes(),
-                optional: false,
-            },
-        ];
+        let ops = ns::root_holder_ops();
         let mut cmd = holder_command();
         let child = match spawn_with_ops(&mut cmd, ops, None) {
             Ok(c) => c,
@@ -245,13 +219,13 @@ impl Lab {
                 }
                 panic!(
                     "lab: unprivileged user namespaces are unavailable, so the rootless network lab \
-                     cannot start ({}). {USERNS_HINT}",
+                     cannot start ({}). {USERNS_HINT} These tests never skip.",
                     e.msg
                 )
             }
         };
         let pid = child.id();
-        let ns = match open_ns(pid, false) {
+        let ns = match ns::open_ns(pid, false) {
             Ok(ns) => ns,
             Err(e) => {
                 let mut child = child;
@@ -454,56 +428,10 @@ impl Lab {
         let index = st.nodes.len();
         let dir = shared.dir.join(name);
         std::fs::create_dir(&dir).unwrap_or_else(|e| panic!("lab: creating {}: {e}", dir.display()));
-        let hosts = dir.join("hosts");
-        let resolv = dir.join("resolv.conf");
-        let nss = dir.join("nsswitch.conf");
-        std::fs::write(&hosts, "127.0.0.1 localhost\n::1 localhost\n").expect("lab: write hosts");
-        std::fs::write(&resolv, format!("# lab host {name}: no resolver; set one with Host::set_resolv_conf\n"))
-            .expect("lab: write resolv.conf");
-        std::fs::write(
-            &nss,
-            "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\n\
-             protocols: files\nservices: files\nethers: files\nrpc: files\n",
-        )
-        .expect("lab: write nsswitch.conf");
-
+        ns::write_host_files(&dir, name).unwrap_or_else(|e| panic!("lab: writing files in {}: {e}", dir.display()));
         let root_ns = shared.root.ns_files();
-        let mut ops = vec![
-            Op::DeathSig { parent: std::process::id() },
-            Op::DefaultSignals,
-            Op::Setns { fd: root_ns.user.as_raw_fd(), nstype: libc::CLONE_NEWUSER, what: "lab user" },
-            Op::Unshare { flags: libc::CLONE_NEWNET | libc::CLONE_NEWNS, what: "CLONE_NEWNET|CLONE_NEWNS" },
-            Op::MakeRootPrivate,
-            Op::BindMount { src: cpath(&hosts), dst: CString::from(c"/etc/hosts") },
-            Op::BindMount { src: cpath(&resolv), dst: CString::from(c"/etc/resolv.conf") },
-        ];
-        if Path::new("/etc/nsswitch.conf").exists() {
-            ops.push(Op::BindMount { src: cpath(&nss), dst: CString::from(c"/etc/nsswitch.conf") });
-        }
-        ops.push(Op::MountSysfs);
-        ops.push(Op::LoUp);
-        // Explicit IPv6 defaults: with net.core.devconf_inherit_init_net a
-        // new namespace would copy the machine's settings.
-        let mut sysctls = vec![
-            ("net/ipv6/conf/all/disable_ipv6", "0"),
-            ("net/ipv6/conf/default/disable_ipv6", "0"),
-            ("net/ipv6/conf/default/addr_gen_mode", "0"),
-            ("net/ipv6/conf/all/accept_dad", "0"),
-            ("net/ipv6/conf/default/accept_dad", "0"),
-        ];
-        if kind == Kind::Router {
-            sysctls.extend([
-                ("net/ipv4/ip_forward", "1"),
-                ("net/ipv6/conf/all/forwarding", "1"),
-                ("net/ipv6/conf/default/forwarding", "1"),
-            ]);
-        }
-        if kind != Kind::Switch && shared.no_ratelimit.load(Ordering::SeqCst) {
-            sysctls.extend(NO_RATELIMIT);
-        }
-        for (key, value) in sysctls {
-            ops.push(sysctl_op(key, value));
-        }
+        let no_ratelimit = kind != Kind::Switch && shared.no_ratelimit.load(Ordering::SeqCst);
+        let ops = ns::host_holder_ops(&root_ns, &dir, kind == Kind::Router, no_ratelimit);
         let mut cmd = holder_command();
         let child = spawn_with_ops(&mut cmd, ops, Some(root_ns.clone())).unwrap_or_else(|e| {
             let hint = if matches!(e.errno, Some(libc::EPERM | libc::EACCES)) {
@@ -511,12 +439,12 @@ impl Lab {
             } else {
                 String::new()
             };
-            panic!("lab: starting host `{name}` failed: {}.{hint}", e.msg)
+            panic!("lab: starting host `{name}` failed: {}.{hint} These tests never skip.", e.msg)
         });
         let pid = child.id();
         lock(&shared.procs).push(Proc { label: format!("holder of `{name}`"), child, status: None });
-        let ns =
-            open_ns(pid, true).unwrap_or_else(|e| panic!("lab: opening namespaces of host `{name}` (pid {pid}): {e}"));
+        let ns = ns::open_ns(pid, true)
+            .unwrap_or_else(|e| panic!("lab: opening namespaces of host `{name}` (pid {pid}): {e}"));
         let node = Arc::new(Node { index, name: name.into(), kind, pid, dir, ns: Mutex::new(Some(Arc::new(ns))) });
         st.nodes.push(node.clone());
         st.ifaces.push(Vec::new());
@@ -728,27 +656,7 @@ impl Host {
     /// pid is the program's pid. stdin is null; stdout/stderr inherit unless
     /// you set them. PDEATHSIG(SIGKILL) is set. The working directory is kept.
     pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
-        let ns = self.ns_files();
-        let mut ops = vec![
-            Op::DeathSig { parent: std::process::id() },
-            Op::DefaultSignals,
-            Op::Setns { fd: ns.user.as_raw_fd(), nstype: libc::CLONE_NEWUSER, what: "lab user" },
-        ];
-        if let Some(m) = &ns.mnt {
-            ops.push(Op::SetnsMntKeepCwd { fd: m.as_raw_fd() });
-        }
-        ops.push(Op::Setns { fd: ns.net.as_raw_fd(), nstype: libc::CLONE_NEWNET, what: "host network" });
-        let mut cmd = Command::new(program);
-        cmd.stdin(Stdio::null());
-        // SAFETY: run_ops is async-signal-safe and allocation free; `ns`
-        // keeps the namespace fds open for as long as the Command lives.
-        unsafe {
-            cmd.pre_exec(move || {
-                let _keep = &ns;
-                sys::run_ops(&ops).map_err(|(_, e)| std::io::Error::from_raw_os_error(e))
-            });
-        }
-        cmd
+        ns::command_in(self.ns_files(), program)
     }
 
     /// Runs `program args…` in this host to completion and returns its
@@ -813,15 +721,10 @@ impl Host {
     /// Several sysctls with one spawn.
     pub fn sysctls(&self, kv: &[(&str, &str)]) {
         let ns = self.ns_files();
-        let mut ops = vec![
-            Op::DeathSig { parent: std::process::id() },
-            Op::DefaultSignals,
-            Op::Setns { fd: ns.user.as_raw_fd(), nstype: libc::CLONE_NEWUSER, what: "lab user" },
-            Op::Setns { fd: ns.net.as_raw_fd(), nstype: libc::CLONE_NEWNET, what: "host network" },
-        ];
+        let mut ops = ns::enter_ops(&ns, false);
         for (k, v) in kv {
             let path = if k.contains('/') { k.to_string() } else { k.replace('.', "/") };
-            ops.push(sysctl_op(&path, v));
+            ops.push(ns::sysctl_op(&path, v));
         }
         let mut cmd = Command::new("true");
         cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
@@ -836,7 +739,7 @@ impl Host {
     /// net.ipv4.icmp_ratelimit=0, net.ipv6.icmp.ratelimit=0 and no global
     /// ICMP budget (icmp_msgs_per_sec/burst), so every ICMP error is sent.
     pub fn no_icmp_ratelimit(&self) {
-        let kv: Vec<(&str, &str)> = NO_RATELIMIT.to_vec();
+        let kv: Vec<(&str, &str)> = ns::NO_RATELIMIT.to_vec();
         self.sysctls(&kv);
     }
 
@@ -914,80 +817,8 @@ impl Host {
         bind: Option<SocketAddr>,
         listen: Option<i32>,
     ) -> OwnedFd {
-        let ns = self.ns_files();
-        let what = format!(
-            "lab host `{}`: socket({}, {}, {protocol}){}",
-            self.name(),
-            match domain {
-                libc::AF_INET => "AF_INET".to_string(),
-                libc::AF_INET6 => "AF_INET6".to_string(),
-                libc::AF_PACKET => "AF_PACKET".to_string(),
-                d => format!("domain {d}"),
-            },
-            match ty {
-                libc::SOCK_STREAM => "SOCK_STREAM".to_string(),
-                libc::SOCK_DGRAM => "SOCK_DGRAM".to_string(),
-                libc::SOCK_RAW => "SOCK_RAW".to_string(),
-                t => format!("type {t}"),
-            },
-            bind.map(|a| format!(" bound to {a}")).unwrap_or_default()
-        );
-        let ops = vec![
-            Op::DeathSig { parent: std::process::id() },
-            Op::DefaultSignals,
-            Op::Setns { fd: ns.user.as_raw_fd(), nstype: libc::CLONE_NEWUSER, what: "lab user" },
-            Op::Setns { fd: ns.net.as_raw_fd(), nstype: libc::CLONE_NEWNET, what: "host network" },
-        ];
-        let descriptions: Vec<String> = ops.iter().map(Op::describe).collect();
-        let spec = sys::SockSpec { domain, ty, protocol, bind: bind.as_ref().map(sys::sockaddr), listen };
-        let (mine, theirs) = sys::seqpacket_pair();
-        let mut cmd = Command::new("true");
-        cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
-        // SAFETY: run_ops/socket_in_child are async-signal-safe and do not
-        // allocate; all buffers were prepared above.
-        unsafe {
-            cmd.pre_exec(move || {
-                let _keep = &ns;
-                match sys::run_ops(&ops) {
-                    Ok(()) => sys::socket_in_child(&spec, theirs.as_raw_fd()),
-                    Err((i, e)) => sys::socket_ops_failed(theirs.as_raw_fd(), i, e),
-                }
-                Ok(())
-            });
-        }
-        let spawned = cmd.spawn();
-        drop(cmd); // closes our copy of the child's end
-        let reply = sys::recv_reply(&mine, SOCKET_TIMEOUT);
-        match spawned {
-            Ok(mut child) => {
-                if let Ok(None) = sys::wait_timeout(&mut child, SOCKET_TIMEOUT) {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                }
-            }
-            Err(e) if !matches!(reply, sys::Received::Fd(_)) => panic!("{what}: spawning the helper failed: {e}"),
-            Err(_) => {}
-        }
-        match reply {
-            sys::Received::Fd(fd) => fd,
-            sys::Received::Failed(stage, errno) => {
-                let step = match stage {
-                    sys::STAGE_SOCKET => "socket()".to_string(),
-                    sys::STAGE_SOCKOPT => "setsockopt(SO_REUSEADDR/IPV6_V6ONLY)".to_string(),
-                    sys::STAGE_BIND => "bind()".to_string(),
-                    sys::STAGE_LISTEN => "listen()".to_string(),
-                    i => descriptions.get(i as usize).cloned().unwrap_or_else(|| format!("step {i}")),
-                };
-                let hint = if stage == sys::STAGE_BIND && errno == libc::EADDRNOTAVAIL {
-                    " (is that address configured on one of this host's interfaces?)"
-                } else {
-                    ""
-                };
-                panic!("{what} failed at {step}: {}{hint}", sys::errno_text(errno))
-            }
-            sys::Received::Nothing => panic!("{what}: the helper exited without sending the socket"),
-            sys::Received::TimedOut => panic!("{what}: no answer within {SOCKET_TIMEOUT:?}"),
-        }
+        ns::socket_in(self.ns_files(), self.name(), domain, ty, protocol, bind, listen)
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// All interfaces the lab configured on this host, in creation order.
@@ -1111,31 +942,9 @@ impl Host {
     /// /proc/<holder>/root/sys (the host's own sysfs) and
     /// /proc/<holder>/net/if_inet6; a check whose file is missing is skipped.
     fn wait_iface_ready(&self, i: &Iface, bridge_port: bool) {
-        let pid = self.node.pid;
-        let sys = format!("/proc/{pid}/root/sys/class/net/{}", i.name);
         let v6 = i.addrs.iter().any(|c| c.family() == 6);
-        let deadline = std::time::Instant::now() + Duration::from_secs(5);
-        loop {
-            let read = |p: &str| std::fs::read_to_string(p).ok();
-            let up = read(&format!("{sys}/operstate")).is_none_or(|s| s.trim() == "up");
-            let fwd = !bridge_port || read(&format!("{sys}/brport/state")).is_none_or(|s| s.trim() == "3");
-            let ll = !v6
-                || read(&format!("/proc/{pid}/net/if_inet6")).is_none_or(|t| {
-                    t.lines().any(|l| l.starts_with("fe80") && l.split_whitespace().last() == Some(i.name.as_str()))
-                });
-            if up && fwd && ll {
-                return;
-            }
-            if std::time::Instant::now() > deadline {
-                panic!(
-                    "lab: interface {} of `{}` not ready after 5 s (operstate up: {up}, bridge port \
-                     forwarding: {fwd}, IPv6 link-local: {ll})",
-                    i.name,
-                    self.name()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(1));
-        }
+        ns::wait_iface_ready(self.node.pid, &i.name, v6, bridge_port)
+            .unwrap_or_else(|e| panic!("lab: `{}`: {e}", self.name()));
     }
 
     /// `ip -batch -` with `lines` in this host (or the lab root).
@@ -1284,100 +1093,4 @@ impl Server {
     pub fn describe(&self) -> String {
         format!("server `{}` (pid {}), log {}:\n{}", self.label, self.pid, self.log.display(), self.log())
     }
-}
-
-// ---------------------------------------------------------------- helpers
-
-const NO_RATELIMIT: [(&str, &str); 4] = [
-    ("net/ipv4/icmp_ratelimit", "0"),
-    ("net/ipv6/icmp/ratelimit", "0"),
-    ("net/ipv4/icmp_msgs_per_sec", "1000000"),
-    ("net/ipv4/icmp_msgs_burst", "1000000"),
-];
-
-fn sysctl_op(path: &str, value: &str) -> Op {
-    let full = format!("/proc/sys/{path}");
-    // The global ICMP budget sysctls are per-namespace only on newer kernels.
-    let optional = path.ends_with("icmp_msgs_per_sec") || path.ends_with("icmp_msgs_burst");
-    Op::Write {
-        path: CString::new(full).expect("sysctl path without NUL"),
-        data: format!("{value}\n").into_bytes(),
-        optional,
-    }
-}
-
-fn cpath(p: &Path) -> CString {
-    CString::new(p.as_os_str().as_bytes()).expect("path without NUL")
-}
-
-/// `02:KK:00:HH:HH:II`: KK = 0x48 ('H') for hosts, 0x53 ('S') for switches.
-fn mac_for(kind: u8, node: usize, ordinal: usize) -> String {
-    let n = node as u16;
-    format!("02:{kind:02x}:00:{:02x}:{:02x}:{:02x}", n >> 8, n & 0xff, ordinal as u8)
-}
-
-/// `sleep infinity`, detached from the test's stdio, cwd `/`.
-fn holder_command() -> Command {
-    let mut cmd = Command::new("sleep");
-    cmd.arg("infinity").current_dir("/").stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
-    cmd
-}
-
-/// Why a spawn with ops failed: the op (if one failed) and a sentence.
-struct SpawnError {
-    op: Option<usize>,
-    errno: Option<i32>,
-    msg: String,
-}
-
-/// Spawns `cmd` with `ops` as its pre_exec; on failure says which op failed.
-fn spawn_with_ops(cmd: &mut Command, ops: Vec<Op>, keep: Option<Arc<NsFiles>>) -> Result<Child, SpawnError> {
-    let report = sys::StageReport::new();
-    let w = report.writer();
-    let ops = Arc::new(ops);
-    let child_ops = ops.clone();
-    // SAFETY: run_ops and StageReport::tell are async-signal-safe and
-    // allocation free; `keep` holds the namespace fds the ops refer to.
-    unsafe {
-        cmd.pre_exec(move || {
-            let _keep = &keep;
-            sys::run_ops(&child_ops).map_err(|(i, e)| {
-                sys::StageReport::tell(&w, i);
-                std::io::Error::from_raw_os_error(e)
-            })
-        });
-    }
-    cmd.spawn().map_err(|e| {
-        let op = report.failed_index();
-        let msg = match op {
-            Some(i) => format!("{} failed: {e}", ops.get(i).map(Op::describe).unwrap_or_else(|| format!("step {i}"))),
-            None => format!("spawning `{}` failed: {e}", describe_cmd(cmd)),
-        };
-        SpawnError { op, errno: e.raw_os_error(), msg }
-    })
-}
-
-/// How to enable unprivileged user namespaces (in every "cannot start" panic).
-const USERNS_HINT: &str = "Enable them: `sysctl -w kernel.unprivileged_userns_clone=1` (Debian and older \
-     Ubuntu kernels), `sysctl -w user.max_user_namespaces=15000` (must be > 0), and on Ubuntu 23.10+ \
-     `sysctl -w kernel.apparmor_restrict_unprivileged_userns=0` (or an AppArmor profile allowing userns \
-     for the test binary); in a container, allow unshare/setns/mount in its seccomp profile. \
-     These tests never skip.";
-
-fn open_ns(pid: u32, with_mnt: bool) -> std::io::Result<NsFiles> {
-    let open = |kind: &str| File::open(format!("/proc/{pid}/ns/{kind}"));
-    Ok(NsFiles { user: open("user")?, net: open("net")?, mnt: if with_mnt { Some(open("mnt")?) } else { None } })
-}
-
-fn describe_cmd(cmd: &Command) -> String {
-    let mut parts = vec![cmd.get_program().to_string_lossy().into_owned()];
-    for a in cmd.get_args() {
-        let a = a.to_string_lossy();
-        if a.is_empty() || a.contains(|c: char| c.is_whitespace() || "'\"$;&|<>()*?".contains(c)) {
-            parts.push(format!("'{}'", a.replace('\'', "'\\''")));
-        } else {
-            parts.push(a.into_owned());
-        }
-    }
-    parts.join(" ")
 }

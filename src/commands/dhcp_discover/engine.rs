@@ -50,15 +50,7 @@ pub fn discover(req: &Request) -> Vec<u8> {
 
 /// The whole Ethernet frame: 0.0.0.0:68 → 255.255.255.255:67 from our MAC.
 pub fn discover_frame(req: &Request) -> Vec<u8> {
-    let ends = Endpoints {
-        src_mac: req.chaddr,
-        dst_mac: BROADCAST_MAC,
-        src_ip: Ipv4Addr::UNSPECIFIED,
-        dst_ip: Ipv4Addr::BROADCAST,
-        src_port: CLIENT_PORT,
-        dst_port: SERVER_PORT,
-    };
-    udp_frame::build(&ends, 64, &discover(req))
+    client_frame(req, &discover(req))
 }
 
 /// Why a frame was not an offer for us (counted, shown with -v).
@@ -133,38 +125,84 @@ pub enum Seen {
 }
 
 pub fn inspect(frame: &[u8], req: &Request, latency: Duration) -> Seen {
-    let Some(dgram) = udp_frame::parse(frame) else { return Seen::Ignored(Ignored::NotDhcp) };
+    match reply(frame, req, latency) {
+        Ok((2, offer)) => Seen::Offer(offer),
+        Ok(_) => Seen::Ignored(Ignored::NotAnOffer),
+        Err(seen) => seen,
+    }
+}
+
+/// A server's reply to our transaction: its DHCP message type (option 53:
+/// 2 OFFER, 5 ACK, 6 NAK…) and everything it says; anything else is noise
+/// or malformed, as `inspect` reports it.
+pub fn reply(frame: &[u8], req: &Request, latency: Duration) -> Result<(u8, Box<Offer>), Seen> {
+    let Some(dgram) = udp_frame::parse(frame) else { return Err(Seen::Ignored(Ignored::NotDhcp)) };
     if dgram.ends.dst_port != CLIENT_PORT || dgram.ends.src_port != SERVER_PORT {
-        return Seen::Ignored(if dgram.ends.dst_port == SERVER_PORT { Ignored::OwnRequest } else { Ignored::NotDhcp });
+        return Err(Seen::Ignored(if dgram.ends.dst_port == SERVER_PORT {
+            Ignored::OwnRequest
+        } else {
+            Ignored::NotDhcp
+        }));
     }
     let malformed = |reason: String| Seen::Malformed {
         from: dgram.ends.src_ip,
         mac: udp_frame::mac_string(&dgram.ends.src_mac),
         reason,
     };
-    let raw = match dhcp_options::split(dgram.payload) {
-        Ok(raw) => raw,
-        Err(reason) => return malformed(reason),
-    };
-    let msg = match Message::decode(&mut Decoder::new(dgram.payload)) {
-        Ok(msg) => msg,
-        Err(e) => return malformed(format!("undecodable header: {e}")),
-    };
+    let raw = dhcp_options::split(dgram.payload).map_err(malformed)?;
+    let msg =
+        Message::decode(&mut Decoder::new(dgram.payload)).map_err(|e| malformed(format!("undecodable header: {e}")))?;
     if msg.opcode() != Opcode::BootReply {
-        return Seen::Ignored(Ignored::OwnRequest);
+        return Err(Seen::Ignored(Ignored::OwnRequest));
     }
     if msg.xid() != req.xid {
-        return Seen::Ignored(Ignored::OtherTransaction);
+        return Err(Seen::Ignored(Ignored::OtherTransaction));
     }
     if msg.chaddr().get(..6) != Some(&req.chaddr[..]) {
-        return Seen::Ignored(Ignored::OtherClient);
+        return Err(Seen::Ignored(Ignored::OtherClient));
     }
     match raw.get(53) {
-        Some([2]) => {}
-        Some(_) => return Seen::Ignored(Ignored::NotAnOffer),
-        None => return malformed("a reply to our DISCOVER without a message type (option 53)".into()),
+        Some([kind]) => Ok((*kind, Box::new(offer(&msg, &raw, &dgram.ends, latency)))),
+        Some(_) => Err(malformed("option 53 (message type) is not one byte long".into())),
+        None => Err(malformed("a reply to our DISCOVER without a message type (option 53)".into())),
     }
-    Seen::Offer(Box::new(offer(&msg, &raw, &dgram.ends, latency)))
+}
+
+/// The DHCPREQUEST (SELECTING state, RFC 2131 §4.3.2) that takes `offered`
+/// from `server`: broadcast, ciaddr 0, options 50 and 54 naming the offer.
+pub fn request(req: &Request, offered: Ipv4Addr, server: Ipv4Addr) -> Vec<u8> {
+    let zero = Ipv4Addr::UNSPECIFIED;
+    let mut msg = Message::new_with_id(req.xid, zero, zero, zero, zero, &req.chaddr);
+    msg.set_opcode(Opcode::BootRequest).set_htype(HType::Eth).set_flags(Flags::default().set_broadcast());
+    let opts = msg.opts_mut();
+    opts.insert(DhcpOption::MessageType(MessageType::Request));
+    opts.insert(DhcpOption::RequestedIpAddress(offered));
+    opts.insert(DhcpOption::ServerIdentifier(server));
+    opts.insert(DhcpOption::ParameterRequestList(PARAMETERS.iter().map(|&c| OptionCode::from(c)).collect()));
+    opts.insert(DhcpOption::MaxMessageSize(1500));
+    if let Some(id) = &req.client_id {
+        opts.insert(DhcpOption::ClientIdentifier(id.clone()));
+    }
+    if let Some(name) = &req.hostname {
+        opts.insert(DhcpOption::Hostname(name.clone()));
+    }
+    let mut bytes = Vec::with_capacity(BOOTP_MIN);
+    msg.encode(&mut Encoder::new(&mut bytes)).expect("a REQUEST always encodes");
+    bytes.resize(bytes.len().max(BOOTP_MIN), 0);
+    bytes
+}
+
+/// The whole Ethernet frame of a broadcast client message (DISCOVER, REQUEST).
+pub fn client_frame(req: &Request, payload: &[u8]) -> Vec<u8> {
+    let ends = Endpoints {
+        src_mac: req.chaddr,
+        dst_mac: BROADCAST_MAC,
+        src_ip: Ipv4Addr::UNSPECIFIED,
+        dst_ip: Ipv4Addr::BROADCAST,
+        src_port: CLIENT_PORT,
+        dst_port: SERVER_PORT,
+    };
+    udp_frame::build(&ends, 64, payload)
 }
 
 fn offer(msg: &Message, raw: &RawOptions, ends: &Endpoints, latency: Duration) -> Offer {
@@ -322,7 +360,7 @@ pub fn describe(opt: &DhcpOption) -> OptionValue {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub(crate) fn request() -> Request {

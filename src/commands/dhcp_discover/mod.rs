@@ -3,6 +3,7 @@
 //! timeout; nothing is ever requested, so no server records a lease.
 
 pub mod engine;
+pub mod lease;
 pub mod v6;
 
 use crate::cli::Global;

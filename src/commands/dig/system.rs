@@ -82,6 +82,11 @@ pub fn first_nameserver() -> Result<IpAddr, String> {
     parse_resolv_conf(&text).nameservers.first().copied().ok_or_else(|| format!("{RESOLV_CONF} names no nameserver"))
 }
 
+/// Every nameserver of resolv.conf (none when it cannot be read).
+pub fn nameservers() -> Vec<IpAddr> {
+    std::fs::read_to_string(RESOLV_CONF).map(|t| parse_resolv_conf(&t).nameservers).unwrap_or_default()
+}
+
 #[derive(Debug, serde::Serialize)]
 pub struct Step {
     pub name: String,

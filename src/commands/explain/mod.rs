@@ -5,13 +5,16 @@
 //! HTTP connection (http) — and records what happened, its timing and the
 //! Wireshark display filter that shows it.
 
+mod html;
 mod report;
+mod resources;
 mod steps;
 
 use crate::cli::Global;
 use crate::commands::hsts_check::preload::PreloadList;
 use crate::commands::http::redirect;
 use crate::error::Error;
+use crate::net::capture::{Capture, Watch};
 use crate::net::http::{Connection, Dialer, Origin, Version};
 use crate::net::resolve::Resolver;
 use crate::net::tcp::Bind;
@@ -47,6 +50,20 @@ const MAX_HOPS: usize = 10;
     "  8 a waterfall of the whole walk\n",
     "Each step prints the Wireshark display filter that shows its packets. A connection is\n",
     "reused when the next hop has the same origin; at most 10 redirects are followed.\n\n",
+    "--resources: when the final response is HTML, every img src, script src and link\n",
+    "rel=stylesheet/icon href (resolved against the page and its <base href>, deduplicated,\n",
+    "at most 100) is fetched as a browser would: same-origin ones over the page's connection\n",
+    "(one after another on HTTP/1.1 keep-alive, all at once as HTTP/2 streams), another host\n",
+    "with its own DNS, route, TCP and TLS steps; each gets a row (status, type, bytes, the\n",
+    "connection, queued/start/first byte/end) and a waterfall. Bodies are counted, not kept\n",
+    "(16 MiB each at most); each request and each body waits --timeout at most. A resource\n",
+    "that fails (404, refused, TLS) is a row with its error and does not change the exit code.\n\n",
+    "--pcap FILE: the walk's own packets (ARP and neighbour discovery, and every packet to or\n",
+    "from the DNS servers and web servers it used, on all interfaces) into a pcap file\n",
+    "(nanosecond timestamps, Ethernet, 65535-byte snap length, at most 64 MiB) for Wireshark.\n",
+    "It needs CAP_NET_RAW: without it explain stops before sending anything (exit 3); run it\n",
+    "with sudo or `sudo setcap cap_net_raw+ep \"$(command -v netwalk)\"`. A FILE that cannot\n",
+    "be written is a usage error (exit 2).\n\n",
     "Exit codes: 0 a final response arrived (whatever its status: the walk is the check, the\n",
     "status is reported); 1 the walk stopped at a step (no such name, no route, next hop silent,\n",
     "port closed, certificate rejected, redirect loop) and the report says which and why;\n",
@@ -68,13 +85,23 @@ pub struct Args {
     /// Longest wait for each network step (DNS server, ARP, TCP, TLS, HTTP response)
     #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
     pub timeout: Duration,
+
+    /// After an HTML page, fetch its images, scripts, stylesheets and icons as a browser would
+    /// (a failing resource is reported, the exit code stays 0 when the page loaded)
+    #[arg(long)]
+    pub resources: bool,
+
+    /// Capture the walk's packets into this pcap file (needs CAP_NET_RAW: exit 3 without it,
+    /// before anything is sent)
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
 }
 
 /// How a step ended: go on, or stop the walk here.
 pub(crate) type Flow<T> = Result<T, Failure>;
 
 /// What a later hop can reuse from an earlier one.
-struct Cache {
+pub(crate) struct Cache {
     /// host → addresses and the hop that resolved them (a browser's DNS cache).
     names: Vec<(String, Vec<IpAddr>, usize)>,
     /// Hosts that sent Strict-Transport-Security over https.
@@ -94,6 +121,8 @@ pub(crate) struct Walk<'a> {
     pub(crate) plain: Option<Dialer>,
     /// None until step 2 first needs the embedded list.
     pub(crate) preload: Option<PreloadList>,
+    /// --pcap: the peers whose packets the capture keeps.
+    pub(crate) watch: Option<Watch>,
 }
 
 impl Walk<'_> {
@@ -161,7 +190,6 @@ impl Walk<'_> {
 }
 
 pub async fn run(args: Args, global: &Global, _out: &Output) -> Result<ExplainReport, Error> {
-    let started = Instant::now();
     let first = steps::parse_url(&args.url)?;
     // A --preload-list file is read now (a bad file is a usage error); the
     // embedded list is unpacked inside step 2, whose time it is.
@@ -172,43 +200,110 @@ pub async fn run(args: Args, global: &Global, _out: &Output) -> Result<ExplainRe
         Some(path) => Some(dialer(&args, global, tls_client::Client::new(false, Some(path))?)),
         None => None,
     };
-    let mut walk = Walk { args: &args, global, started, steps: Vec::new(), hop: 0, dialer, plain: None, preload };
+    // The capture is open before anything is sent; the DNS servers are
+    // watched from the start, the web servers as the walk resolves them.
+    let capture = args.pcap.as_deref().map(Capture::start).transpose()?;
+    let watch = capture.as_ref().map(|c| c.watch.clone());
+    if let Some(w) = &watch {
+        crate::commands::dig::system::nameservers().into_iter().for_each(|ns| w.add(ns));
+    }
+    let started = Instant::now();
+    let mut walk =
+        Walk { args: &args, global, started, steps: Vec::new(), hop: 0, dialer, plain: None, preload, watch };
     let mut cache = Cache { names: Vec::new(), sts: HashSet::new(), conn: None };
     let outcome = walk_all(&mut walk, &mut cache, first).await;
-    let (final_status, failure) = match outcome {
-        Ok(status) => (Some(status), None),
-        Err(failure) => (None, Some(failure)),
+    let (final_status, failure, resources) = match outcome {
+        Ok(end) => {
+            let resources = match (args.resources, end.page) {
+                (false, _) => None,
+                (true, Some(parser)) => {
+                    let begun = Instant::now();
+                    let links = parser.finish(&end.url, resources::MAX_RESOURCES);
+                    let found = resources::fetch(&mut walk, &mut cache, &end.url, links).await;
+                    walk.push(begun, found.step());
+                    Some(found)
+                }
+                (true, None) => {
+                    let what = end.content_type.as_deref().unwrap_or("no Content-Type");
+                    let found = resources::Resources::nothing(
+                        &end.url,
+                        format!("the page is not HTML ({what}): nothing to fetch"),
+                    );
+                    walk.push(Instant::now(), found.step());
+                    Some(found)
+                }
+            };
+            (Some(end.status), None, resources)
+        }
+        Err(failure) => (None, Some(failure), None),
     };
-    Ok(ExplainReport::new(&args.url, walk.steps, final_status, failure, started.elapsed()))
+    // Connections close (their FINs are part of the capture) before it stops.
+    drop(cache);
+    let total = started.elapsed();
+    // Aborted connection tasks drop their sockets when next scheduled: let them.
+    tokio::task::yield_now().await;
+    let capture = match capture {
+        Some(c) => Some(c.stop().await),
+        None => None,
+    };
+    let mut report = ExplainReport::new(&args.url, walk.steps, final_status, failure, total);
+    report.resources = resources;
+    report.capture = capture;
+    Ok(report)
+}
+
+/// Where the walk ended well.
+struct End {
+    status: u16,
+    url: Url,
+    content_type: Option<String>,
+    page: Option<html::PageParser>,
+}
+
+/// Steps 3 to 6 for an origin the walk has no open connection to: the
+/// name (from the walk's DNS cache when it was resolved before), the route
+/// and next hop, TCP, then TLS and the HTTP handshake.
+pub(crate) async fn connect(
+    walk: &mut Walk<'_>,
+    names: &mut Vec<(String, Vec<IpAddr>, usize)>,
+    origin: &Origin,
+) -> Flow<Connection> {
+    let addrs = match names.iter().find(|(h, _, _)| *h == origin.host) {
+        Some((_, addrs, hop)) => {
+            let (addrs, hop) = (addrs.clone(), *hop);
+            steps::dns_cached(walk, &origin.host, &addrs, hop);
+            addrs
+        }
+        None => {
+            let addrs = steps::dns(walk, &origin.host).await?;
+            names.push((origin.host.clone(), addrs.clone(), walk.hop));
+            addrs
+        }
+    };
+    let addr = addrs[0];
+    if let Some(w) = &walk.watch {
+        w.add(addr);
+    }
+    let route = steps::route(walk, addr).await?;
+    let (stream, dialled) = steps::tcp(walk, origin, addr, &route).await?;
+    steps::tls(walk, origin, stream, dialled).await
 }
 
 /// Every hop until a final response, a failure or the hop limit.
-async fn walk_all(walk: &mut Walk<'_>, cache: &mut Cache, first: steps::Parsed) -> Flow<u16> {
+async fn walk_all(walk: &mut Walk<'_>, cache: &mut Cache, first: steps::Parsed) -> Flow<End> {
     let mut parsed = first;
     let mut visited: Vec<(String, Url)> = Vec::new();
     loop {
         walk.hop += 1;
         let url = steps::hsts(walk, &parsed, &cache.sts);
         let origin = Origin::from_url(&url).map_err(|e| Failure::new(7, "http", e.to_string()))?;
-        let reuse = cache.conn.as_ref().is_some_and(|c| c.origin == origin && c.is_ready());
+        let reuse = match cache.conn.as_mut() {
+            Some(c) if c.origin == origin => c.wait_ready(Duration::from_millis(200)).await,
+            _ => false,
+        };
         if !reuse {
             drop(cache.conn.take());
-            let addrs = match cache.names.iter().find(|(h, _, _)| *h == origin.host) {
-                Some((_, addrs, hop)) => {
-                    let (addrs, hop) = (addrs.clone(), *hop);
-                    steps::dns_cached(walk, &origin.host, &addrs, hop);
-                    addrs
-                }
-                None => {
-                    let addrs = steps::dns(walk, &origin.host).await?;
-                    cache.names.push((origin.host.clone(), addrs.clone(), walk.hop));
-                    addrs
-                }
-            };
-            let addr = addrs[0];
-            let route = steps::route(walk, addr).await?;
-            let (stream, dialled) = steps::tcp(walk, &origin, addr, &route).await?;
-            cache.conn = Some(steps::tls(walk, &origin, stream, dialled).await?);
+            cache.conn = Some(connect(walk, &mut cache.names, &origin).await?);
         }
         let Some(conn) = cache.conn.as_mut() else { unreachable!("connected above") };
         let response = steps::http(walk, conn, &url, reuse).await?;
@@ -220,7 +315,7 @@ async fn walk_all(walk: &mut Walk<'_>, cache: &mut Cache, first: steps::Parsed) 
         }
         visited.push(("GET".into(), url.clone()));
         let Some(location) = response.location.filter(|_| redirect::is_redirect(response.status)) else {
-            return Ok(response.status);
+            return Ok(End { status: response.status, url, content_type: response.content_type, page: response.page });
         };
         let next = match redirect::target(&url, &location) {
             Ok(next) => next,

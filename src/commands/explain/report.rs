@@ -1,6 +1,8 @@
 //! The walk as a report: the steps in order, the waterfall, the verdict.
 
+use super::resources::{self, Resources};
 use crate::error::Exit;
+use crate::net::capture::Stats;
 use crate::output::{Output, Report, Tone};
 use crate::timing::millis;
 use serde::Serialize;
@@ -10,7 +12,7 @@ use std::time::Duration;
 /// One step of one hop.
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {
-    /// 1 URL, 2 HSTS, 3 DNS, 4 route/ARP, 5 TCP, 6 TLS, 7 HTTP.
+    /// 1 URL, 2 HSTS, 3 DNS, 4 route/ARP, 5 TCP, 6 TLS, 7 HTTP, 9 resources.
     pub number: u8,
     /// `url`, `hsts`, `dns`, `route`, `arp`, `tcp`, `tls`, `http`.
     pub name: &'static str,
@@ -90,6 +92,12 @@ pub struct ExplainReport {
     /// Wall time not inside any step: explain's own work.
     #[serde(rename = "overhead_ms", serialize_with = "crate::output::as_ms")]
     pub overhead: Duration,
+    /// --resources: the page's sub-resources, one row each.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resources: Option<Resources>,
+    /// --pcap: what the capture wrote.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capture: Option<Stats>,
 }
 
 impl ExplainReport {
@@ -110,6 +118,8 @@ impl ExplainReport {
             failure,
             total,
             overhead: total.saturating_sub(inside),
+            resources: None,
+            capture: None,
         }
     }
 
@@ -170,6 +180,29 @@ impl Report for ExplainReport {
         text += "\n8. ";
         text += &self.waterfall(out);
         text += "\n";
+        if let Some(r) = self.resources.as_ref().filter(|r| !r.items.is_empty()) {
+            text += &resources::waterfall(&r.items, self.total);
+            text += "\n";
+        }
+        if let Some(c) = &self.capture {
+            text += &format!(
+                "Capture: {} packets ({} bytes) in {}{}; open it with wireshark {}\n",
+                c.packets,
+                c.bytes,
+                c.file.display(),
+                if c.over_limit > 0 {
+                    format!(", {} more left out at the 64 MiB limit", c.over_limit)
+                } else {
+                    String::new()
+                },
+                c.file.display()
+            );
+            if let Some(e) = &c.error {
+                text += &out.paint(&format!("Capture incomplete: {e}"), Tone::Bad);
+                text += "\n";
+            }
+            text += "\n";
+        }
         match (&self.failure, self.final_status) {
             (Some(f), _) => {
                 text += &out.paint(&format!("Stopped at step {} ({}): {}", f.step, f.name, f.explanation), Tone::Bad);
@@ -209,6 +242,7 @@ fn title(name: &str) -> &'static str {
         "arp" => "Next hop (ARP)",
         "tcp" => "TCP",
         "tls" => "TLS",
+        "resources" => "Resources",
         _ => "HTTP",
     }
 }

@@ -1,5 +1,6 @@
 //! Steps 1–7, each a thin wrapper around the code another command runs.
 
+use super::html::PageParser;
 use super::report::{Failure, Step};
 use super::{Flow, Walk};
 use crate::cli::Global;
@@ -598,33 +599,81 @@ pub struct Response {
     pub location: Option<String>,
     pub sts: bool,
     pub reusable: bool,
+    pub content_type: Option<String>,
+    /// The parsed final page (--resources and an HTML response).
+    pub page: Option<PageParser>,
 }
 
-/// Step 7: one GET over the connection, the response head and the body's transfer.
-pub async fn http(walk: &mut Walk<'_>, conn: &mut Connection, url: &Url, reused: bool) -> Flow<Response> {
-    let begun = Instant::now();
-    let fail = |why: String| Failure::new(7, "http", why);
+/// The GET a browser sends for `url` over `conn`: origin-form with Host on
+/// HTTP/1.1, absolute URI (hyper turns it into :authority) on HTTP/2. Also
+/// returns the request as lines, for the report.
+pub fn get_request(conn: &Connection, url: &Url) -> Result<(hyper::Request<Full<Bytes>>, Vec<String>), String> {
     let h2 = conn.setup.protocol == "HTTP/2";
     let path = match url.query() {
         Some(q) => format!("{}?{q}", url.path()),
         None => url.path().to_string(),
     };
-    let uri = if h2 { url.as_str().to_string() } else { path.clone() };
-    let host = match url.port() {
-        Some(p) => format!("{}:{p}", url.host_str().unwrap_or_default()),
-        None => url.host_str().unwrap_or_default().to_string(),
-    };
+    let uri = if h2 { url.as_str().to_string() } else { path };
     let mut builder = hyper::Request::builder().method("GET").uri(uri.as_str());
     if !h2 {
-        builder = builder.header(hyper::header::HOST, host.as_str());
+        builder = builder.header(hyper::header::HOST, host_header(url).as_str());
     }
     let request = builder
         .header(hyper::header::USER_AGENT, HeaderValue::from_static(concat!("netwalk/", env!("CARGO_PKG_VERSION"))))
         .header(hyper::header::ACCEPT, "*/*")
         .body(Full::new(Bytes::new()))
-        .map_err(|e| fail(format!("cannot build a request for {url}: {e}")))?;
+        .map_err(|e| format!("cannot build a request for {url}: {e}"))?;
     let mut sent: Vec<String> = vec![format!("GET {uri} {}", conn.setup.protocol)];
     sent.extend(request.headers().iter().map(|(n, v)| format!("{n}: {}", v.to_str().unwrap_or("?"))));
+    Ok((request, sent))
+}
+
+fn host_header(url: &Url) -> String {
+    match url.port() {
+        Some(p) => format!("{}:{p}", url.host_str().unwrap_or_default()),
+        None => url.host_str().unwrap_or_default().to_string(),
+    }
+}
+
+/// Reads a response body to its end (or `limit` bytes, or `timeout`),
+/// counting and dropping it; `page` sees every chunk. True when complete.
+pub async fn drain(
+    incoming: &mut hyper::body::Incoming,
+    timeout: Duration,
+    limit: u64,
+    mut page: Option<&mut PageParser>,
+) -> (u64, bool) {
+    let mut bytes = 0u64;
+    let mut complete = true;
+    let read = tokio::time::timeout(timeout, async {
+        while let Some(frame) = incoming.frame().await {
+            let Ok(frame) = frame else {
+                complete = false;
+                break;
+            };
+            if let Ok(data) = frame.into_data() {
+                bytes += data.len() as u64;
+                if let Some(p) = page.as_deref_mut() {
+                    p.feed(&data);
+                }
+            }
+            if bytes > limit {
+                complete = false;
+                break;
+            }
+        }
+    })
+    .await;
+    (bytes, complete && read.is_ok())
+}
+
+/// Step 7: one GET over the connection, the response head and the body's transfer.
+/// With --resources, an HTML final response is parsed as it streams in.
+pub async fn http(walk: &mut Walk<'_>, conn: &mut Connection, url: &Url, reused: bool) -> Flow<Response> {
+    let begun = Instant::now();
+    let fail = |why: String| Failure::new(7, "http", why);
+    let host = host_header(url);
+    let (request, sent) = get_request(conn, url).map_err(fail)?;
     let exchanged = tokio::time::timeout(walk.args.timeout, conn.send(request)).await;
     let (response, exchange) = match exchanged {
         Ok(Ok(pair)) => pair,
@@ -644,30 +693,19 @@ pub async fn http(walk: &mut Walk<'_>, conn: &mut Connection, url: &Url, reused:
     let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
     let key: serde_json::Map<String, serde_json::Value> =
         KEY_HEADERS.iter().filter_map(|n| header(n).map(|v| (n.to_string(), json!(v)))).collect();
+    let location = header("location");
+    // The page a browser would render: its sub-resources are found as it streams in.
+    let is_html = header("content-type").is_some_and(|t| {
+        let t = t.to_ascii_lowercase();
+        t.starts_with("text/html") || t.starts_with("application/xhtml+xml")
+    });
+    let final_page = !(location.is_some() && redirect::is_redirect(status));
+    let mut page = (walk.args.resources && final_page && is_html).then(PageParser::new);
     // The body: counted and dropped, bounded.
-    let mut body_bytes = 0u64;
-    let mut complete = true;
-    let read = tokio::time::timeout(walk.args.timeout, async {
-        while let Some(frame) = incoming.frame().await {
-            let Ok(frame) = frame else {
-                complete = false;
-                break;
-            };
-            body_bytes += frame.into_data().map(|d| d.len() as u64).unwrap_or(0);
-            if body_bytes > BODY_LIMIT {
-                complete = false;
-                break;
-            }
-        }
-    })
-    .await;
-    if read.is_err() {
-        complete = false;
-    }
+    let (body_bytes, complete) = drain(&mut incoming, walk.args.timeout, BODY_LIMIT, page.as_mut()).await;
     let done = Instant::now();
     let first_byte = exchange.first_byte - exchange.started;
     let transfer = done - exchange.head;
-    let location = header("location");
     let reason = parts.status.canonical_reason().unwrap_or("");
     let mut summary = format!("{} → {status} {reason}", sent[0]);
     if let Some(loc) = &location
@@ -718,6 +756,9 @@ pub async fn http(walk: &mut Walk<'_>, conn: &mut Connection, url: &Url, reused:
         status,
         location,
         sts: header("strict-transport-security").is_some(),
-        reusable: complete && conn.is_ready(),
+        // Whether hyper takes another request is asked when one is due (wait_ready).
+        reusable: complete,
+        content_type: header("content-type"),
+        page,
     })
 }

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 /// One step of a `pre_exec` program. The parent builds a `Vec<Op>`; the
 /// child runs it with [`run_ops`]. A failing step is reported by its index,
 /// which the parent turns back into a sentence with [`Op::describe`].
-pub(super) enum Op {
+pub enum Op {
     /// `prctl(PR_SET_PDEATHSIG, SIGKILL)`, then make sure the parent did not
     /// already die (the signal would never come).
     DeathSig {
@@ -59,7 +59,7 @@ pub(super) enum Op {
 }
 
 impl Op {
-    pub(super) fn describe(&self) -> String {
+    pub fn describe(&self) -> String {
         match self {
             Op::DeathSig { .. } => "prctl(PR_SET_PDEATHSIG) / parent check".into(),
             Op::DefaultSignals => "reset signal dispositions".into(),
@@ -83,7 +83,11 @@ fn errno() -> libc::c_int {
 
 /// Runs `ops` in order. Child side: async-signal-safe, allocation free.
 /// Returns the index of the failing op and its errno.
-pub(super) unsafe fn run_ops(ops: &[Op]) -> Result<(), (usize, libc::c_int)> {
+///
+/// # Safety
+/// Only call in a forked child before `exec` (it changes namespaces, mounts
+/// and signal dispositions of the calling process).
+pub unsafe fn run_ops(ops: &[Op]) -> Result<(), (usize, libc::c_int)> {
     for (i, op) in ops.iter().enumerate() {
         // SAFETY: each arm only calls libc with pointers to live, NUL
         // terminated buffers owned by `ops` or by this stack frame.
@@ -199,34 +203,36 @@ unsafe fn lo_up() -> bool {
 
 /// A pipe through which a failing `pre_exec` tells the parent *which* op
 /// failed (std only forwards the errno).
-pub(super) struct StageReport {
+pub struct StageReport {
     read: OwnedFd,
     write: Arc<OwnedFd>,
 }
 
 impl StageReport {
-    pub(super) fn new() -> StageReport {
+    pub fn new() -> io::Result<StageReport> {
         let mut fds = [0; 2];
         // SAFETY: plain pipe2 on a 2-element array.
         let r = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) };
-        assert_eq!(r, 0, "lab: pipe2 failed: {}", io::Error::last_os_error());
+        if r != 0 {
+            return Err(io::Error::last_os_error());
+        }
         // SAFETY: pipe2 just returned these two fresh descriptors.
-        unsafe { StageReport { read: OwnedFd::from_raw_fd(fds[0]), write: Arc::new(OwnedFd::from_raw_fd(fds[1])) } }
+        unsafe { Ok(StageReport { read: OwnedFd::from_raw_fd(fds[0]), write: Arc::new(OwnedFd::from_raw_fd(fds[1])) }) }
     }
 
-    pub(super) fn writer(&self) -> Arc<OwnedFd> {
+    pub fn writer(&self) -> Arc<OwnedFd> {
         self.write.clone()
     }
 
     /// Child side: record the failing op index (allocation free).
-    pub(super) fn tell(w: &OwnedFd, index: usize) {
+    pub fn tell(w: &OwnedFd, index: usize) {
         let b = index.min(255) as u8;
         // SAFETY: one byte from the stack to an open pipe.
         unsafe { libc::write(w.as_raw_fd(), (&b as *const u8).cast(), 1) };
     }
 
     /// Parent side, after a failed spawn: the index the child wrote, if any.
-    pub(super) fn failed_index(&self) -> Option<usize> {
+    pub fn failed_index(&self) -> Option<usize> {
         let mut b = 0u8;
         // SAFETY: one byte into a stack variable; the fd is non-blocking.
         let n = unsafe { libc::read(self.read.as_raw_fd(), (&mut b as *mut u8).cast(), 1) };
@@ -235,7 +241,7 @@ impl StageReport {
 }
 
 /// What the child needs to create a socket inside a namespace.
-pub(super) struct SockSpec {
+pub struct SockSpec {
     pub domain: libc::c_int,
     pub ty: libc::c_int,
     pub protocol: libc::c_int,
@@ -252,18 +258,21 @@ struct Reply {
     errno: i32,
 }
 
-pub(super) const STAGE_OK: u32 = u32::MAX;
-pub(super) const STAGE_SOCKET: u32 = 1000;
-pub(super) const STAGE_SOCKOPT: u32 = 1001;
-pub(super) const STAGE_BIND: u32 = 1002;
-pub(super) const STAGE_LISTEN: u32 = 1003;
+pub const STAGE_OK: u32 = u32::MAX;
+pub const STAGE_SOCKET: u32 = 1000;
+pub const STAGE_SOCKOPT: u32 = 1001;
+pub const STAGE_BIND: u32 = 1002;
+pub const STAGE_LISTEN: u32 = 1003;
 
 #[repr(C, align(8))]
 struct CmsgBuf([u8; 64]);
 
 /// Child side: creates the socket described by `spec` (the ops have already
 /// moved us into the right namespaces) and sends it over `chan`.
-pub(super) unsafe fn socket_in_child(spec: &SockSpec, chan: RawFd) {
+///
+/// # Safety
+/// Only call in a forked child before `exec`; `chan` must be an open socket.
+pub unsafe fn socket_in_child(spec: &SockSpec, chan: RawFd) {
     unsafe {
         let fail = |stage: u32, fd: RawFd| {
             let e = errno();
@@ -308,7 +317,10 @@ pub(super) unsafe fn socket_in_child(spec: &SockSpec, chan: RawFd) {
 }
 
 /// Child side of the failure path of the ops before the socket.
-pub(super) unsafe fn socket_ops_failed(chan: RawFd, index: usize, errno: libc::c_int) {
+///
+/// # Safety
+/// As [`socket_in_child`].
+pub unsafe fn socket_ops_failed(chan: RawFd, index: usize, errno: libc::c_int) {
     unsafe { send_reply(chan, Reply { stage: index as u32, errno }, -1) };
 }
 
@@ -335,16 +347,18 @@ unsafe fn send_reply(chan: RawFd, reply: Reply, fd: RawFd) {
 }
 
 /// A connected `AF_UNIX/SOCK_SEQPACKET` pair (both ends close-on-exec).
-pub(super) fn seqpacket_pair() -> (OwnedFd, OwnedFd) {
+pub fn seqpacket_pair() -> io::Result<(OwnedFd, OwnedFd)> {
     let mut fds = [0; 2];
     // SAFETY: plain socketpair on a 2-element array.
     let r = unsafe { libc::socketpair(libc::AF_UNIX, libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC, 0, fds.as_mut_ptr()) };
-    assert_eq!(r, 0, "lab: socketpair failed: {}", io::Error::last_os_error());
+    if r != 0 {
+        return Err(io::Error::last_os_error());
+    }
     // SAFETY: socketpair just returned these two fresh descriptors.
-    unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) }
+    unsafe { Ok((OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1]))) }
 }
 
-pub(super) enum Received {
+pub enum Received {
     Fd(OwnedFd),
     /// (stage, errno) reported by the child.
     Failed(u32, i32),
@@ -355,7 +369,7 @@ pub(super) enum Received {
 }
 
 /// Parent side: waits (bounded) for the child's reply and fd.
-pub(super) fn recv_reply(chan: &OwnedFd, timeout: Duration) -> Received {
+pub fn recv_reply(chan: &OwnedFd, timeout: Duration) -> Received {
     if !poll_readable(chan.as_raw_fd(), timeout) {
         return Received::TimedOut;
     }
@@ -410,7 +424,7 @@ fn poll_readable(fd: RawFd, timeout: Duration) -> bool {
 
 /// Waits for `child` to exit, at most `timeout` (pidfd + poll: no sleeping).
 /// `Ok(None)` means it is still running.
-pub(super) fn wait_timeout(child: &mut Child, timeout: Duration) -> io::Result<Option<ExitStatus>> {
+pub fn wait_timeout(child: &mut Child, timeout: Duration) -> io::Result<Option<ExitStatus>> {
     if let Some(st) = child.try_wait()? {
         return Ok(Some(st));
     }
@@ -426,7 +440,7 @@ pub(super) fn wait_timeout(child: &mut Child, timeout: Duration) -> io::Result<O
 }
 
 /// A `sockaddr_storage` for `addr`.
-pub(super) fn sockaddr(addr: &SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
+pub fn sockaddr(addr: &SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
     // SAFETY: all-zero is a valid sockaddr_storage; we write a smaller
     // sockaddr_in/in6 at its start (storage is larger and suitably aligned).
     unsafe {
@@ -453,6 +467,6 @@ pub(super) fn sockaddr(addr: &SocketAddr) -> (libc::sockaddr_storage, libc::sock
     }
 }
 
-pub(super) fn errno_text(e: i32) -> String {
+pub fn errno_text(e: i32) -> String {
     io::Error::from_raw_os_error(e).to_string()
 }

@@ -62,23 +62,28 @@ pub fn plan_violation(what: &str, addr: IpAddr) -> String {
 /// Parses `"198.18.1.1/24,2001:db8:1::1/64"` (empty string: no addresses)
 /// and enforces the address plan. Panics with `what` in the message.
 pub fn parse_cidrs(list: &str, what: &str) -> Vec<Cidr> {
+    try_parse_cidrs(list, what).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// [`parse_cidrs`] that says what is wrong instead of panicking.
+pub fn try_parse_cidrs(list: &str, what: &str) -> Result<Vec<Cidr>, String> {
     let mut out = Vec::new();
     for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let Some((a, p)) = item.split_once('/') else {
-            panic!("lab: {what}: `{item}` needs a prefix length, e.g. 198.18.1.1/24");
+            return Err(format!("lab: {what}: `{item}` needs a prefix length, e.g. 198.18.1.1/24"));
         };
-        let addr: IpAddr = a.parse().unwrap_or_else(|e| panic!("lab: {what}: `{item}`: bad address: {e}"));
+        let addr: IpAddr = a.parse().map_err(|e| format!("lab: {what}: `{item}`: bad address: {e}"))?;
         let max = if addr.is_ipv4() { 32 } else { 128 };
         let prefix: u8 = match p.parse() {
             Ok(n) if n <= max => n,
-            _ => panic!("lab: {what}: `{item}`: prefix length must be 0..={max}"),
+            _ => return Err(format!("lab: {what}: `{item}`: prefix length must be 0..={max}")),
         };
         if !in_address_plan(addr) {
-            panic!("{}", plan_violation(what, addr));
+            return Err(plan_violation(what, addr));
         }
         out.push(Cidr { addr, prefix });
     }
-    out
+    Ok(out)
 }
 
 /// The routing view of a lab: which node is a router, who has which

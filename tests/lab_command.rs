@@ -1,0 +1,170 @@
+//! `netwalk lab` end to end: the binary builds its mini-internet, runs a
+//! command in the client, passes on its exit code and leaves nothing behind.
+//! Facts are checked against what the lab's peers really did: the kernel's
+//! view of the client's address (from the DHCP ACK), the DNS servers' answers,
+//! the web server's redirect, HSTS and certificate.
+
+use serde_json::Value;
+use std::process::{Command, Output};
+
+const NETWALK: &str = env!("CARGO_BIN_EXE_netwalk");
+
+fn lab(args: &[&str]) -> Output {
+    Command::new(NETWALK).arg("lab").args(args).output().expect("run netwalk lab")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn show(out: &Output) -> String {
+    format!("status {:?}\n--- stdout\n{}--- stderr\n{}", out.status, text(&out.stdout), text(&out.stderr))
+}
+
+#[test]
+fn default_explain_walks_the_redirect_to_https_and_passes() {
+    let out = lab(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("GET / HTTP/1.1 → 301 Moved Permanently, redirect to https://www.example.test/"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Final response: 200 after 2 hops"), "{stdout}");
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("client 198.18.0.100/24 leased from 198.18.0.1"), "{stderr}");
+}
+
+#[test]
+fn json_passthrough_shows_each_fact_from_the_lab_peers() {
+    let out = lab(&["--", "sh", "-c", "netwalk --json explain --ca-file \"$NETWALK_LAB_CA\" http://www.example.test/"]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", show(&out)));
+    assert_eq!(report["final_status"], 200);
+    assert_eq!(report["hops"], 2);
+    let steps = report["steps"].as_array().unwrap();
+    let step = |hop: u64, name: &str| {
+        steps
+            .iter()
+            .find(|s| s["hop"] == hop && s["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} on hop {hop}: {report:#}"))["facts"]
+            .clone()
+    };
+    let all = report.to_string();
+    // DNS: the example.test server the DHCP ACK named answered with www's address.
+    assert!(step(1, "dns").to_string().contains("198.18.3.80"), "{all}");
+    assert!(step(1, "dns").to_string().contains("198.18.3.12"), "{all}");
+    // The redirect hop and the HSTS header on the final response.
+    let http1 = step(1, "http").to_string();
+    assert!(http1.contains("301") && http1.contains("https://www.example.test/"), "{http1}");
+    let http2 = step(2, "http").to_string().to_lowercase();
+    assert!(http2.contains("max-age=31536000; includesubdomains"), "{http2}");
+    // The certificate the lab CA issued at start.
+    let tls = step(2, "tls").to_string();
+    assert!(tls.contains("CN=www.example.test") && tls.contains("CN=netwalk lab CA"), "{tls}");
+    // The TCP 4-tuple starts at the leased address.
+    assert!(step(1, "tcp").to_string().contains("198.18.0.100"), "{all}");
+}
+
+#[test]
+fn the_client_address_route_and_resolver_come_from_the_dhcp_ack() {
+    let script = "ip -j addr show dev eth0; echo ===; ip -j route; echo ===; cat /etc/resolv.conf; echo ===; \
+                  cat \"$NETWALK_LAB_LEASE\"";
+    let out = lab(&["--", "sh", "-c", script]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let stdout = text(&out.stdout);
+    let parts: Vec<&str> = stdout.split("===\n").collect();
+    assert_eq!(parts.len(), 4, "{stdout}");
+    let addrs: Value = serde_json::from_str(parts[0]).unwrap();
+    let inet: Vec<&Value> =
+        addrs[0]["addr_info"].as_array().unwrap().iter().filter(|a| a["family"] == "inet").collect();
+    assert_eq!(inet.len(), 1, "{stdout}");
+    assert_eq!((inet[0]["local"].as_str(), inet[0]["prefixlen"].as_u64()), (Some("198.18.0.100"), Some(24)));
+    // The kernel counts the lease time down: it came from option 51 (3600 s).
+    let valid = inet[0]["valid_life_time"].as_u64().unwrap();
+    assert!((3590..=3600).contains(&valid), "valid_life_time {valid}");
+    let routes: Value = serde_json::from_str(parts[1]).unwrap();
+    assert!(
+        routes.as_array().unwrap().iter().any(|r| r["dst"] == "default" && r["gateway"] == "198.18.0.1"),
+        "{stdout}"
+    );
+    assert!(parts[2].contains("nameserver 198.18.3.12") && parts[2].contains("search home.test"), "{stdout}");
+    let lease: Value = serde_json::from_str(parts[3]).unwrap();
+    assert_eq!(lease["server"], "198.18.0.1");
+    let exchange: Vec<&str> = lease["exchange"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert_eq!(
+        exchange,
+        [
+            "DHCPDISCOVER",
+            "DHCPOFFER 198.18.0.100 from 198.18.0.1",
+            "DHCPREQUEST 198.18.0.100",
+            "DHCPACK 198.18.0.100 from 198.18.0.1"
+        ]
+    );
+}
+
+#[test]
+fn trace_walks_the_lab_root_tld_and_zone() {
+    let out = lab(&["--", "sh", "-c", "netwalk dig --root-hints \"$NETWALK_LAB_ROOT_HINTS\" +trace www.example.test"]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let stdout = text(&out.stdout);
+    let received: Vec<&str> = stdout.lines().filter(|l| l.starts_with(";; Received")).collect();
+    let from: Vec<&str> = received.iter().filter_map(|l| l.split(" from ").nth(1)?.split(" in ").next()).collect();
+    assert_eq!(
+        from,
+        [
+            "198.18.3.10#53(a.root-servers.test)",
+            "198.18.3.10#53(a.root-servers.test)",
+            "198.18.3.11#53(ns1.test)",
+            "198.18.3.12#53(ns1.example.test)"
+        ],
+        "{stdout}"
+    );
+    assert!(stdout.contains("www.example.test.\t300\tIN\tA\t198.18.3.80"), "{stdout}");
+}
+
+#[test]
+fn exit_code_is_the_commands_and_teardown_leaves_nothing() {
+    // A background process in the client must not outlive the lab.
+    let script = "sleep 4242 & echo \"$NETWALK_LAB_DIR $(readlink /proc/self/ns/net)\"; exit 7";
+    let out = lab(&["--", "sh", "-c", script]);
+    assert_eq!(out.status.code(), Some(7), "{}", show(&out));
+    let stdout = text(&out.stdout);
+    let (dir, netns) = stdout.trim().split_once(' ').expect("dir and netns");
+    assert!(dir.contains("netwalk-lab-") && !std::path::Path::new(dir).exists(), "{dir} still exists");
+    let left: Vec<String> = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_link(format!("/proc/{pid}/ns/net")).is_ok_and(|p| p.to_string_lossy() == netns)
+                || std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c == b"sleep\x004242\x00")
+        })
+        .map(|p| p.to_string())
+        .collect();
+    assert!(left.is_empty(), "processes left in the client's namespace {netns}: {left:?}");
+
+    let out = lab(&["--", "no-such-program-in-the-lab"]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(text(&out.stderr).contains("cannot run `no-such-program-in-the-lab`"), "{}", show(&out));
+    let out = lab(&["--shell", "--", "true"]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+}
+
+#[test]
+fn shell_reads_commands_from_stdin_inside_the_client() {
+    let mut child = Command::new(NETWALK)
+        .args(["lab", "--shell"])
+        .env("SHELL", "/bin/sh")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child.stdin.take().unwrap().write_all(b"command -v netwalk; ip -4 -o addr show dev eth0; exit 3\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", show(&out));
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with(std::path::Path::new(NETWALK).to_str().unwrap()), "{stdout}");
+    assert!(stdout.contains("inet 198.18.0.100/24"), "{stdout}");
+}
