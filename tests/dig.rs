@@ -6,16 +6,12 @@
 mod lab;
 
 use hickory_server::Server;
-use hickory_server::proto::rr::TSigResponseContext;
 use hickory_server::proto::rr::rdata::NULL;
 use hickory_server::proto::rr::rdata::opt::NSIDPayload;
 use hickory_server::proto::rr::{LowerName, Name, RData, Record, RecordType};
 use hickory_server::proto::serialize::txt::Parser;
-use hickory_server::server::{Request, RequestInfo};
 use hickory_server::store::in_memory::InMemoryZoneHandler;
-use hickory_server::zone_handler::{
-    AuthLookup, AxfrPolicy, Catalog, LookupControlFlow, LookupOptions, LookupRecords, ZoneHandler, ZoneType,
-};
+use hickory_server::zone_handler::{AxfrPolicy, Catalog, ZoneType};
 use lab::cli::{code, json, netwalk, stderr, stdout};
 use lab::{Host, Lab};
 use serde_json::Value;
@@ -549,105 +545,19 @@ fn hostile_servers_get_a_clear_report_in_bounded_time() {
     assert_eq!(json(&out)["queries"][0]["status"], "SERVFAIL");
 }
 
-/// hickory-server 0.26 sends referrals without glue (its additional-section
-/// search stops at the delegation); this handler serves a zone and adds the
-/// A/AAAA records of the NS targets it is given, as a real parent zone does.
-struct GlueZone {
-    inner: InMemoryZoneHandler,
-    glue: Vec<Record>,
-}
-
-#[async_trait::async_trait]
-impl ZoneHandler for GlueZone {
-    fn zone_type(&self) -> ZoneType {
-        self.inner.zone_type()
-    }
-
-    fn axfr_policy(&self) -> AxfrPolicy {
-        AxfrPolicy::Deny
-    }
-
-    fn origin(&self) -> &LowerName {
-        self.inner.origin()
-    }
-
-    async fn lookup(
-        &self,
-        name: &LowerName,
-        rtype: RecordType,
-        info: Option<&RequestInfo<'_>>,
-        options: LookupOptions,
-    ) -> LookupControlFlow<AuthLookup> {
-        let add_glue = |answers: LookupRecords| {
-            let targets: Vec<Name> = answers
-                .iter()
-                .filter_map(|r| match &r.data {
-                    RData::NS(ns) => Some(ns.0.clone()),
-                    _ => None,
-                })
-                .collect();
-            let glue: Vec<Record> = self.glue.iter().filter(|g| targets.contains(&g.name)).cloned().collect();
-            let additionals = (!glue.is_empty()).then_some(LookupRecords::Section(glue));
-            AuthLookup::answers(answers, additionals)
-        };
-        match self.inner.lookup(name, rtype, info, options).await {
-            LookupControlFlow::Continue(Ok(AuthLookup::Records { answers, .. })) => {
-                LookupControlFlow::Continue(Ok(add_glue(answers)))
-            }
-            LookupControlFlow::Break(Ok(AuthLookup::Records { answers, .. })) => {
-                LookupControlFlow::Break(Ok(add_glue(answers)))
-            }
-            other => other,
-        }
-    }
-
-    async fn search(
-        &self,
-        request: &Request,
-        options: LookupOptions,
-    ) -> (LookupControlFlow<AuthLookup>, Option<TSigResponseContext>) {
-        let info = match request.request_info() {
-            Ok(info) => info,
-            Err(e) => return (LookupControlFlow::Break(Err(e)), None),
-        };
-        (self.lookup(info.query.name(), info.query.query_type(), Some(&info), options).await, None)
-    }
-
-    async fn nsec_records(&self, name: &LowerName, options: LookupOptions) -> LookupControlFlow<AuthLookup> {
-        self.inner.nsec_records(name, options).await
-    }
-}
-
-/// Serves `zone_text` (plus `glue`, added to NS answers and referrals) on port 53 of `host`.
+/// Serves `zone_text` (plus `glue`, added to NS answers and referrals) on
+/// port 53 of `host`, with the lab command's own zone server.
 fn start_zone(host: &Host, origin: &str, zone_text: &str, glue: &[(&str, &str)]) {
     let at = SocketAddr::new(host.addr(4), 53);
     let (udp, tcp) = (host.udp_socket(at), host.tcp_listener(at));
-    let (origin_name, records) =
-        Parser::new(zone_text.to_string(), None, Some(Name::from_str(origin).unwrap())).parse().expect("zone parses");
-    let inner = InMemoryZoneHandler::new(origin_name.clone(), records, ZoneType::Primary, AxfrPolicy::Deny).unwrap();
-    let glue = glue
-        .iter()
-        .map(|(name, ip)| {
-            Record::from_rdata(
-                Name::from_str(name).unwrap(),
-                86400,
-                RData::A(ip.parse::<std::net::Ipv4Addr>().unwrap().into()),
-            )
-        })
-        .collect();
-    let handler = GlueZone { inner, glue };
+    let zone = netwalk::lab::dns::Zone {
+        origin: origin.to_string(),
+        text: zone_text.to_string(),
+        glue: glue.iter().map(|(name, ip)| (name.to_string(), ip.parse().unwrap())).collect(),
+    };
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        rt.block_on(async move {
-            let mut catalog = Catalog::new();
-            catalog.upsert(LowerName::from(origin_name), vec![Arc::new(handler)]);
-            let mut server = Server::new(catalog);
-            udp.set_nonblocking(true).unwrap();
-            tcp.set_nonblocking(true).unwrap();
-            server.register_socket(tokio::net::UdpSocket::from_std(udp).unwrap());
-            server.register_listener(tokio::net::TcpListener::from_std(tcp).unwrap(), Duration::from_secs(5), 65535);
-            let _ = server.block_until_done().await;
-        });
+        rt.block_on(netwalk::lab::dns::serve(zone, udp, tcp)).expect("zone served");
     });
 }
 

@@ -63,6 +63,24 @@ pub struct Stats {
     pub error: Option<String>,
 }
 
+impl Stats {
+    /// Nothing captured yet into `file`, whose size so far is `bytes`.
+    fn empty(file: PathBuf, bytes: u64) -> Stats {
+        Stats {
+            file,
+            packets: 0,
+            bytes,
+            other_frames: 0,
+            over_limit: 0,
+            cut: 0,
+            snaplen: SNAPLEN,
+            max_file_bytes: MAX_FILE,
+            peers: Vec::new(),
+            error: None,
+        }
+    }
+}
+
 pub struct Capture {
     stop: oneshot::Sender<()>,
     task: tokio::task::JoinHandle<Stats>,
@@ -117,18 +135,7 @@ impl Capture {
         socket.bind(0, ETH_P_ALL)?;
         let watch = Watch::default();
         let (stop, stopped) = oneshot::channel();
-        let stats = Stats {
-            file: path.to_path_buf(),
-            packets: 0,
-            bytes: pcap::FILE_HEADER_LEN as u64,
-            other_frames: 0,
-            over_limit: 0,
-            cut: 0,
-            snaplen: SNAPLEN,
-            max_file_bytes: MAX_FILE,
-            peers: Vec::new(),
-            error: None,
-        };
+        let stats = Stats::empty(path.to_path_buf(), pcap::FILE_HEADER_LEN as u64);
         let task = tokio::spawn(run(socket, Writer { out, stats }, watch.clone(), stopped));
         Ok(Capture { stop, task, watch })
     }
@@ -136,18 +143,9 @@ impl Capture {
     /// Ends the capture after writing what the kernel has queued so far.
     pub async fn stop(self) -> Stats {
         let _ = self.stop.send(());
-        let file = PathBuf::new();
         self.task.await.unwrap_or_else(|e| Stats {
-            file,
-            packets: 0,
-            bytes: 0,
-            other_frames: 0,
-            over_limit: 0,
-            cut: 0,
-            snaplen: SNAPLEN,
-            max_file_bytes: MAX_FILE,
-            peers: Vec::new(),
             error: Some(format!("the capture task failed: {e}")),
+            ..Stats::empty(PathBuf::new(), 0)
         })
     }
 }

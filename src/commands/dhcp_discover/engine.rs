@@ -29,23 +29,7 @@ pub struct Request {
 
 /// The DHCPDISCOVER payload: broadcast flag set, our parameter list, padded.
 pub fn discover(req: &Request) -> Vec<u8> {
-    let zero = Ipv4Addr::UNSPECIFIED;
-    let mut msg = Message::new_with_id(req.xid, zero, zero, zero, zero, &req.chaddr);
-    msg.set_opcode(Opcode::BootRequest).set_htype(HType::Eth).set_flags(Flags::default().set_broadcast());
-    let opts = msg.opts_mut();
-    opts.insert(DhcpOption::MessageType(MessageType::Discover));
-    opts.insert(DhcpOption::ParameterRequestList(PARAMETERS.iter().map(|&c| OptionCode::from(c)).collect()));
-    opts.insert(DhcpOption::MaxMessageSize(1500));
-    if let Some(id) = &req.client_id {
-        opts.insert(DhcpOption::ClientIdentifier(id.clone()));
-    }
-    if let Some(name) = &req.hostname {
-        opts.insert(DhcpOption::Hostname(name.clone()));
-    }
-    let mut bytes = Vec::with_capacity(BOOTP_MIN);
-    msg.encode(&mut Encoder::new(&mut bytes)).expect("a DISCOVER always encodes");
-    bytes.resize(bytes.len().max(BOOTP_MIN), 0);
-    bytes
+    client_message(req, MessageType::Discover, [])
 }
 
 /// The whole Ethernet frame: 0.0.0.0:68 → 255.255.255.255:67 from our MAC.
@@ -171,13 +155,25 @@ pub fn reply(frame: &[u8], req: &Request, latency: Duration) -> Result<(u8, Box<
 /// The DHCPREQUEST (SELECTING state, RFC 2131 §4.3.2) that takes `offered`
 /// from `server`: broadcast, ciaddr 0, options 50 and 54 naming the offer.
 pub fn request(req: &Request, offered: Ipv4Addr, server: Ipv4Addr) -> Vec<u8> {
+    client_message(
+        req,
+        MessageType::Request,
+        [DhcpOption::RequestedIpAddress(offered), DhcpOption::ServerIdentifier(server)],
+    )
+}
+
+/// A client message as we send them all: broadcast flag, our xid and MAC,
+/// `extra` options after the type, then our parameter list, size and
+/// identity, padded to the BOOTP minimum.
+fn client_message<const N: usize>(req: &Request, kind: MessageType, extra: [DhcpOption; N]) -> Vec<u8> {
     let zero = Ipv4Addr::UNSPECIFIED;
     let mut msg = Message::new_with_id(req.xid, zero, zero, zero, zero, &req.chaddr);
     msg.set_opcode(Opcode::BootRequest).set_htype(HType::Eth).set_flags(Flags::default().set_broadcast());
     let opts = msg.opts_mut();
-    opts.insert(DhcpOption::MessageType(MessageType::Request));
-    opts.insert(DhcpOption::RequestedIpAddress(offered));
-    opts.insert(DhcpOption::ServerIdentifier(server));
+    opts.insert(DhcpOption::MessageType(kind));
+    for option in extra {
+        opts.insert(option);
+    }
     opts.insert(DhcpOption::ParameterRequestList(PARAMETERS.iter().map(|&c| OptionCode::from(c)).collect()));
     opts.insert(DhcpOption::MaxMessageSize(1500));
     if let Some(id) = &req.client_id {
@@ -187,7 +183,7 @@ pub fn request(req: &Request, offered: Ipv4Addr, server: Ipv4Addr) -> Vec<u8> {
         opts.insert(DhcpOption::Hostname(name.clone()));
     }
     let mut bytes = Vec::with_capacity(BOOTP_MIN);
-    msg.encode(&mut Encoder::new(&mut bytes)).expect("a REQUEST always encodes");
+    msg.encode(&mut Encoder::new(&mut bytes)).expect("a client message always encodes");
     bytes.resize(bytes.len().max(BOOTP_MIN), 0);
     bytes
 }
