@@ -79,10 +79,12 @@ fn request(kind: u16, flags: u16, body: &[u8]) -> io::Result<Vec<Message>> {
     }
     let mut out = Vec::new();
     let mut total = 0usize;
-    let mut buf = vec![0u8; 64 * 1024];
+    // Not zeroed: the kernel writes what it sends, and only the pages it
+    // touches are faulted in (a route answer is a few hundred bytes).
+    let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
     loop {
-        // SAFETY: buf is live and writable for its length.
-        let n = unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+        // SAFETY: buf's spare capacity is live and writable for its length.
+        let n = unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.capacity(), 0) };
         if n < 0 {
             let e = io::Error::last_os_error();
             if e.raw_os_error() == Some(libc::EINTR) {
@@ -90,6 +92,8 @@ fn request(kind: u16, flags: u16, body: &[u8]) -> io::Result<Vec<Message>> {
             }
             return Err(e);
         }
+        // SAFETY: recv initialised the first n bytes (n <= capacity).
+        unsafe { buf.set_len(n as usize) };
         total += n as usize;
         if total > MAX_DUMP_BYTES {
             return Err(io::Error::other("the kernel's answer is larger than 64 MiB"));
