@@ -1,7 +1,8 @@
 //! `netwalk lab` end to end: the binary builds its mini-internet, runs a
 //! command in the client, passes on its exit code and leaves nothing behind.
 //! Facts are checked against what the lab's peers really did: the kernel's
-//! view of the client's address (from the DHCP ACK), the DNS servers' answers,
+//! view of the client's address (from the DHCP ACK), the answers of the home
+//! router's recursive resolver and of the DNS hierarchy behind it,
 //! the web server's redirect, HSTS and certificate.
 
 use serde_json::Value;
@@ -51,9 +52,15 @@ fn json_passthrough_shows_each_fact_from_the_lab_peers() {
             .clone()
     };
     let all = report.to_string();
-    // DNS: the example.test server the DHCP ACK named answered with www's address.
-    assert!(step(1, "dns").to_string().contains("198.18.3.80"), "{all}");
-    assert!(step(1, "dns").to_string().contains("198.18.3.12"), "{all}");
+    // DNS: the home router the DHCP ACK named as resolver answered every
+    // query, with www's address (which only example.test.'s server holds).
+    let dns = step(1, "dns");
+    assert_eq!(dns["addresses"], serde_json::json!(["198.18.3.80"]), "{all}");
+    let queries = dns["queries"].as_array().unwrap();
+    assert!(!queries.is_empty(), "{all}");
+    for q in queries {
+        assert_eq!((q["server"].as_str(), q["result"].as_str()), (Some("198.18.0.1#53"), Some("NOERROR")), "{all}");
+    }
     // The redirect hop and the HSTS header on the final response.
     let http1 = step(1, "http").to_string();
     assert!(http1.contains("301") && http1.contains("https://www.example.test/"), "{http1}");
@@ -88,7 +95,10 @@ fn the_client_address_route_and_resolver_come_from_the_dhcp_ack() {
         routes.as_array().unwrap().iter().any(|r| r["dst"] == "default" && r["gateway"] == "198.18.0.1"),
         "{stdout}"
     );
-    assert!(parts[2].contains("nameserver 198.18.3.12") && parts[2].contains("search home.test"), "{stdout}");
+    // The resolver is the home router itself, as on a real home network.
+    let nameservers: Vec<&str> = parts[2].lines().filter(|l| l.starts_with("nameserver")).collect();
+    assert_eq!(nameservers, ["nameserver 198.18.0.1"], "{stdout}");
+    assert!(parts[2].contains("search home.test"), "{stdout}");
     let lease: Value = serde_json::from_str(parts[3]).unwrap();
     assert_eq!(lease["server"], "198.18.0.1");
     let exchange: Vec<&str> = lease["exchange"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
@@ -121,6 +131,62 @@ fn trace_walks_the_lab_root_tld_and_zone() {
         "{stdout}"
     );
     assert!(stdout.contains("www.example.test.\t300\tIN\tA\t198.18.3.80"), "{stdout}");
+}
+
+#[test]
+fn the_home_router_resolves_recursively_from_the_root_hints() {
+    // Each name needs a different part of the hierarchy: nic.test only the
+    // test. zone holds, the NXDOMAINs carry the SOA of the zone that denied
+    // them. The home router is authoritative for none of them.
+    let names = ["nic.test", "nope.test", "nope.example.test", "www.example.test"];
+    let script = names.map(|n| format!("netwalk --json dig {n}; echo ===")).join("; ");
+    let out = lab(&["--", "sh", "-c", &script]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let stdout = text(&out.stdout);
+    let answers: Vec<Value> = stdout
+        .split("===\n")
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| serde_json::from_str::<Value>(p).unwrap_or_else(|e| panic!("{e}: {stdout}"))["queries"][0].clone())
+        .collect();
+    assert_eq!(answers.len(), names.len(), "{stdout}");
+    for a in &answers {
+        assert_eq!(a["server"], "198.18.0.1#53", "{a:#}");
+        // A resolver's answer: recursion available, not authoritative.
+        assert_eq!(
+            (&a["flags"]["rd"], &a["flags"]["ra"], &a["flags"]["aa"]),
+            (&true.into(), &true.into(), &false.into()),
+            "{a:#}"
+        );
+    }
+    let rrs = |a: &Value, section: &str| -> Vec<(String, String, String)> {
+        a[section]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["name"].as_str().unwrap().into(),
+                    r["type"].as_str().unwrap().into(),
+                    r["data"].as_str().unwrap().into(),
+                )
+            })
+            .collect()
+    };
+    let rr = |n: &str, t: &str, d: &str| (n.to_string(), t.to_string(), d.to_string());
+    assert_eq!(answers[0]["status"], "NOERROR", "{:#}", answers[0]);
+    assert_eq!(rrs(&answers[0], "answer"), [rr("nic.test.", "A", "198.18.3.11")]);
+    assert_eq!(answers[1]["status"], "NXDOMAIN", "{:#}", answers[1]);
+    assert_eq!(
+        rrs(&answers[1], "authority"),
+        [rr("test.", "SOA", "ns1.test. hostmaster.test. 1 1800 900 604800 3600")]
+    );
+    assert_eq!(answers[2]["status"], "NXDOMAIN", "{:#}", answers[2]);
+    assert_eq!(
+        rrs(&answers[2], "authority"),
+        [rr("example.test.", "SOA", "ns1.example.test. hostmaster.example.test. 1 7200 900 1209600 300")]
+    );
+    assert_eq!(answers[3]["status"], "NOERROR", "{:#}", answers[3]);
+    assert_eq!(rrs(&answers[3], "answer"), [rr("www.example.test.", "A", "198.18.3.80")]);
 }
 
 #[test]

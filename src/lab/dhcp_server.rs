@@ -122,7 +122,7 @@ mod tests {
             size: 2,
             mask: "255.255.255.0".parse().unwrap(),
             router: "198.18.0.1".parse().unwrap(),
-            dns: vec!["198.18.3.12".parse().unwrap()],
+            dns: vec!["198.18.0.1".parse().unwrap()],
             domain: "home.test".into(),
             lease_s: 3600,
         }

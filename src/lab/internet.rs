@@ -4,17 +4,18 @@
 //!  client ─[lan]─ home ──── isp1 ──── isp2 ─[dc]─┬─ root-ns     a.root-servers.test 198.18.3.10
 //!   DHCP   198.18.0.0/24  198.18.1.0/24  198.18.2.0/24  ├─ tld-ns      ns1.test            198.18.3.11
 //!          home .1 runs the DHCP server             ├─ example-ns  ns1.example.test    198.18.3.12
-//!                                                   └─ www         www.example.test    198.18.3.80
+//!          and a caching recursive resolver         └─ www         www.example.test    198.18.3.80
 //! ```
 //!
 //! Routers are the kernel's (forwarding on, static routes); the DHCP, DNS
 //! and web servers run in this process on sockets made inside their hosts.
-//! The client takes its address, prefix, default route and resolver from
-//! a real DHCP exchange with the home router.
+//! The client takes its address, prefix, default route and resolver (the
+//! home router, which recurses from the lab's root hints) from a real DHCP
+//! exchange with the home router.
 
 use super::dhcp_server::{self, Pool};
 use super::net::{Id, Kind, Net, lab_error};
-use super::{dns, pki, web};
+use super::{dns, pki, recursor, web};
 use crate::commands::dhcp_discover::engine::Request;
 use crate::commands::dhcp_discover::lease::Lease;
 use crate::error::Error;
@@ -28,6 +29,8 @@ pub const TLD_NS: Ipv4Addr = Ipv4Addr::new(198, 18, 3, 11);
 pub const EXAMPLE_NS: Ipv4Addr = Ipv4Addr::new(198, 18, 3, 12);
 pub const WWW: Ipv4Addr = Ipv4Addr::new(198, 18, 3, 80);
 pub const HOME: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 1);
+/// A name only the `test.` zone serves: proof that the home resolver recursed.
+pub const NIC: Ipv4Addr = TLD_NS;
 const CLIENT_MAC: [u8; 6] = [0x02, 0x48, 0x00, 0x00, 0x00, 0x00];
 
 /// A built lab: the network, the client's lease, the files the client sees.
@@ -64,6 +67,7 @@ fn zones() -> Vec<(Ipv4Addr, dns::Zone)> {
                      @ 172800 IN NS ns1.test.\n\
                      ns1 172800 IN A {TLD_NS}\n\
                      a.root-servers 172800 IN A {ROOT_NS}\n\
+                     nic 3600 IN A {NIC}\n\
                      example 86400 IN NS ns1.example.test.\n"
                 ),
                 glue: vec![("ns1.example.test.".into(), EXAMPLE_NS)],
@@ -130,6 +134,14 @@ impl Internet {
         socket2::SockRef::from(&dhcp)
             .bind_device(Some(b"eth0"))
             .map_err(|e| Error::io("cannot bind the DHCP server to the LAN", e))?;
+        // The home router's resolver: LAN port 53, upstream sockets made in the router.
+        let home_dns = SocketAddr::from((HOME, 53));
+        let resolver = (
+            net.udp(home, home_dns)?,
+            net.tcp_listener(home, home_dns)?,
+            recursor::HomeSockets::new(net.socket_factory(home)?),
+            root_hints.clone(),
+        );
         let mut dns_sockets = Vec::new();
         for ((id, _), (ip, zone)) in servers.iter().zip(zones()) {
             let at = SocketAddr::from((ip, 53));
@@ -144,7 +156,7 @@ impl Internet {
             size: 100,
             mask: Ipv4Addr::new(255, 255, 255, 0),
             router: HOME,
-            dns: vec![EXAMPLE_NS],
+            dns: vec![HOME],
             domain: "home.test".into(),
             lease_s: 3600,
         };
@@ -161,6 +173,10 @@ impl Internet {
                     };
                     let mut tasks = tokio::task::JoinSet::new();
                     tasks.spawn(async move { report("DHCP server", dhcp_server::serve(pool, dhcp).await) });
+                    let (udp, tcp, sockets, roots) = resolver;
+                    tasks.spawn(async move {
+                        report("recursive resolver", recursor::serve(roots, sockets, udp, tcp).await)
+                    });
                     for (zone, udp, tcp) in dns_sockets {
                         tasks.spawn(async move { report("DNS server", dns::serve(zone, udp, tcp).await) });
                     }

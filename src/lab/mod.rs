@@ -12,4 +12,5 @@ pub mod dns;
 pub mod internet;
 pub mod net;
 pub mod pki;
+pub mod recursor;
 pub mod web;

@@ -264,6 +264,12 @@ impl Net {
         Ok(self.socket(id, libc::AF_INET, libc::SOCK_STREAM, 0, Some(at), Some(1024))?.into())
     }
 
+    /// A factory of sockets inside node `id`, for connections this process
+    /// opens from there (see [`ns::SocketFactory`]).
+    pub fn socket_factory(&self, id: Id) -> Result<ns::SocketFactory, Error> {
+        ns::SocketFactory::start(self.nodes[id].ns.clone(), &self.nodes[id].name).map_err(lab_error)
+    }
+
     /// The private files of node `id` (hosts, resolv.conf, nsswitch.conf).
     pub fn host_dir(&self, id: Id) -> &Path {
         &self.nodes[id].dir

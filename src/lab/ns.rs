@@ -293,6 +293,71 @@ pub fn socket_in(
     }
 }
 
+/// Makes sockets inside one host on demand, for code of this process that
+/// opens its own connections there (the home router's recursive resolver):
+/// a long-lived helper in the host's namespaces answers each request with a
+/// new socket, a round trip of microseconds instead of a fork per socket.
+/// The helper ends when this factory is dropped (its channel closes).
+pub struct SocketFactory {
+    chan: std::sync::Mutex<OwnedFd>,
+    host: String,
+}
+
+impl SocketFactory {
+    pub fn start(ns: Arc<NsFiles>, host: &str) -> Result<SocketFactory, String> {
+        let ops = enter_ops(&ns, false);
+        let descriptions: Vec<String> = ops.iter().map(Op::describe).collect();
+        let (mine, theirs) =
+            sys::seqpacket_pair().map_err(|e| format!("lab host `{host}`: socket factory: socketpair failed: {e}"))?;
+        let mut cmd = Command::new("true");
+        cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+        // SAFETY: run_ops and the factory are async-signal-safe and do not
+        // allocate; all buffers were prepared above.
+        unsafe {
+            cmd.pre_exec(move || {
+                let _keep = &ns;
+                match sys::run_ops(&ops) {
+                    Ok(()) => sys::socket_factory_in_child(theirs.as_raw_fd()),
+                    Err((i, e)) => sys::socket_ops_failed(theirs.as_raw_fd(), i, e),
+                }
+                Ok(())
+            });
+        }
+        let spawned = cmd.spawn();
+        drop(cmd); // closes our copy of the helper's end
+        let mut child = spawned.map_err(|e| format!("lab host `{host}`: socket factory: spawn failed: {e}"))?;
+        let _ = sys::wait_timeout(&mut child, SOCKET_TIMEOUT);
+        // The helper's first words, if any, are a failure: which op, or nothing
+        // at all when the fork failed and the channel closed.
+        match sys::recv_reply(&mine, Duration::ZERO) {
+            sys::Received::TimedOut => {}
+            sys::Received::Failed(i, e) => {
+                let step = descriptions.get(i as usize).cloned().unwrap_or_else(|| format!("step {i}"));
+                return Err(format!("lab host `{host}`: socket factory failed at {step}: {}", sys::errno_text(e)));
+            }
+            _ => return Err(format!("lab host `{host}`: the socket factory exited at start")),
+        }
+        Ok(SocketFactory { chan: std::sync::Mutex::new(mine), host: host.into() })
+    }
+
+    /// `socket(domain, ty, 0)` inside the host (`ty` may carry SOCK_NONBLOCK).
+    pub fn make(&self, domain: i32, ty: i32) -> std::io::Result<OwnedFd> {
+        let chan = self.chan.lock().unwrap_or_else(|e| e.into_inner());
+        sys::send_request(&chan, sys::SockRequest { domain, ty })?;
+        match sys::recv_reply(&chan, SOCKET_TIMEOUT) {
+            sys::Received::Fd(fd) => Ok(fd),
+            sys::Received::Failed(_, errno) => Err(std::io::Error::from_raw_os_error(errno)),
+            sys::Received::Nothing => {
+                Err(std::io::Error::other(format!("the socket helper of `{}` has gone", self.host)))
+            }
+            sys::Received::TimedOut => Err(std::io::Error::other(format!(
+                "the socket helper of `{}` did not answer within {SOCKET_TIMEOUT:?}",
+                self.host
+            ))),
+        }
+    }
+}
+
 /// Waits (bounded, polling real state) until the kernel has processed the
 /// carrier change of a new interface: operstate `up`, the bridge port
 /// forwarding, and for IPv6 the link-local address present (the same

@@ -316,6 +316,61 @@ pub unsafe fn socket_in_child(spec: &SockSpec, chan: RawFd) {
     }
 }
 
+/// A socket factory's request: `socket(domain, ty, 0)`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct SockRequest {
+    pub domain: libc::c_int,
+    pub ty: libc::c_int,
+}
+
+/// Child side of a socket factory: forks a grandchild that keeps only `chan`
+/// (as fd 3) and answers every [`SockRequest`] with a new socket made in the
+/// namespaces the ops moved us into, until the parent closes its end. The
+/// child itself returns at once and execs, so `spawn` does not wait on the
+/// loop; the fork also drops PDEATHSIG, and the closed channel ends the loop.
+///
+/// # Safety
+/// Only call in a forked child before `exec`; `chan` must be an open socket.
+pub unsafe fn socket_factory_in_child(chan: RawFd) {
+    unsafe {
+        if libc::fork() != 0 {
+            return; // the child (or a failed fork: the channel just closes)
+        }
+        if chan != 3 && libc::dup2(chan, 3) != 3 {
+            libc::_exit(1);
+        }
+        // Every other descriptor of the parent (its end of the channel
+        // included) would otherwise stay open here for good: no exec follows.
+        if libc::syscall(libc::SYS_close_range, 4u32, u32::MAX, 0u32) != 0 {
+            for fd in 4..65536 {
+                libc::close(fd);
+            }
+        }
+        loop {
+            let mut req = SockRequest::default();
+            let size = std::mem::size_of::<SockRequest>();
+            let n = libc::recv(3, (&mut req as *mut SockRequest).cast(), size, 0);
+            if n < 0 && errno() == libc::EINTR {
+                continue;
+            }
+            if n != size as isize {
+                libc::_exit(0);
+            }
+            let spec = SockSpec { domain: req.domain, ty: req.ty, protocol: 0, bind: None, listen: None };
+            socket_in_child(&spec, 3);
+        }
+    }
+}
+
+/// Parent side: one request to a socket factory.
+pub fn send_request(chan: &OwnedFd, req: SockRequest) -> io::Result<()> {
+    let size = std::mem::size_of::<SockRequest>();
+    // SAFETY: sends `size` bytes from a live stack value.
+    let n = unsafe { libc::send(chan.as_raw_fd(), (&req as *const SockRequest).cast(), size, libc::MSG_NOSIGNAL) };
+    if n == size as isize { Ok(()) } else { Err(io::Error::last_os_error()) }
+}
+
 /// Child side of the failure path of the ops before the socket.
 ///
 /// # Safety
