@@ -73,10 +73,12 @@ pub fn block_on<F: std::future::Future>(work: F) -> Result<F::Output, Error> {
     Ok(runtime.block_on(work))
 }
 
-/// `-v` debug, `-vv` trace, otherwise errors only, always on stderr.
+/// `-v` debug, `-vv` trace, on stderr. Without -v nothing is logged (the
+/// report and the one-line errors say what happened) and no subscriber is
+/// installed: its registry would cost start-up for nothing.
 pub fn init_tracing(verbose: u8, color: bool) {
     let level = match verbose {
-        0 => tracing::Level::ERROR,
+        0 => return,
         1 => tracing::Level::DEBUG,
         _ => tracing::Level::TRACE,
     };

@@ -1,9 +1,8 @@
-use clap::Parser;
 use netwalk::cli::Cli;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::parse_args() {
         Ok(cli) => cli,
         Err(err) => return netwalk::error::clap_exit(err),
     };

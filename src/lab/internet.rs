@@ -168,7 +168,7 @@ impl Internet {
                 rt.block_on(async move {
                     let report = |what: &str, r: Result<(), String>| {
                         if let Err(e) = r {
-                            tracing::error!("lab {what} stopped: {e}");
+                            eprintln!("netwalk lab: {what} stopped: {e}");
                         }
                     };
                     let mut tasks = tokio::task::JoinSet::new();
