@@ -28,8 +28,8 @@ use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
 /// Response heads larger than this are refused (hostile or broken peers).
-/// For HTTP/1.1 it is also hyper's largest read buffer, which sets how many
-/// bytes one read() can bring in: 256 KiB keeps bulk transfers cheap.
+/// For HTTP/1.1 it is also hyper's largest read buffer (one read() asks
+/// for at most MAX_READ of it).
 pub const MAX_HEAD_BYTES: usize = 256 * 1024;
 /// More header fields than this are refused.
 pub const MAX_HEADERS: usize = 100;
@@ -219,6 +219,23 @@ enum Io {
     Tls(Box<TlsStream<TcpStream>>),
 }
 
+impl Io {
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        match self {
+            Io::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Io::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+/// The most one read() on the connection asks for. Grown to MAX_HEAD_BYTES,
+/// hyper's HTTP/1.1 buffer offers ~496 KiB per read; reads that large empty
+/// the socket nearly every time (on the 1 GiB lab download: 7,000 sleeps and
+/// wake-ups against curl's 2,700) and more of the kernel's TCP work landed on
+/// our CPU (420 ms against 345): 1.2-1.3x curl's wall time. 128 KiB (curl
+/// reads 100 KiB) measured 1.0-1.1x; 256 KiB 1.1x; 32-100 KiB no better.
+const MAX_READ: usize = 128 * 1024;
+
 /// Wraps the stream hyper reads and writes, recording when bytes move.
 struct Timed {
     io: Io,
@@ -229,9 +246,20 @@ impl AsyncRead for Timed {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         let before = buf.filled().len();
-        let polled = match &mut this.io {
-            Io::Plain(s) => Pin::new(s).poll_read(cx, buf),
-            Io::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        let polled = if buf.remaining() > MAX_READ {
+            let mut capped = buf.take(MAX_READ);
+            let start = capped.filled().as_ptr();
+            let polled = this.io.poll_read(cx, &mut capped);
+            // A reader that swapped in another buffer would break the SAFETY below.
+            assert_eq!(capped.filled().as_ptr(), start, "the reader replaced its buffer");
+            let n = capped.filled().len();
+            // SAFETY: the inner reader initialised and filled these n bytes of
+            // buf's unfilled part (capped is a view of it, not a copy).
+            unsafe { buf.assume_init(n) };
+            buf.advance(n);
+            polled
+        } else {
+            this.io.poll_read(cx, buf)
         };
         if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
             let now = Instant::now();
