@@ -652,8 +652,10 @@ impl Dialer {
             Version::Http2 | Version::Http2PriorKnowledge => &["h2"],
         };
         let (io, tls, tls_facts) = if origin.tls {
+            // Built (the trust store loaded) before the clock starts: the TLS
+            // phase is the handshake alone.
+            let client = self.tls.with_alpn(alpn)?;
             let started = Instant::now();
-            let client = self.tls.with_alpn(alpn);
             let (tls_stream, facts) = client.handshake(stream, &origin.host).await?;
             (Io::Tls(Box::new(tls_stream)), Some(started.elapsed()), Some(facts))
         } else {

@@ -10,7 +10,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use serde::Serialize;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_rustls::client::TlsStream;
 
@@ -31,20 +31,36 @@ pub struct Facts {
 /// A configured client: trust store, verification mode, ALPN offer.
 #[derive(Clone)]
 pub struct Client {
-    config: Arc<ClientConfig>,
+    /// Built when first needed for the system store: loading it takes
+    /// milliseconds, and a cleartext fetch never needs it.
+    config: Arc<OnceLock<Arc<ClientConfig>>>,
     verify: bool,
 }
 
 impl Client {
+    /// `-k` and `--cacert` are built (and a bad CA file reported) at once.
     pub fn new(insecure: bool, cacert: Option<&Path>) -> Result<Client, Error> {
-        Ok(Client { config: config(insecure, cacert)?, verify: !insecure })
+        let lock = OnceLock::new();
+        if insecure || cacert.is_some() {
+            let _ = lock.set(config(insecure, cacert)?);
+        }
+        Ok(Client { config: Arc::new(lock), verify: !insecure })
     }
 
-    /// The same client offering these protocols by ALPN, in order of preference.
-    pub fn with_alpn(&self, alpn: &[&str]) -> Client {
-        let mut config = (*self.config).clone();
+    fn base(&self) -> Result<Arc<ClientConfig>, Error> {
+        if let Some(config) = self.config.get() {
+            return Ok(config.clone());
+        }
+        let built = config(false, None)?;
+        Ok(self.config.get_or_init(|| built).clone())
+    }
+
+    /// The same client offering these protocols by ALPN, in order of
+    /// preference (the trust store is loaded here if it was not yet).
+    pub fn with_alpn(&self, alpn: &[&str]) -> Result<Client, Error> {
+        let mut config = (*self.base()?).clone();
         config.alpn_protocols = alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
-        Client { config: Arc::new(config), verify: self.verify }
+        Ok(Client { config: Arc::new(OnceLock::from(Arc::new(config))), verify: self.verify })
     }
 
     /// Runs the handshake over `stream`, naming `host` in SNI and verification.
@@ -52,7 +68,7 @@ impl Client {
     where
         S: AsyncRead + AsyncWrite + Unpin,
     {
-        handshake(stream, host, self.config.clone(), self.verify).await
+        handshake(stream, host, self.base()?, self.verify).await
     }
 }
 
