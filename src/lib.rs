@@ -18,10 +18,14 @@ use error::{Error, Exit};
 pub fn run(cli: Cli) -> Result<Exit, Error> {
     let out = cli.global.output();
     let Cli { global, command } = cli;
-    // dig builds a runtime only for the work that needs one (DoT, DoH, +trace):
-    // a plain query is over before a runtime would have started.
     if let Command::Lab(_) = command {
         return Err(Error::usage("netwalk lab exits with its command's code: call run_lab"));
+    }
+    // dig and traceroute build a runtime only for the work that needs one
+    // (dig: DoT, DoH, +trace; traceroute: names): a plain query or trace is
+    // over before a runtime would have started.
+    if let Command::Traceroute(args) = command {
+        return Ok(out.finish(&commands::traceroute::run(args, &global, &out)?));
     }
     if let Command::Dig(args) = command {
         let report: Box<dyn output::Report> = commands::dig::run(args, &global)?.into();
@@ -33,7 +37,7 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
             match $command {
                 // http prints its body on stdout and its report beside it: its own finish.
                 Command::Http(args) => commands::http::finish(&out, &commands::http::run(args, &global, &out).await?),
-                Command::Dig(_) => unreachable!("dig runs without a runtime, above"),
+                Command::Dig(_) | Command::Traceroute(_) => unreachable!("runs without a runtime, above"),
                 Command::Lab(_) => unreachable!("lab runs in run_lab"),
                 $(Command::$variant(args) => out.finish(&commands::$module::run(args, &global, &out).await?),)*
             }
@@ -46,7 +50,6 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
             DhcpDiscover => dhcp_discover,
             HstsCheck => hsts_check,
             TlsInspect => tls_inspect,
-            Traceroute => traceroute,
             Explain => explain,
         })
     })?

@@ -165,7 +165,10 @@ impl Args {
 /// Default probe size (IP header included), like traceroute's 60 bytes.
 const PROBE_SIZE: u16 = 60;
 
-pub async fn run(args: Args, global: &Global, out: &Output) -> Result<TraceReport, Error> {
+/// Runs without an async runtime: the probes are driven by poll(2), and only
+/// a name to resolve or hop names to look up get a runtime (start-up counts
+/// when the whole trace takes a few milliseconds).
+pub fn run(args: Args, global: &Global, out: &Output) -> Result<TraceReport, Error> {
     args.check()?;
     let method = args.method();
     let target = target::parse(&args.target)?;
@@ -173,7 +176,10 @@ pub async fn run(args: Args, global: &Global, out: &Output) -> Result<TraceRepor
         iface::find(name)?;
     }
     let resolver = Resolver::system(global.family());
-    let resolution = resolver.resolve(&target.host).await?;
+    let resolution = match resolver.literal(&target.host) {
+        Some(literal) => literal?,
+        None => crate::block_on(resolver.resolve(&target.host))??,
+    };
     let address = match args.source {
         Some(src) => resolution.addrs.iter().copied().find(|a| a.is_ipv4() == src.is_ipv4()),
         None => resolution.addrs.first().copied(),
@@ -274,7 +280,7 @@ pub async fn run(args: Args, global: &Global, out: &Output) -> Result<TraceRepor
                 report.ignored.duplicate += tracer.ignored.duplicate;
                 all.push(Round { hops: tracer.hops(0), reached: tracer.reached(0) });
                 if n + 1 < rounds {
-                    tokio::time::sleep_until((round_start + args.interval).into()).await;
+                    std::thread::sleep((round_start + args.interval).saturating_duration_since(Instant::now()));
                 }
             }
             report.reached = all.iter().any(|r| r.reached);
@@ -288,7 +294,7 @@ pub async fn run(args: Args, global: &Global, out: &Output) -> Result<TraceRepor
     }
     report.elapsed = started.elapsed();
     if !args.numeric {
-        report.names = reverse_names(&resolver, &report).await;
+        report.names = crate::block_on(reverse_names(&resolver, &report))?;
     }
     Ok(report)
 }
@@ -341,28 +347,8 @@ fn iface_mtu(name: &str) -> Option<u16> {
 async fn reverse_names(resolver: &Resolver, report: &TraceReport) -> BTreeMap<IpAddr, String> {
     let addrs: Vec<IpAddr> = report.all_addrs();
     let lookups = addrs.iter().map(|ip| resolver.reverse(*ip, Duration::from_secs(2)));
-    let names = futures_join_all(lookups).await;
+    let names = futures_util::future::join_all(lookups).await;
     addrs.into_iter().zip(names).filter_map(|(ip, name)| name.map(|n| (ip, n))).collect()
-}
-
-/// Polls every future concurrently on this thread (the lookups are I/O bound).
-async fn futures_join_all<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
-    let mut pinned: Vec<_> = futures.map(Box::pin).collect();
-    let mut results: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut done = true;
-        for (fut, slot) in pinned.iter_mut().zip(results.iter_mut()) {
-            if slot.is_none() {
-                match fut.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => *slot = Some(v),
-                    std::task::Poll::Pending => done = false,
-                }
-            }
-        }
-        if done { std::task::Poll::Ready(()) } else { std::task::Poll::Pending }
-    })
-    .await;
-    results.into_iter().flatten().collect()
 }
 
 impl TraceReport {
