@@ -242,22 +242,9 @@ pub fn socket_in(
     let descriptions: Vec<String> = ops.iter().map(Op::describe).collect();
     let spec = sys::SockSpec { domain, ty, protocol, bind: bind.as_ref().map(sys::sockaddr), listen };
     let (mine, theirs) = sys::seqpacket_pair().map_err(|e| format!("{what}: socketpair failed: {e}"))?;
-    let mut cmd = Command::new("true");
-    cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
-    // SAFETY: run_ops/socket_in_child are async-signal-safe and do not
-    // allocate; all buffers were prepared above.
-    unsafe {
-        cmd.pre_exec(move || {
-            let _keep = &ns;
-            match sys::run_ops(&ops) {
-                Ok(()) => sys::socket_in_child(&spec, theirs.as_raw_fd()),
-                Err((i, e)) => sys::socket_ops_failed(theirs.as_raw_fd(), i, e),
-            }
-            Ok(())
-        });
-    }
-    let spawned = cmd.spawn();
-    drop(cmd); // closes our copy of the child's end
+    // SAFETY: socket_in_child is async-signal-safe and does not allocate;
+    // spec was prepared above.
+    let spawned = unsafe { spawn_in_host(ns, ops, theirs, move |chan| sys::socket_in_child(&spec, chan)) };
     let reply = sys::recv_reply(&mine, SOCKET_TIMEOUT);
     match spawned {
         Ok(mut child) => {
@@ -293,6 +280,37 @@ pub fn socket_in(
     }
 }
 
+/// Spawns a short-lived child that enters a host's namespaces (`ops`) and
+/// then runs `work` on its end of the channel (`theirs`), which is closed in
+/// this process once the child exists.
+///
+/// # Safety
+/// `work` runs between fork and exec: it must be async-signal-safe and must
+/// not allocate.
+unsafe fn spawn_in_host(
+    ns: Arc<NsFiles>,
+    ops: Vec<Op>,
+    theirs: OwnedFd,
+    work: impl Fn(std::os::fd::RawFd) + Send + Sync + 'static,
+) -> std::io::Result<Child> {
+    let mut cmd = Command::new("true");
+    cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+    // SAFETY: run_ops and socket_ops_failed are async-signal-safe and do not
+    // allocate (all buffers were prepared by the caller); so is `work`, by
+    // this function's contract.
+    unsafe {
+        cmd.pre_exec(move || {
+            let _keep = &ns;
+            match sys::run_ops(&ops) {
+                Ok(()) => work(theirs.as_raw_fd()),
+                Err((i, e)) => sys::socket_ops_failed(theirs.as_raw_fd(), i, e),
+            }
+            Ok(())
+        });
+    }
+    cmd.spawn() // dropping cmd closes our copy of the child's end
+}
+
 /// Makes sockets inside one host on demand, for code of this process that
 /// opens its own connections there (the home router's recursive resolver):
 /// a long-lived helper in the host's namespaces answers each request with a
@@ -309,22 +327,8 @@ impl SocketFactory {
         let descriptions: Vec<String> = ops.iter().map(Op::describe).collect();
         let (mine, theirs) =
             sys::seqpacket_pair().map_err(|e| format!("lab host `{host}`: socket factory: socketpair failed: {e}"))?;
-        let mut cmd = Command::new("true");
-        cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
-        // SAFETY: run_ops and the factory are async-signal-safe and do not
-        // allocate; all buffers were prepared above.
-        unsafe {
-            cmd.pre_exec(move || {
-                let _keep = &ns;
-                match sys::run_ops(&ops) {
-                    Ok(()) => sys::socket_factory_in_child(theirs.as_raw_fd()),
-                    Err((i, e)) => sys::socket_ops_failed(theirs.as_raw_fd(), i, e),
-                }
-                Ok(())
-            });
-        }
-        let spawned = cmd.spawn();
-        drop(cmd); // closes our copy of the helper's end
+        // SAFETY: the factory loop is async-signal-safe and does not allocate.
+        let spawned = unsafe { spawn_in_host(ns, ops, theirs, |chan| sys::socket_factory_in_child(chan)) };
         let mut child = spawned.map_err(|e| format!("lab host `{host}`: socket factory: spawn failed: {e}"))?;
         let _ = sys::wait_timeout(&mut child, SOCKET_TIMEOUT);
         // The helper's first words, if any, are a failure: which op, or nothing
