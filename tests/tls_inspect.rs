@@ -4,7 +4,7 @@
 mod lab;
 mod tlslab;
 
-use lab::cli::{code, json, netwalk, stderr};
+use lab::cli::{accepted_versions, code, json, netwalk, stderr, suite_names};
 use lab::{Host, Lab};
 use rcgen::SanType;
 use serde_json::Value;
@@ -385,17 +385,9 @@ fn enumerate_finds_exactly_the_configured_versions_suites_and_groups() {
     let out = netwalk(&n.client, &["--json", "tls-inspect", "--ca-file", &ca, "--enumerate", "web.test"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let e = &json(&out)["addresses"][0]["enumeration"];
-    let accepted: Vec<&str> = e["versions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|v| v["accepted"] == true)
-        .map(|v| v["version"].as_str().unwrap())
-        .collect();
+    let accepted = accepted_versions(e);
     assert_eq!(accepted, ["TLSv1.2", "TLSv1.3"]);
-    let suites = |i: usize| -> Vec<String> {
-        e["versions"][i]["suites"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap().to_string()).collect()
-    };
+    let suites = |i: usize| suite_names(e, i);
     assert_eq!(suites(3), ["TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"]);
     assert_eq!(suites(4), ["TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_GCM_SHA256"]);
     assert_eq!(e["versions"][3]["server_order"], true);

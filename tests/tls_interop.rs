@@ -8,7 +8,7 @@
 
 mod lab;
 
-use lab::cli::{json, netwalk};
+use lab::cli::{accepted_versions, json, netwalk, suite_names};
 use lab::{Host, Lab};
 use serde_json::Value;
 use std::net::SocketAddr;
@@ -95,16 +95,9 @@ fn legacy_tls10_server_enumerated_exactly() {
         "{a}"
     );
     let e = &a["enumeration"];
-    let accepted: Vec<&str> = e["versions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|v| v["accepted"] == true)
-        .map(|v| v["version"].as_str().unwrap())
-        .collect();
+    let accepted = accepted_versions(e);
     assert_eq!(accepted, ["TLSv1.0"], "{e}");
-    let suites: Vec<&str> =
-        e["versions"][1]["suites"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    let suites = suite_names(e, 1);
     assert_eq!(suites, ["TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA"]);
     assert_eq!(e["versions"][1]["server_order"], true);
     drop(lab);
@@ -125,16 +118,9 @@ fn tls12_only_server_and_certificate_facts_match_openssl_x509() {
     let a = &json(&out)["addresses"][0];
     assert_eq!(a["handshake"]["version"], "TLSv1.2");
     let e = &a["enumeration"];
-    let accepted: Vec<&str> = e["versions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|v| v["accepted"] == true)
-        .map(|v| v["version"].as_str().unwrap())
-        .collect();
+    let accepted = accepted_versions(e);
     assert_eq!(accepted, ["TLSv1.2"]);
-    let mut suites: Vec<&str> =
-        e["versions"][3]["suites"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    let mut suites = suite_names(e, 3);
     suites.sort();
     assert_eq!(suites, ["TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"]);
     // OpenSSL 3's default groups, each found over TLS 1.2 despite the P-256 ECDSA certificate.
@@ -585,16 +571,9 @@ fn starttls_smtp_through_a_lab_greeter_to_openssl() {
     assert_eq!(a["certificates"][0]["sha256"], fp.trim().split_once('=').unwrap().1);
     // Every probe of the enumeration went through the SMTP dialogue as well.
     let e = &a["enumeration"];
-    let accepted: Vec<&str> = e["versions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|v| v["accepted"] == true)
-        .map(|v| v["version"].as_str().unwrap())
-        .collect();
+    let accepted = accepted_versions(e);
     assert_eq!(accepted, ["TLSv1.2"], "{e}");
-    let suites: Vec<&str> =
-        e["versions"][3]["suites"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    let suites = suite_names(e, 3);
     assert_eq!(suites, ["TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"]);
     assert_eq!(e["groups"], serde_json::json!(["secp384r1"]), "{e}");
     drop(lab);

@@ -29,3 +29,17 @@ pub fn stderr(out: &Output) -> String {
 pub fn code(out: &Output) -> i32 {
     out.status.code().unwrap_or_else(|| panic!("killed by a signal: {}", stderr(out)))
 }
+
+/// tls-inspect `--enumerate`: the versions the server accepted, in the
+/// report's order.
+pub fn accepted_versions(enumeration: &serde_json::Value) -> Vec<&str> {
+    let versions = enumeration["versions"].as_array().expect("enumeration.versions");
+    versions.iter().filter(|v| v["accepted"] == true).map(|v| v["version"].as_str().unwrap()).collect()
+}
+
+/// tls-inspect `--enumerate`: the suite names of `versions[index]`, in the
+/// report's order.
+pub fn suite_names(enumeration: &serde_json::Value, index: usize) -> Vec<&str> {
+    let suites = enumeration["versions"][index]["suites"].as_array().expect("versions[index].suites");
+    suites.iter().map(|s| s["name"].as_str().unwrap()).collect()
+}
