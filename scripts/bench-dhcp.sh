@@ -17,7 +17,7 @@ LAB_NAME=bench-dhcp
 
 if [[ "${1:-}" != --in-lab ]]; then
     repo=$(cd "$(dirname "$0")/.." && pwd)
-    netwalk=${NETWALK:-$repo/target/$(rustc -vV | sed -n "s/^host: //p")/release/netwalk}
+    netwalk=$(netwalk_release "$repo")
     need dnsmasq:dnsmasq-base nmap:nmap python3:python3
     [[ -x "$netwalk" ]] || die "no netwalk binary at $netwalk: run 'cargo build --release' (or set NETWALK)"
     lab_enter "$(cd "$(dirname "$netwalk")" && pwd)/$(basename "$netwalk")"

@@ -33,7 +33,7 @@ LAB_NAME=bench-dig
 
 if [[ "${1:-}" != --in-lab ]]; then
     repo=$(cd "$(dirname "$0")/.." && pwd)
-    netwalk=${NETWALK:-$repo/target/$(rustc -vV | sed -n "s/^host: //p")/release/netwalk}
+    netwalk=$(netwalk_release "$repo")
     need dig:bind9-dnsutils kdig:knot-dnsutils named:bind9 python3:python3
     [[ -x "$netwalk" ]] ||
         die "no netwalk binary at $netwalk: run 'cargo build --release' in $repo (or set NETWALK=/path/to/netwalk)"

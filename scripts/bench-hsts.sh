@@ -25,7 +25,7 @@ LAB_NAME=bench-hsts
 repo=$(cd "$(dirname "$0")/.." && pwd)
 if [[ "${1:-}" != --in-lab ]]; then
     need python3:python3
-    export NETWALK=${NETWALK:-$repo/target/$(rustc -vV | sed -n "s/^host: //p")/release/netwalk}
+    export NETWALK=$(netwalk_release "$repo")
     if [[ ! -x "$NETWALK" ]]; then
         (cd "$repo" && cargo build --release --quiet) || die "cargo build --release failed"
     fi

@@ -30,7 +30,7 @@ LAB_NAME=bench-http
 
 if [[ "${1:-}" != --in-lab ]]; then
     repo=$(cd "$(dirname "$0")/.." && pwd)
-    netwalk=${NETWALK:-$repo/target/$(rustc -vV | sed -n "s/^host: //p")/release/netwalk}
+    netwalk=$(netwalk_release "$repo")
     need nginx:nginx curl:curl openssl:openssl python3:python3 /usr/bin/time:time
     [[ -x "$netwalk" ]] || die "no netwalk binary at $netwalk: run 'cargo build --release' (or set NETWALK)"
     lab_enter "$(cd "$(dirname "$netwalk")" && pwd)/$(basename "$netwalk")"

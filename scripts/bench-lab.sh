@@ -10,7 +10,9 @@
 # Exit status: 0 both targets met (total <= 2 s, overhead <= 10 ms), 1 a target missed, 2 a setup problem.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-netwalk=${NETWALK:-$repo/target/$(rustc -vV | sed -n "s/^host: //p")/release/netwalk}
+# shellcheck source=scripts/lab.sh
+. "$repo/scripts/lab.sh"
+netwalk=$(netwalk_release "$repo")
 runs=${RUNS:-20}
 command -v python3 >/dev/null || { echo "bench-lab: needs python3 (apt-get install python3)" >&2; exit 2; }
 [[ -x "$netwalk" ]] || { echo "bench-lab: no netwalk at $netwalk: cargo build --release" >&2; exit 2; }

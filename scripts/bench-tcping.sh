@@ -37,7 +37,7 @@ LAB_NAME=bench-tcping
 # ---------------------------------------------------------------------------
 if [[ "${1:-}" != --in-lab ]]; then
     repo=$(cd "$(dirname "$0")/.." && pwd)
-    netwalk=${NETWALK:-$repo/target/$(rustc -vV | sed -n "s/^host: //p")/release/netwalk}
+    netwalk=$(netwalk_release "$repo")
     need tcpdump:tcpdump hping3:hping3 python3:python3 timeout:coreutils
     [[ -x "$netwalk" ]] ||
         die "no netwalk binary at $netwalk: run 'cargo build --release' in $repo (or set NETWALK=/path/to/netwalk)"

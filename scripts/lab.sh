@@ -11,6 +11,10 @@
 # Prints the message and exits 2 (a missing program, a lab that will not come up).
 die() { echo "${LAB_NAME:-lab}: $*" >&2; exit 2; }
 
+# The release binary of the checkout at $1, or $NETWALK: the build is static
+# for the host triple (.cargo/config.toml), so it lands in target/<triple>/.
+netwalk_release() { echo "${NETWALK:-$1/target/$(rustc -vV | sed -n 's/^host: //p')/release/netwalk}"; }
+
 # Dies unless each program:apt-package pair is installed.
 need() {
     local pair
