@@ -106,23 +106,29 @@ impl Resolver {
 
     /// An address literal's resolution, without a runtime; `None` for a name.
     pub fn literal(&self, host: &Host) -> Option<Result<Resolution, Error>> {
-        let Host::Ip(ip) = host else { return None };
-        if !self.family.allows(*ip) {
-            return Some(Err(Error::usage(format!(
+        match host {
+            Host::Ip(ip) => Some(self.literal_ip(*ip)),
+            Host::Name { .. } => None,
+        }
+    }
+
+    fn literal_ip(&self, ip: IpAddr) -> Result<Resolution, Error> {
+        if !self.family.allows(ip) {
+            return Err(Error::usage(format!(
                 "{ip} is not an {} address, but {} was given",
                 if ip.is_ipv4() { "IPv6" } else { "IPv4" },
                 if ip.is_ipv4() { "-6" } else { "-4" },
-            ))));
+            )));
         }
-        Some(Ok(Resolution { addrs: vec![*ip], source: Source::Literal, elapsed: Duration::ZERO }))
+        Ok(Resolution { addrs: vec![ip], source: Source::Literal, elapsed: Duration::ZERO })
     }
 
     pub async fn resolve(&self, host: &Host) -> Result<Resolution, Error> {
         let started = Instant::now();
-        if let Some(resolution) = self.literal(host) {
-            return resolution;
-        }
-        let Host::Name { ascii: name, .. } = host else { unreachable!("literal() answered for addresses") };
+        let name = match host {
+            Host::Ip(ip) => return self.literal_ip(*ip),
+            Host::Name { ascii, .. } => ascii,
+        };
         let fail = |reason: String| Error::Resolve { host: name.clone(), reason };
         let fqdn = Name::from_ascii(format!("{name}.")).map_err(|e| fail(e.to_string()))?;
 
