@@ -539,6 +539,31 @@ fn a_1gib_body_streams_to_a_file_in_constant_memory() {
     );
 }
 
+/// netwalk asks the kernel (SO_RCVLOWAT) to wake it only once much of a
+/// sized body is waiting, never for more than is still to come: a server
+/// that sends the last 100,000 bytes late and keeps the connection open is
+/// still read to the end at once, not at --max-time.
+#[test]
+fn a_sized_body_ends_without_waiting_for_the_server_to_close() {
+    let w = web();
+    const LEN: usize = 400_000;
+    http_peers::raw_peer(w.server.tcp_listener(SocketAddr::new(w.addr, 9006)), |s| {
+        let body: Vec<u8> = (0..LEN as u64).map(http_peers::pattern).collect();
+        let _ = s.write_all(format!("HTTP/1.1 200 OK\r\nContent-Length: {LEN}\r\n\r\n").as_bytes());
+        std::thread::sleep(Duration::from_millis(100));
+        let _ = s.write_all(&body[..300_000]);
+        std::thread::sleep(Duration::from_millis(200));
+        let _ = s.write_all(&body[300_000..]);
+        std::thread::sleep(Duration::from_secs(30));
+    });
+    let started = Instant::now();
+    let out = netwalk(&w.client, &["http", "--max-time", "20s", "-o", "-", "http://web.test:9006/"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let sent: Vec<u8> = (0..LEN as u64).map(http_peers::pattern).collect();
+    assert!(out.stdout == sent, "{} bytes, not the {LEN} sent", out.stdout.len());
+    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+}
+
 #[test]
 fn hostile_peers_get_a_one_line_error_in_bounded_time() {
     let w = web();

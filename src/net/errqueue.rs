@@ -140,7 +140,7 @@ pub fn recv_queued(fd: BorrowedFd<'_>) -> io::Result<Option<Queued>> {
         msg.msg_iov = &mut iov;
         msg.msg_iovlen = 1;
         msg.msg_control = control.as_mut_ptr().cast();
-        msg.msg_controllen = std::mem::size_of_val(&control);
+        msg.msg_controllen = std::mem::size_of_val(&control) as _;
         // SAFETY: every pointer in msg refers to a live local buffer of the stated size.
         let n = unsafe { libc::recvmsg(fd.as_raw_fd(), &mut msg, libc::MSG_ERRQUEUE | libc::MSG_DONTWAIT) };
         if n < 0 {

@@ -18,3 +18,12 @@ pub mod tls_client;
 pub mod tls_probe;
 pub mod trace;
 pub mod udp;
+
+/// setsockopt(2) for the options socket2 does not name.
+pub(crate) fn setsockopt<T>(fd: &impl std::os::fd::AsRawFd, level: i32, name: i32, value: &T) -> std::io::Result<()> {
+    // SAFETY: value points to a live T of the size we pass.
+    let rc = unsafe {
+        libc::setsockopt(fd.as_raw_fd(), level, name, (value as *const T).cast(), size_of::<T>() as libc::socklen_t)
+    };
+    if rc == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+}

@@ -12,6 +12,7 @@
 //! clock read just before the syscall, marked as a user-space figure.
 
 use crate::error::Error;
+use crate::net::setsockopt;
 use std::io;
 use std::mem::{size_of, zeroed};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -85,14 +86,6 @@ fn sockaddr_ll(ifindex: u32, ethertype: u16) -> libc::sockaddr_ll {
     addr.sll_protocol = ethertype.to_be();
     addr.sll_ifindex = ifindex as i32;
     addr
-}
-
-fn setsockopt<T>(fd: &OwnedFd, level: i32, name: i32, value: &T) -> io::Result<()> {
-    // SAFETY: value points to a live T of the size we pass.
-    let rc = unsafe {
-        libc::setsockopt(fd.as_raw_fd(), level, name, (value as *const T).cast(), size_of::<T>() as libc::socklen_t)
-    };
-    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
 }
 
 impl PacketSocket {
