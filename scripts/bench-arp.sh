@@ -18,8 +18,11 @@ if [[ -z ${BENCH_ARP_INNER:-} ]]; then
     command -v "$tool" >/dev/null || { echo "bench-arp: $tool is missing (see the prerequisites at the top)" >&2; exit 2; }
   done
   arping --help 2>&1 | grep -q Habets || { echo "bench-arp: arping is not Habets' arping (apt-get install arping)" >&2; exit 2; }
-  cargo build --release --quiet
-  exec unshare -Urn env BENCH_ARP_INNER=1 NETWALK="$PWD/target/$(rustc -vV | sed -n "s/^host: //p")/release/netwalk" "$0" "$rounds"
+  # shellcheck source=scripts/lab.sh
+  . scripts/lab.sh
+  NETWALK=$(netwalk_release "$PWD")
+  [[ -x "$NETWALK" ]] || { echo "bench-arp: the release build failed: no netwalk binary (or set NETWALK)" >&2; exit 2; }
+  exec unshare -Urn env BENCH_ARP_INNER=1 NETWALK="$NETWALK" "$0" "$rounds"
 fi
 
 # ---- inside a fresh user + network namespace: build the lab

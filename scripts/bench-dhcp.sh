@@ -19,7 +19,7 @@ if [[ "${1:-}" != --in-lab ]]; then
     repo=$(cd "$(dirname "$0")/.." && pwd)
     netwalk=$(netwalk_release "$repo")
     need dnsmasq:dnsmasq-base nmap:nmap python3:python3
-    [[ -x "$netwalk" ]] || die "no netwalk binary at $netwalk: run 'cargo build --release' (or set NETWALK)"
+    [[ -x "$netwalk" ]] || die "the release build failed: no netwalk binary (or set NETWALK)"
     lab_enter "$(cd "$(dirname "$netwalk")" && pwd)/$(basename "$netwalk")"
 fi
 

@@ -13,7 +13,7 @@
 #
 # Prerequisites: apt-get install bind9 bind9-dnsutils knot-dnsutils python3
 # Usage: scripts/bench-dig.sh
-# Environment: NETWALK (binary, default target/<host triple>/release/netwalk),
+# Environment: NETWALK (binary; default: this checkout's release build, built if stale),
 #              RUNS (single-query runs per tool, default 200),
 #              BATCH_RUNS (batch runs per tool, default 5),
 #              KEEP=1 keeps the work directory (it is always kept on failure).
@@ -35,8 +35,7 @@ if [[ "${1:-}" != --in-lab ]]; then
     repo=$(cd "$(dirname "$0")/.." && pwd)
     netwalk=$(netwalk_release "$repo")
     need dig:bind9-dnsutils kdig:knot-dnsutils named:bind9 python3:python3
-    [[ -x "$netwalk" ]] ||
-        die "no netwalk binary at $netwalk: run 'cargo build --release' in $repo (or set NETWALK=/path/to/netwalk)"
+    [[ -x "$netwalk" ]] || die "the release build failed: no netwalk binary (or set NETWALK)"
     lab_enter "$(cd "$(dirname "$netwalk")" && pwd)/$(basename "$netwalk")" "$repo/tests/data/example.test.zone"
 fi
 

@@ -11,7 +11,7 @@
 # Prerequisites: python3, util-linux (unshare), iproute2; the peer:
 #   pip install hstspreload==2025.1.1    (or HSTSPRELOAD_WHEEL=path/to/the.whl)
 # Usage: scripts/bench-hsts.sh
-# Environment: NETWALK (binary, default target/<host triple>/release/netwalk; built if missing),
+# Environment: NETWALK (binary; default: this checkout's release build, built if stale),
 #              RUNS (per command, default 300).
 # Exit status: 0 the target met (lookup ≤ 1 ms over process start), 1 missed,
 #              2 a missing program or package.
@@ -25,10 +25,9 @@ LAB_NAME=bench-hsts
 repo=$(cd "$(dirname "$0")/.." && pwd)
 if [[ "${1:-}" != --in-lab ]]; then
     need python3:python3
-    export NETWALK=$(netwalk_release "$repo")
-    if [[ ! -x "$NETWALK" ]]; then
-        (cd "$repo" && cargo build --release --quiet) || die "cargo build --release failed"
-    fi
+    NETWALK=$(netwalk_release "$repo")
+    export NETWALK
+    [[ -x "$NETWALK" ]] || die "the release build failed: no netwalk binary (or set NETWALK)"
     if [[ -n "${HSTSPRELOAD_WHEEL:-}" ]]; then
         export PYTHONPATH="$HSTSPRELOAD_WHEEL${PYTHONPATH:+:$PYTHONPATH}"
     fi

@@ -11,9 +11,8 @@
 # The host's own network namespace is never touched: no packet can leave.
 #
 # Prerequisites (Debian): apt-get install nginx curl openssl python3 time iproute2 util-linux
-# and a release build: cargo build --release
 # Usage: scripts/bench-http.sh
-# Environment: NETWALK (binary, default target/<host triple>/release/netwalk), BIG_RUNS
+# Environment: NETWALK (binary; default: this checkout's release build, built if stale), BIG_RUNS
 #              (default 5), SMALL_RUNS (default 50), KEEP=1 keeps the work dir.
 # Exit status: 0 every target met, 1 a target missed, 2 a missing program or a
 #              lab that would not come up.
@@ -32,7 +31,7 @@ if [[ "${1:-}" != --in-lab ]]; then
     repo=$(cd "$(dirname "$0")/.." && pwd)
     netwalk=$(netwalk_release "$repo")
     need nginx:nginx curl:curl openssl:openssl python3:python3 /usr/bin/time:time
-    [[ -x "$netwalk" ]] || die "no netwalk binary at $netwalk: run 'cargo build --release' (or set NETWALK)"
+    [[ -x "$netwalk" ]] || die "the release build failed: no netwalk binary (or set NETWALK)"
     lab_enter "$(cd "$(dirname "$netwalk")" && pwd)/$(basename "$netwalk")"
 fi
 

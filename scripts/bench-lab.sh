@@ -5,7 +5,7 @@
 # Everything happens inside the lab's rootless namespaces (198.18.0.0/15 only).
 #
 # Usage: scripts/bench-lab.sh
-# Environment: NETWALK (binary, default target/<host triple>/release/netwalk), RUNS (default 20).
+# Environment: NETWALK (binary; default: this checkout's release build, built if stale), RUNS (default 20).
 # Prerequisites: python3, iproute2, unprivileged user namespaces.
 # Exit status: 0 both targets met (total <= 2 s, overhead <= 10 ms), 1 a target missed, 2 a setup problem.
 set -euo pipefail
@@ -15,7 +15,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 netwalk=$(netwalk_release "$repo")
 runs=${RUNS:-20}
 command -v python3 >/dev/null || { echo "bench-lab: needs python3 (apt-get install python3)" >&2; exit 2; }
-[[ -x "$netwalk" ]] || { echo "bench-lab: no netwalk at $netwalk: cargo build --release" >&2; exit 2; }
+[[ -x "$netwalk" ]] || { echo "bench-lab: the release build failed: no netwalk binary (or set NETWALK)" >&2; exit 2; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for i in $(seq "$runs"); do

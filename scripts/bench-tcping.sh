@@ -9,7 +9,7 @@
 # Works as root and as an ordinary user.
 #
 # Usage: scripts/bench-tcping.sh
-# Environment: NETWALK (binary, default target/<host triple>/release/netwalk),
+# Environment: NETWALK (binary; default: this checkout's release build, built if stale),
 #              PROBES (default 200), VERSION_RUNS (default 200),
 #              KEEP=1 keeps the work directory (it is always kept on failure).
 # Exit status: 0 both targets met, 1 a target missed, 2 a missing program,
@@ -39,8 +39,7 @@ if [[ "${1:-}" != --in-lab ]]; then
     repo=$(cd "$(dirname "$0")/.." && pwd)
     netwalk=$(netwalk_release "$repo")
     need tcpdump:tcpdump hping3:hping3 python3:python3 timeout:coreutils
-    [[ -x "$netwalk" ]] ||
-        die "no netwalk binary at $netwalk: run 'cargo build --release' in $repo (or set NETWALK=/path/to/netwalk)"
+    [[ -x "$netwalk" ]] || die "the release build failed: no netwalk binary (or set NETWALK)"
     lab_enter "$(cd "$(dirname "$netwalk")" && pwd)/$(basename "$netwalk")"
 fi
 

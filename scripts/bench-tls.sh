@@ -9,7 +9,7 @@
 # no packet can leave the machine. Works as root and as an ordinary user.
 #
 # Prerequisites (Debian): apt-get install openssl sslscan util-linux iproute2
-# Usage: scripts/bench-tls.sh   Environment: NETWALK (default target/<host triple>/release/netwalk),
+# Usage: scripts/bench-tls.sh   Environment: NETWALK (binary; default: this checkout's release build, built if stale),
 #        RUNS (inspections per tool, default 30), ENUM_RUNS (default 5).
 # Exit status: 0 both targets met, 1 a target missed or the findings differ, 2 setup failed.
 set -euo pipefail
@@ -18,11 +18,14 @@ die() { echo "bench-tls: $*" >&2; exit 2; }
 
 if [[ "${1:-}" != --in-lab ]]; then
     repo=$(cd "$(dirname "$0")/.." && pwd)
-    netwalk=${NETWALK:-$repo/target/$(rustc -vV | sed -n "s/^host: //p")/release/netwalk}
+    LAB_NAME=bench-tls
+    # shellcheck source=scripts/lab.sh
+    . "$repo/scripts/lab.sh"
+    netwalk=$(netwalk_release "$repo")
     for need in unshare:util-linux ip:iproute2 openssl:openssl sslscan:sslscan; do
         command -v "${need%%:*}" >/dev/null || die "${need%%:*} is missing: apt-get install ${need#*:}"
     done
-    [[ -x "$netwalk" ]] || die "no netwalk binary at $netwalk: run 'cargo build --release'"
+    [[ -x "$netwalk" ]] || die "the release build failed: no netwalk binary (or set NETWALK)"
     work=$(mktemp -d "${TMPDIR:-/tmp}/bench-tls.XXXXXX")
     rc=0
     unshare -Urn --fork --kill-child bash "$0" --in-lab "$work" "$(cd "$(dirname "$netwalk")" && pwd)/$(basename "$netwalk")" || rc=$?

@@ -12,7 +12,8 @@
 #
 # Prerequisites (Debian): apt-get install traceroute mtr-tiny nftables iproute2
 # util-linux; cargo install trippy --locked (binary `trip`); unprivileged user
-# namespaces. netwalk is built with `cargo build --release` first.
+# namespaces. The release build is made (or refreshed) first; NETWALK names
+# another binary.
 # Nothing leaves the machine: the chain lives in its own network namespaces
 # (198.18.0.0/15 only) and the client namespace has no other interface.
 set -euo pipefail
@@ -25,12 +26,15 @@ if [[ "${1:-}" != "--inside" ]]; then
   for tool in traceroute mtr trip nft ip unshare nsenter; do
     command -v "$tool" >/dev/null || { echo "bench: '$tool' is missing (see the prerequisites at the top)" >&2; exit 3; }
   done
-  cargo build --release --quiet
+  # shellcheck source=scripts/lab.sh
+  . scripts/lab.sh
+  NETWALK=$(netwalk_release "$PWD")
+  [[ -x "$NETWALK" ]] || { echo "bench: the release build failed: no netwalk binary (or set NETWALK)" >&2; exit 3; }
+  export NETWALK
   # A user namespace (uid 0 inside) with a network namespace: the client.
   exec unshare -Urn --kill-child "$0" --inside
 fi
 
-NETWALK=$PWD/target/$(rustc -vV | sed -n "s/^host: //p")/release/netwalk
 ROUTERS=10
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }

@@ -11,9 +11,13 @@
 # Prints the message and exits 2 (a missing program, a lab that will not come up).
 die() { echo "${LAB_NAME:-lab}: $*" >&2; exit 2; }
 
-# The release binary of the checkout at $1, or $NETWALK: the build is static
-# for the host triple (.cargo/config.toml), so it lands in target/<triple>/.
-netwalk_release() { echo "${NETWALK:-$1/target/$(rustc -vV | sed -n 's/^host: //p')/release/netwalk}"; }
+# $NETWALK, or the release binary of the checkout at $1, built if stale. Its
+# path is cargo's own answer: the target triple comes from .cargo/config.toml.
+netwalk_release() {
+    if [[ -n "${NETWALK:-}" ]]; then echo "$NETWALK"; return; fi
+    (cd "$1" && cargo build --release --quiet --message-format=json-render-diagnostics) |
+        sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1
+}
 
 # Dies unless each program:apt-package pair is installed.
 need() {
