@@ -550,8 +550,7 @@ fn a_sized_body_ends_without_waiting_for_the_server_to_close() {
     http_peers::raw_peer(w.server.tcp_listener(SocketAddr::new(w.addr, 9006)), |s| {
         let body: Vec<u8> = (0..LEN as u64).map(http_peers::pattern).collect();
         let _ = s.write_all(format!("HTTP/1.1 200 OK\r\nContent-Length: {LEN}\r\n\r\n").as_bytes());
-        std::thread::sleep(Duration::from_millis(100));
-        let _ = s.write_all(&body[..300_000]);
+        let _ = s.write_all(&body[..300_000]); // at once: fast enough for the mark
         std::thread::sleep(Duration::from_millis(200));
         let _ = s.write_all(&body[300_000..]);
         std::thread::sleep(Duration::from_secs(30));
@@ -562,6 +561,57 @@ fn a_sized_body_ends_without_waiting_for_the_server_to_close() {
     let sent: Vec<u8> = (0..LEN as u64).map(http_peers::pattern).collect();
     assert!(out.stdout == sent, "{} bytes, not the {LEN} sent", out.stdout.len());
     assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+}
+
+/// ...and a sized body that comes slowly is passed on as it arrives, not
+/// held back until 256 KiB have gathered: the server sends two short lines,
+/// each alone, and the rest only once both have come out of netwalk's stdout.
+#[test]
+fn a_slow_sized_body_is_passed_on_as_it_arrives() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static LINES_OUT: AtomicBool = AtomicBool::new(false);
+    const LINES: &[u8] = b"zero\none\n";
+    const REST: usize = 400_000;
+    let w = web();
+    http_peers::raw_peer(w.server.tcp_listener(SocketAddr::new(w.addr, 9007)), |s| {
+        let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", LINES.len() + REST);
+        // Head, then each line, read alone.
+        for part in [head.as_bytes(), &LINES[..6], &LINES[6..]] {
+            let _ = s.write_all(part);
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let started = Instant::now();
+        while !LINES_OUT.load(Ordering::SeqCst) && started.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let _ = s.write_all(&vec![b'x'; REST]);
+        std::thread::sleep(Duration::from_secs(30));
+    });
+    let started = Instant::now();
+    let mut child = w
+        .client
+        .command(NETWALK)
+        .args(["http", "--max-time", "20s", "-o", "-", "http://web.test:9007/"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut got = Vec::new();
+    let mut piece = [0u8; 4096];
+    while got != LINES {
+        let n = out.read(&mut piece).unwrap();
+        assert!(n > 0, "stdout closed after {got:?}");
+        got.extend_from_slice(&piece[..n]);
+    }
+    let lines_after = started.elapsed();
+    LINES_OUT.store(true, Ordering::SeqCst);
+    out.read_to_end(&mut got).unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(lines_after < Duration::from_secs(5), "the lines came out after {lines_after:?}");
+    assert_eq!(got.len(), LINES.len() + REST);
+    assert!(got.starts_with(LINES) && got[LINES.len()..].iter().all(|&b| b == b'x'));
 }
 
 #[test]

@@ -255,12 +255,23 @@ const MAX_READ: usize = 128 * 1024;
 /// where without it the socket was emptied ~7,000 times (see MAX_READ).
 const MAX_LOWAT: u64 = 256 * 1024;
 
+/// The mark is set only while the body comes fast enough to gather
+/// MAX_LOWAT within this (25 MiB/s): a slower body is passed on as it
+/// arrives, not held back in lumps.
+const SLOW_WAIT: Duration = Duration::from_millis(10);
+
 /// Wraps the stream hyper reads and writes, recording when bytes move.
 struct Timed {
     io: Io,
     rec: Recorder,
     /// The socket's SO_RCVLOWAT as last set (1 is the kernel's default).
     lowat: u64,
+    /// The bytes come fast enough for the mark (see SLOW_WAIT).
+    fast: bool,
+    /// When the last read found nothing and we began to wait.
+    waiting_since: Option<Instant>,
+    /// How long we waited before the reads since, and what they brought.
+    burst: (Duration, u64),
 }
 
 impl AsyncRead for Timed {
@@ -287,8 +298,17 @@ impl AsyncRead for Timed {
             this.io.poll_read(cx, buf)
         };
         let n = buf.filled().len() - before;
-        if matches!(polled, Poll::Ready(Ok(()))) && n > 0 {
+        if polled.is_pending() {
+            this.waiting_since.get_or_insert_with(Instant::now);
+        } else if matches!(polled, Poll::Ready(Ok(()))) && n > 0 {
             let now = Instant::now();
+            if let Some(since) = this.waiting_since.take() {
+                this.burst = (now - since, 0);
+            }
+            this.burst.1 += n as u64;
+            // At this rate, would MAX_LOWAT gather within SLOW_WAIT?
+            let (waited, bytes) = this.burst;
+            this.fast = bytes as u128 * SLOW_WAIT.as_nanos() >= MAX_LOWAT as u128 * waited.as_nanos();
             this.rec.with(|s| {
                 s.read += n as u64;
                 s.marks.first_read.get_or_insert(now);
@@ -299,17 +319,22 @@ impl AsyncRead for Timed {
 }
 
 impl Timed {
-    /// While a cleartext HTTP/1.1 body of known length is read, lets the
+    /// While a cleartext HTTP/1.1 body of known length comes fast, lets the
     /// kernel wake us only once MAX_LOWAT bytes are waiting, never more than
     /// are still to come: Content-Length minus every byte read since the
     /// request (head included) is a lower bound of what the socket will
     /// still deliver, so the last wake-up cannot wait for bytes that never
     /// come (a keep-alive server leaves the connection open). Back to 1 for
-    /// anything else. Over TLS the socket carries records, not body bytes,
+    /// anything else, and for a body that comes slowly, which is passed on
+    /// as it arrives. Over TLS the socket carries records, not body bytes,
     /// and rustls reads ahead: no bound holds there, so it is left alone.
     fn pace(&mut self) {
         let Io::Plain(stream) = &self.io else { return };
-        let want = self.rec.with(|s| s.body_len.map_or(1, |len| len.saturating_sub(s.read).clamp(1, MAX_LOWAT)));
+        let fast = self.fast;
+        let want = self.rec.with(|s| match s.body_len {
+            Some(len) if fast => len.saturating_sub(s.read).clamp(1, MAX_LOWAT),
+            _ => 1,
+        });
         if want != self.lowat
             && crate::net::setsockopt(stream, libc::SOL_SOCKET, libc::SO_RCVLOWAT, &(want as libc::c_int)).is_ok()
         {
@@ -717,7 +742,14 @@ impl Dialer {
         let h2 = negotiated_h2 || self.version == Version::Http2PriorKnowledge;
 
         let rec = Recorder::default();
-        let timed = TokioIo::new(Timed { io, rec: rec.clone(), lowat: 1 });
+        let timed = TokioIo::new(Timed {
+            io,
+            rec: rec.clone(),
+            lowat: 1,
+            fast: false,
+            waiting_since: None,
+            burst: (Duration::ZERO, 0),
+        });
         let authority = origin.authority();
         // Cleartext --http2 asks for h2c on the first request (curl's way).
         let offer_h2c = self.version == Version::Http2 && !origin.tls;
