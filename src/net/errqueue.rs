@@ -1,6 +1,7 @@
 //! ICMP errors the kernel attaches to a socket with IP_RECVERR / IPV6_RECVERR
 //! (the tracepath technique): which router said what, without raw sockets.
 
+use crate::net::setsockopt;
 use serde::Serialize;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -204,17 +205,7 @@ pub fn drain(fd: BorrowedFd<'_>) -> io::Result<Option<IcmpError>> {
 pub fn enable(fd: BorrowedFd<'_>, v6: bool) -> io::Result<()> {
     let on: libc::c_int = 1;
     let (level, name) = if v6 { (libc::SOL_IPV6, libc::IPV6_RECVERR) } else { (libc::SOL_IP, libc::IP_RECVERR) };
-    // SAFETY: a c_int option of the right size on a valid fd.
-    let rc = unsafe {
-        libc::setsockopt(
-            fd.as_raw_fd(),
-            level,
-            name,
-            (&on as *const libc::c_int).cast(),
-            std::mem::size_of_val(&on) as libc::socklen_t,
-        )
-    };
-    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+    setsockopt(&fd, level, name, &on)
 }
 
 #[cfg(test)]

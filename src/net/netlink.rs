@@ -4,6 +4,7 @@
 //! and "what is in the neighbour cache" (RTM_GETNEIGH dump, as `ip neigh`).
 
 use crate::error::Error;
+use crate::net::setsockopt;
 use serde::Serialize;
 use std::io;
 use std::mem::{size_of, zeroed};
@@ -34,16 +35,7 @@ fn open() -> io::Result<OwnedFd> {
     let fd = unsafe { OwnedFd::from_raw_fd(raw) };
     // The kernel answers at once; a bound wait keeps a wedged stack from hanging us.
     let timeout = libc::timeval { tv_sec: 2, tv_usec: 0 };
-    // SAFETY: timeout is a live timeval of the size given.
-    unsafe {
-        libc::setsockopt(
-            fd.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_RCVTIMEO,
-            (&timeout as *const libc::timeval).cast(),
-            size_of::<libc::timeval>() as libc::socklen_t,
-        );
-    }
+    let _ = setsockopt(&fd, libc::SOL_SOCKET, libc::SO_RCVTIMEO, &timeout);
     Ok(fd)
 }
 

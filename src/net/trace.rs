@@ -10,6 +10,7 @@
 use crate::commands::traceroute::engine::{Answer, ProbeSpec, Reply};
 use crate::error::Error;
 use crate::net::errqueue::{self, IcmpError};
+use crate::net::setsockopt;
 use crate::wire::icmp::{self, Message, Transport};
 use crate::wire::probe;
 use serde::Serialize;
@@ -305,17 +306,7 @@ impl Prober {
                     s.bind(&SocketAddr::new(self.opts.source, 0).into())?;
                 }
                 // One SYN only: a retransmission would be a second probe.
-                let one: libc::c_int = 1;
-                // SAFETY: a c_int option of the right size on a valid fd.
-                unsafe {
-                    libc::setsockopt(
-                        s.as_raw_fd(),
-                        libc::IPPROTO_TCP,
-                        libc::TCP_SYNCNT,
-                        (&one as *const libc::c_int).cast(),
-                        std::mem::size_of_val(&one) as libc::socklen_t,
-                    );
-                }
+                let _ = setsockopt(&s, libc::IPPROTO_TCP, libc::TCP_SYNCNT, &(1 as libc::c_int));
                 self.set_ttl(&s, spec.ttl)?;
                 match s.connect(&SocketAddr::new(target, self.opts.port).into()) {
                     Ok(()) => {}
@@ -537,15 +528,5 @@ fn set_pmtu_probe(s: &Socket, v6: bool) -> io::Result<()> {
     let probe: libc::c_int = 3; // IP_PMTUDISC_PROBE == IPV6_PMTUDISC_PROBE
     let (level, name) =
         if v6 { (libc::IPPROTO_IPV6, libc::IPV6_MTU_DISCOVER) } else { (libc::IPPROTO_IP, libc::IP_MTU_DISCOVER) };
-    // SAFETY: a c_int option of the right size on a valid fd.
-    let rc = unsafe {
-        libc::setsockopt(
-            s.as_raw_fd(),
-            level,
-            name,
-            (&probe as *const libc::c_int).cast(),
-            std::mem::size_of_val(&probe) as libc::socklen_t,
-        )
-    };
-    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+    setsockopt(s, level, name, &probe)
 }
