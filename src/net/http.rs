@@ -266,8 +266,6 @@ struct Timed {
     rec: Recorder,
     /// The socket's SO_RCVLOWAT as last set (1 is the kernel's default).
     lowat: u64,
-    /// The bytes come fast enough for the mark (see SLOW_WAIT).
-    fast: bool,
     /// When the last read found nothing and we began to wait.
     waiting_since: Option<Instant>,
     /// How long we waited before the reads since, and what they brought.
@@ -306,9 +304,6 @@ impl AsyncRead for Timed {
                 this.burst = (now - since, 0);
             }
             this.burst.1 += n as u64;
-            // At this rate, would MAX_LOWAT gather within SLOW_WAIT?
-            let (waited, bytes) = this.burst;
-            this.fast = bytes as u128 * SLOW_WAIT.as_nanos() >= MAX_LOWAT as u128 * waited.as_nanos();
             this.rec.with(|s| {
                 s.read += n as u64;
                 s.marks.first_read.get_or_insert(now);
@@ -330,7 +325,9 @@ impl Timed {
     /// and rustls reads ahead: no bound holds there, so it is left alone.
     fn pace(&mut self) {
         let Io::Plain(stream) = &self.io else { return };
-        let fast = self.fast;
+        // At the last burst's rate, would MAX_LOWAT gather within SLOW_WAIT?
+        let (waited, bytes) = self.burst;
+        let fast = bytes as u128 * SLOW_WAIT.as_nanos() >= MAX_LOWAT as u128 * waited.as_nanos();
         let want = self.rec.with(|s| match s.body_len {
             Some(len) if fast => len.saturating_sub(s.read).clamp(1, MAX_LOWAT),
             _ => 1,
@@ -742,14 +739,8 @@ impl Dialer {
         let h2 = negotiated_h2 || self.version == Version::Http2PriorKnowledge;
 
         let rec = Recorder::default();
-        let timed = TokioIo::new(Timed {
-            io,
-            rec: rec.clone(),
-            lowat: 1,
-            fast: false,
-            waiting_since: None,
-            burst: (Duration::ZERO, 0),
-        });
+        let timed =
+            TokioIo::new(Timed { io, rec: rec.clone(), lowat: 1, waiting_since: None, burst: (Duration::ZERO, 0) });
         let authority = origin.authority();
         // Cleartext --http2 asks for h2c on the first request (curl's way).
         let offer_h2c = self.version == Version::Http2 && !origin.tls;
