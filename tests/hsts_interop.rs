@@ -5,25 +5,12 @@
 
 mod lab;
 
-use lab::{Host, Lab};
+use lab::Lab;
+use lab::cli::{openssl, wait_listening};
 use serde_json::Value;
 use std::net::{IpAddr, SocketAddr};
 
 const NETWALK: &str = env!("CARGO_BIN_EXE_netwalk");
-
-fn openssl(host: &Host, args: &str) -> String {
-    host.sh(&format!("cd {} && openssl {args}", host.dir().display()))
-}
-
-/// Waits until something accepts on `addr`, polled from the client inside the lab.
-fn wait_listening(client: &Host, addr: SocketAddr) {
-    let script = format!(
-        "for i in $(seq 200); do (exec 3<>/dev/tcp/{}/{}) 2>/dev/null && exit 0; sleep 0.05; done; echo 'nothing listens on {addr}' >&2; exit 1",
-        addr.ip(),
-        addr.port()
-    );
-    client.run("bash", ["-c", &script]);
-}
 
 fn codes(v: &Value) -> Vec<String> {
     v["issues"].as_array().unwrap().iter().map(|i| i["code"].as_str().unwrap().to_string()).collect()

@@ -8,25 +8,10 @@
 
 mod lab;
 
-use lab::cli::{accepted_versions, json, netwalk, suite_names};
+use lab::cli::{accepted_versions, json, netwalk, openssl, suite_names, wait_listening};
 use lab::{Host, Lab};
 use serde_json::Value;
 use std::net::SocketAddr;
-
-/// Runs openssl in `host` and returns stdout; panics (never skips) when it fails.
-fn openssl(host: &Host, args: &str) -> String {
-    host.sh(&format!("cd {} && openssl {args}", host.dir().display()))
-}
-
-/// Waits until something accepts on `addr`, polled from the client inside the lab.
-fn wait_listening(client: &Host, addr: SocketAddr) {
-    let script = format!(
-        "for i in $(seq 200); do (exec 3<>/dev/tcp/{}/{}) 2>/dev/null && exit 0; sleep 0.05; done; echo 'nothing listens on {addr}' >&2; exit 1",
-        addr.ip(),
-        addr.port()
-    );
-    client.run("bash", ["-c", &script]);
-}
 
 fn need(program: &str) {
     let found = std::env::var_os("PATH")

@@ -2,6 +2,7 @@
 //! every command's tests share.
 
 use super::Host;
+use std::net::SocketAddr;
 use std::process::Output;
 
 const NETWALK: &str = env!("CARGO_BIN_EXE_netwalk");
@@ -42,4 +43,19 @@ pub fn accepted_versions(enumeration: &serde_json::Value) -> Vec<&str> {
 pub fn suite_names(enumeration: &serde_json::Value, index: usize) -> Vec<&str> {
     let suites = enumeration["versions"][index]["suites"].as_array().expect("versions[index].suites");
     suites.iter().map(|s| s["name"].as_str().unwrap()).collect()
+}
+
+/// Runs openssl in `host` and returns stdout; panics (never skips) when it fails.
+pub fn openssl(host: &Host, args: &str) -> String {
+    host.sh(&format!("cd {} && openssl {args}", host.dir().display()))
+}
+
+/// Waits until something accepts on `addr`, polled from the client inside the lab.
+pub fn wait_listening(client: &Host, addr: SocketAddr) {
+    let script = format!(
+        "for i in $(seq 200); do (exec 3<>/dev/tcp/{}/{}) 2>/dev/null && exit 0; sleep 0.05; done; echo 'nothing listens on {addr}' >&2; exit 1",
+        addr.ip(),
+        addr.port()
+    );
+    client.run("bash", ["-c", &script]);
 }
