@@ -561,6 +561,22 @@ fn a_sized_body_ends_without_waiting_for_the_server_to_close() {
     let sent: Vec<u8> = (0..LEN as u64).map(http_peers::pattern).collect();
     assert!(out.stdout == sent, "{} bytes, not the {LEN} sent", out.stdout.len());
     assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+
+    // A server that closes 100,000 bytes short wakes us all the same: one
+    // line, exit 1, at once.
+    http_peers::raw_peer(w.server.tcp_listener(SocketAddr::new(w.addr, 9008)), |s| {
+        let body: Vec<u8> = (0..LEN as u64).map(http_peers::pattern).collect();
+        let _ = s.write_all(format!("HTTP/1.1 200 OK\r\nContent-Length: {LEN}\r\n\r\n").as_bytes());
+        let _ = s.write_all(&body[..300_000]);
+        std::thread::sleep(Duration::from_millis(200));
+    });
+    let started = Instant::now();
+    let out = netwalk(&w.client, &["http", "--max-time", "20s", "-o", "/dev/null", "http://web.test:9008/"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("web.test:9008 failed: error reading a body"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("end of file before message length reached"), "{}", stderr(&out));
+    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
 }
 
 /// ...and a sized body that comes slowly is passed on as it arrives, not
