@@ -36,67 +36,11 @@ pub struct Cli {
     pub command: Command,
 }
 
-thread_local! {
-    /// While `Cli::parse_args` builds the tree: the one command the
-    /// arguments name, the only one added.
-    static ONLY: std::cell::Cell<Option<&'static str>> = const { std::cell::Cell::new(None) };
-}
-
-impl Cli {
-    /// Parses the process's arguments. When they name a command, only that
-    /// command joins the tree: clap copies every global option into every
-    /// command it holds, seventy copies for the nine a run does not use.
-    /// Anything else (no command, `help`, a misspelt name) gets the whole
-    /// tree, for its help and suggestions.
-    pub fn parse_args() -> Result<Cli, clap::Error> {
-        use clap::{CommandFactory, FromArgMatches};
-        let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-        ONLY.set(named_command(&args));
-        let cmd = Cli::command();
-        ONLY.set(None);
-        let mut matches = cmd.try_get_matches_from(args)?;
-        Cli::from_arg_matches_mut(&mut matches)
-    }
-}
-
-/// The command the arguments name: the first word that is not a global
-/// option or its value (which options take a value is read from `Global`).
-fn named_command(args: &[std::ffi::OsString]) -> Option<&'static str> {
-    use clap::Args;
-    let globals = Global::augment_args(clap::Command::new("globals"));
-    let takes_value = |arg: &clap::Arg| arg.get_action().takes_values();
-    let long_with_value: Vec<&str> =
-        globals.get_arguments().filter(|a| takes_value(a)).filter_map(|a| a.get_long()).collect();
-    let short_with_value: Vec<char> =
-        globals.get_arguments().filter(|a| takes_value(a)).filter_map(|a| a.get_short()).collect();
-    let mut words = args.iter().skip(1).map(|a| a.to_str());
-    while let Some(word) = words.next() {
-        let word = word?;
-        if let Some(long) = word.strip_prefix("--") {
-            if long.is_empty() {
-                return None;
-            }
-            if long_with_value.contains(&long) {
-                words.next();
-            }
-        } else if let Some(shorts) = word.strip_prefix('-') {
-            // A value either follows in the same word (-Ieth0) or is the next one (-I eth0).
-            if let Some(at) = shorts.find(|c| short_with_value.contains(&c))
-                && at + 1 == shorts.len()
-            {
-                words.next();
-            }
-        } else {
-            return COMMAND_NAMES.iter().find(|n| **n == word).copied();
-        }
-    }
-    None
-}
-
 /// One line per command: its variant, name, module and the one-line summary
-/// shown by `netwalk --help`. Each command's options are added only when that
-/// command is parsed (`Command::defer`): building every command's options on
-/// every run costs a start-up of ~45 page faults, a tenth of a millisecond.
+/// shown by `netwalk --help`. Each command's options are built only when that
+/// command is parsed (`Command::defer`), which clap's derive cannot say:
+/// building all of them on every run is measurable start-up (README →
+/// Development).
 macro_rules! commands {
     ($($variant:ident($module:ident) = $name:literal, $about:literal;)*) => {
         #[derive(Debug)]
@@ -105,14 +49,10 @@ macro_rules! commands {
         }
 
         impl clap::Subcommand for Command {
-            fn augment_subcommands(mut cmd: clap::Command) -> clap::Command {
-                let only = ONLY.get();
-                $(if only.is_none_or(|n| n == $name) {
-                    cmd = cmd.subcommand(clap::Command::new($name).about($about).defer(|c| {
-                        <$module::Args as clap::Args>::augment_args(c)
-                    }));
-                })*
-                cmd
+            fn augment_subcommands(cmd: clap::Command) -> clap::Command {
+                cmd$(.subcommand(clap::Command::new($name).about($about).defer(|c| {
+                    <$module::Args as clap::Args>::augment_args(c)
+                })))*
             }
             fn augment_subcommands_for_update(cmd: clap::Command) -> clap::Command {
                 cmd$(.subcommand(clap::Command::new($name).about($about).defer(|c| {
@@ -123,8 +63,6 @@ macro_rules! commands {
                 matches!(name, $($name)|*)
             }
         }
-
-        const COMMAND_NAMES: &[&str] = &[$($name),*];
 
         impl clap::FromArgMatches for Command {
             fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
@@ -239,30 +177,5 @@ impl Global {
             ColorChoice::Never => false,
             ColorChoice::Auto => !no_color && stream.is_terminal(),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::named_command;
-
-    fn named(line: &str) -> Option<&'static str> {
-        let args: Vec<std::ffi::OsString> = line.split_whitespace().map(Into::into).collect();
-        named_command(&args)
-    }
-
-    #[test]
-    fn the_command_is_the_first_word_that_is_no_global_option_or_value() {
-        assert_eq!(named("netwalk traceroute -n x"), Some("traceroute"));
-        assert_eq!(named("netwalk --json -vv -4 dig @x y"), Some("dig"));
-        assert_eq!(named("netwalk -I arp tcping x"), Some("tcping"), "arp is -I's value");
-        assert_eq!(named("netwalk --interface arp --color never tcping x"), Some("tcping"));
-        assert_eq!(named("netwalk -vI arp dig x"), Some("dig"), "-I ends a cluster: the value follows");
-        assert_eq!(named("netwalk -Iarp dig x"), Some("dig"), "the value is in the same word");
-        assert_eq!(named("netwalk --color=never explain x"), Some("explain"));
-        assert_eq!(named("netwalk help dig"), None, "help gets the whole tree");
-        assert_eq!(named("netwalk tracerout x"), None, "a misspelt name gets the whole tree, for suggestions");
-        assert_eq!(named("netwalk --json"), None);
-        assert_eq!(named("netwalk -- dig"), None);
     }
 }

@@ -1,8 +1,9 @@
+use clap::Parser;
 use netwalk::cli::Cli;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = match Cli::parse_args() {
+    let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => return netwalk::error::clap_exit(err),
     };
