@@ -1,6 +1,6 @@
 //! The rootless lab: networks of Linux namespaces built without sudo.
 //! `ns`, `sys` and `route` are the machinery shared by `netwalk lab` and the
-//! test harness (tests/lab/); the rest is the mini-internet `netwalk lab`
+//! test harness (tests/it/lab/); the rest is the mini-internet `netwalk lab`
 //! builds and the servers it runs in-process.
 
 pub mod ns;

@@ -1,5 +1,5 @@
 //! Holders, namespaces and sockets: the process-level machinery of the lab,
-//! shared by `netwalk lab` and the test harness (tests/lab/).
+//! shared by `netwalk lab` and the test harness (tests/it/lab/).
 //!
 //! A lab is a tree of holder processes (`sleep infinity`): the root holder
 //! unshares a user + network namespace and maps the caller to root in it;

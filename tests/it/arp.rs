@@ -2,7 +2,7 @@
 //! neighbour solicitations with the MACs the test gave them; duplicates,
 //! silent addresses, DAD, sweeps, the neighbour cache and off-link targets.
 
-mod lab;
+use crate::lab;
 
 use lab::cli::{code, json, netwalk, stderr};
 use lab::{Host, Lab, Switch};

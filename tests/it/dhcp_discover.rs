@@ -2,7 +2,7 @@
 //! servers built on dhcproto (well-behaved, rogue and hostile), the client's
 //! interface without an IPv4 address.
 
-mod lab;
+use crate::lab;
 
 use dhcproto::v4::{self, DhcpOption, HType, Message, MessageType, Opcode};
 use dhcproto::{Decodable, Decoder, Encodable, Encoder};

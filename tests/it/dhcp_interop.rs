@@ -2,7 +2,7 @@
 //! `dnsmasq` binary (Debian: dnsmasq-base); .ci/run installs it.
 #![cfg(feature = "interop")]
 
-mod lab;
+use crate::lab;
 
 use lab::{Host, Lab};
 use serde_json::Value;
@@ -12,11 +12,7 @@ const NETWALK: &str = env!("CARGO_BIN_EXE_netwalk");
 
 /// Starts dnsmasq in `host` and waits until its DHCP sockets are bound.
 fn dnsmasq(lab: &Lab, host: &Host) -> (lab::Server, std::path::PathBuf) {
-    let which = std::process::Command::new("sh").args(["-c", "command -v dnsmasq || ls /usr/sbin/dnsmasq"]).output();
-    assert!(
-        which.map(|o| o.status.success()).unwrap_or(false),
-        "dnsmasq is not installed: apt-get install dnsmasq-base (the interop tier needs it)"
-    );
+    lab::require("dnsmasq");
     let dir = lab.dir().join("dnsmasq");
     std::fs::create_dir_all(&dir).unwrap();
     let leases = dir.join("leases");

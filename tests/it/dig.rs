@@ -3,7 +3,7 @@
 //! BIND 9.18's dig), and hostile UDP servers that send garbage, wrong IDs,
 //! cut or looping messages and replies from the wrong port.
 
-mod lab;
+use crate::lab;
 
 use hickory_server::Server;
 use hickory_server::proto::rr::rdata::NULL;

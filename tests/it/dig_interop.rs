@@ -5,7 +5,7 @@
 //! +dnssec. Needs named, dnssec-keygen, dnssec-signzone and dig (.ci/run
 //! installs bind9, bind9-utils, bind9-dnsutils); fails loudly without them.
 
-mod lab;
+use crate::lab;
 
 use lab::{Host, Lab};
 use std::path::Path;
@@ -15,15 +15,7 @@ use std::time::{Duration, Instant};
 const NETWALK: &str = env!("CARGO_BIN_EXE_netwalk");
 
 fn require(program: &str) -> String {
-    for dir in ["/usr/sbin", "/usr/bin", "/sbin", "/bin"] {
-        let path = Path::new(dir).join(program);
-        if path.exists() {
-            return path.to_string_lossy().into_owned();
-        }
-    }
-    panic!(
-        "{program} is not installed: the interop tier needs bind9, bind9-utils and bind9-dnsutils (apt-get install them, or run .ci/run)"
-    );
+    lab::require(program).to_string_lossy().into_owned()
 }
 
 fn ok(out: &Output, what: &str) -> String {

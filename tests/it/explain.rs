@@ -3,8 +3,8 @@
 //! TLS from a lab CA on 443) in the server host. Every step's facts are
 //! asserted against what the peers really are.
 
-mod http_peers;
-mod lab;
+use crate::http_peers;
+use crate::lab;
 
 use hickory_server::Server;
 use hickory_server::proto::rr::{LowerName, Name};

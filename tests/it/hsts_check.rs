@@ -5,8 +5,8 @@
 //! 443, the "www without TLS" case. Every case asserts hstspreload's codes,
 //! exactly and in order, and the exit code.
 
-mod http_peers;
-mod lab;
+use crate::http_peers;
+use crate::lab;
 
 use bytes::Bytes;
 use http_body_util::Full;

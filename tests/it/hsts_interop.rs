@@ -3,7 +3,7 @@
 //! cannot do: prefer an obsolete TLS 1.2 suite (`tls.obsolete_cipher_suite`)
 //! and serve a SHA-1 signed leaf. .ci/run installs openssl; without it these fail.
 
-mod lab;
+use crate::lab;
 
 use lab::Lab;
 use lab::cli::{openssl, wait_listening};

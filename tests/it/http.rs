@@ -2,8 +2,8 @@
 //! (HTTP/1.1, h2c, HTTP/2 over TLS with a lab CA), a CONNECT proxy, and
 //! hostile peers that send endless headers, garbage, or nothing.
 
-mod http_peers;
-mod lab;
+use crate::http_peers;
+use crate::lab;
 
 use http_peers::{LAST_MODIFIED, PAGE, Seen};
 use lab::cli::{code, json, netwalk, stderr, stdout};

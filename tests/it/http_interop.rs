@@ -3,8 +3,8 @@
 //! and HTTP/2 over TLS with a lab CA): status, headers and body bytes must be
 //! what curl receives from the same server. .ci/run installs nginx and curl.
 
-mod http_peers;
-mod lab;
+use crate::http_peers;
+use crate::lab;
 
 use lab::{Host, Lab};
 use serde_json::Value;
@@ -14,13 +14,6 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 const NETWALK: &str = env!("CARGO_BIN_EXE_netwalk");
-
-fn need(program: &str) {
-    let found = std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
-        .unwrap_or(false);
-    assert!(found, "{program} is not installed: the interop tier needs it (.ci/run installs it with apt-get)");
-}
 
 struct Nginx {
     _lab: Lab,
@@ -32,8 +25,8 @@ struct Nginx {
 
 /// nginx as root in the server host, pid and logs in the lab dir.
 fn nginx() -> Nginx {
-    need("nginx");
-    need("curl");
+    lab::require("nginx");
+    lab::require("curl");
     let lab = Lab::chain(&["client", "server"]);
     let (client, server) = (lab.host_by_name("client"), lab.host_by_name("server"));
     let addr: IpAddr = lab.addr_of("server", 4);
@@ -182,7 +175,7 @@ fn redirects_and_conditional_requests_match_curl() {
 
 #[test]
 fn cleartext_http2_upgrades_like_curl() {
-    need("curl");
+    lab::require("curl");
     // nginx has no h2c Upgrade: both clients stay on HTTP/1.1 there.
     let n = nginx();
     let doc = compare(&n, "http://web.test:8080/index.html", &["--http2"], &["--http2"]);

@@ -1,4 +1,4 @@
-mod lab;
+use crate::lab;
 
 use std::io::Read;
 use std::net::{IpAddr, SocketAddr};

@@ -1,7 +1,7 @@
 //! tcping against real peers in the lab: the kernel's TCP stack on a server
 //! two routers away, routers that drop, reject or prohibit.
 
-mod lab;
+use crate::lab;
 
 use lab::Lab;
 use lab::cli::{code, json, netwalk, stderr};

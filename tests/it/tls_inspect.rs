@@ -1,8 +1,8 @@
 //! tls-inspect against real TLS peers in the lab: tokio-rustls servers on
 //! sockets made inside a lab host, certificates generated here with rcgen.
 
-mod lab;
-mod tlslab;
+use crate::lab;
+use crate::tlslab;
 
 use lab::cli::{accepted_versions, code, json, netwalk, stderr, suite_names};
 use lab::{Host, Lab};

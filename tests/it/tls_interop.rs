@@ -6,22 +6,16 @@
 //! nginx serving full chains, every certificate field compared with
 //! `openssl x509`. .ci/run installs openssl and nginx; without them these fail.
 
-mod lab;
+use crate::lab;
 
 use lab::cli::{accepted_versions, json, netwalk, openssl, suite_names, wait_listening};
 use lab::{Host, Lab};
 use serde_json::Value;
 use std::net::SocketAddr;
 
-fn need(program: &str) {
-    let found = std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()));
-    assert!(found, "{program} is missing: the interop tier needs it (.ci/run installs it with apt-get)");
-}
-
 /// A client and a server host; web.test names the server.
 fn pair() -> (Lab, Host, Host, std::net::IpAddr) {
-    need("openssl");
+    lab::require("openssl");
     let lab = Lab::chain(&["client", "server"]);
     let (client, server) = (lab.host_by_name("client"), lab.host_by_name("server"));
     let addr = lab.addr_of("server", 4);
@@ -358,7 +352,7 @@ fn netwalk_view(c: &Value) -> Value {
 
 #[test]
 fn nginx_full_chain_every_field_matches_openssl_x509() {
-    need("nginx");
+    lab::require("nginx");
     let (lab, client, server, addr) = pair();
     let dir = lab.dir().join("nginx");
     std::fs::create_dir_all(dir.join("tmp")).unwrap();

@@ -2,7 +2,7 @@
 //! topology, silent and prohibiting routers, ECMP, a lower-MTU link, and a
 //! host that sends bogus time-exceeded messages.
 
-mod lab;
+use crate::lab;
 
 use lab::cli::{code, json, netwalk, stderr};
 use lab::{Host, Lab};

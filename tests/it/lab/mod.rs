@@ -74,6 +74,51 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+/// Every program a test starts, and the Debian package that has it. .ci/run
+/// installs these; a test that cannot find one fails with [`not_installed`].
+pub const PROGRAMS: &[(&str, &str)] = &[
+    ("ip", "iproute2"),
+    ("bridge", "iproute2"),
+    ("nft", "nftables"),
+    ("ping", "iputils-ping"),
+    ("getent", "libc-bin"),
+    ("bash", "bash"),
+    ("dnsmasq", "dnsmasq-base"),
+    ("openssl", "openssl"),
+    ("nginx", "nginx"),
+    ("curl", "curl"),
+    ("named", "bind9"),
+    ("dnssec-keygen", "bind9-utils"),
+    ("dnssec-signzone", "bind9-utils"),
+    ("dig", "bind9-dnsutils"),
+];
+
+/// The one line a test fails with when `program` is missing.
+pub fn not_installed(program: &str) -> String {
+    let name = Path::new(program).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    match PROGRAMS.iter().find(|(p, _)| *p == name) {
+        Some((_, pkg)) => format!("`{name}` is not installed: apt-get install {pkg} (.ci/run installs it)"),
+        None => format!("`{name}` is not installed, and tests/it/lab/mod.rs PROGRAMS does not name its package"),
+    }
+}
+
+/// The path of `program` (PATH, then the sbin directories a non-root PATH
+/// lacks); panics with [`not_installed`] when there is none.
+pub fn require(program: &str) -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let dirs = std::env::split_paths(&path).chain(["/usr/sbin", "/sbin"].map(PathBuf::from));
+    dirs.map(|dir| dir.join(program)).find(|p| p.is_file()).unwrap_or_else(|| panic!("{}", not_installed(program)))
+}
+
+/// A spawn failure: a missing program says which package has it.
+fn spawn_failure(host: &str, desc: &str, program: &OsStr, e: &std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        format!("lab host `{host}`: cannot start `{desc}`: {}", not_installed(&program.to_string_lossy()))
+    } else {
+        format!("lab host `{host}`: cannot start `{desc}`: {e}")
+    }
+}
+
 /// How long `Host::run`/`sh`/`output` let a command run before killing it.
 pub const RUN_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long to wait for a socket made inside a host.
@@ -773,7 +818,7 @@ impl Host {
         let f = File::create(&log).unwrap_or_else(|e| panic!("lab: creating {}: {e}", log.display()));
         cmd.stdout(f.try_clone().expect("lab: dup log fd")).stderr(f);
         let child =
-            cmd.spawn().unwrap_or_else(|e| panic!("lab host `{}`: starting server `{label}` failed: {e}", self.name()));
+            cmd.spawn().unwrap_or_else(|e| panic!("{}", spawn_failure(self.name(), &label, cmd.get_program(), &e)));
         let pid = child.id();
         let mut procs = lock(&self.lab.procs);
         if self.lab.torn_down.load(Ordering::SeqCst) {
@@ -987,8 +1032,9 @@ impl Host {
             cmd.stdin(File::open(&in_p).expect("lab: open stdin file"));
         }
         let spawned = cmd.spawn();
+        let mut child =
+            spawned.unwrap_or_else(|e| panic!("{}", spawn_failure(self.name(), &desc, cmd.get_program(), &e)));
         drop(cmd);
-        let mut child = spawned.unwrap_or_else(|e| panic!("lab host `{}`: cannot start `{desc}`: {e}", self.name()));
         let status = match sys::wait_timeout(&mut child, RUN_TIMEOUT) {
             Ok(Some(st)) => st,
             Ok(None) => {
