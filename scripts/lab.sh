@@ -11,11 +11,13 @@
 # Prints the message and exits 2 (a missing program, a lab that will not come up).
 die() { echo "${LAB_NAME:-lab}: $*" >&2; exit 2; }
 
-# $NETWALK, or the release binary of the checkout at $1, built if stale. Its
-# path is cargo's own answer: the target triple comes from .cargo/config.toml.
+# $NETWALK, or the release binary of the checkout at $1, built if stale: for
+# the host's own target, or for $NETWALK_TARGET (the static musl build:
+# NETWALK_TARGET=x86_64-unknown-linux-musl). Its path is cargo's own answer.
 netwalk_release() {
     if [[ -n "${NETWALK:-}" ]]; then echo "$NETWALK"; return; fi
-    (cd "$1" && cargo build --release --quiet --message-format=json-render-diagnostics) |
+    (cd "$1" && cargo build --release --quiet ${NETWALK_TARGET:+--target "$NETWALK_TARGET"} \
+        --message-format=json-render-diagnostics) |
         sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1
 }
 
