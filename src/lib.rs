@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod input;
 pub mod lab;
 pub mod net;
 pub mod output;

@@ -91,11 +91,14 @@ impl Store {
     }
 }
 
+/// Far above any CA bundle (Debian's ca-certificates.crt is ~220 KiB).
+const CA_FILE_MAX_BYTES: u64 = 16 << 20;
+
 /// Every certificate in a PEM file; any other content is an input error (exit 2).
 pub fn read_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, Error> {
     use rustls::pki_types::pem::PemObject;
     let bad = |why: String| Error::usage(format!("cannot use CA file {}: {why}", path.display()));
-    let bytes = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+    let bytes = crate::input::read_capped("CA file", path, CA_FILE_MAX_BYTES)?;
     let certs = CertificateDer::pem_slice_iter(&bytes)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| bad(format!("not PEM ({e})")))?;

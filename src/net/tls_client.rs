@@ -5,7 +5,6 @@
 use crate::error::Error;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::WebPkiSupportedAlgorithms;
-use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use serde::Serialize;
@@ -97,16 +96,8 @@ fn config(insecure: bool, cacert: Option<&Path>) -> Result<Arc<ClientConfig>, Er
 fn roots(cacert: Option<&Path>) -> Result<RootCertStore, Error> {
     let mut store = RootCertStore::empty();
     if let Some(path) = cacert {
-        let unreadable = |e: String| Error::usage(format!("cannot read CA certificates from {}: {e}", path.display()));
-        let certs = CertificateDer::pem_file_iter(path)
-            .map_err(|e| unreadable(e.to_string()))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| unreadable(e.to_string()))?;
-        if certs.is_empty() {
-            return Err(unreadable("no PEM certificate in it".into()));
-        }
-        for cert in certs {
-            store.add(cert).map_err(|e| unreadable(e.to_string()))?;
+        for cert in super::tls::read_pem_certs(path)? {
+            store.add(cert).map_err(|e| Error::usage(format!("cannot use CA file {}: {e}", path.display())))?;
         }
         return Ok(store);
     }

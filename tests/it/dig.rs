@@ -896,7 +896,7 @@ fn dns_over_tls_and_https_with_a_lab_ca() {
     assert_eq!(code(&out), 2);
     let err = stderr(&out);
     assert!(
-        err.starts_with("netwalk: error: cannot read CA certificates from ") && err.contains("no PEM certificate"),
+        err.starts_with("netwalk: error: cannot use CA file ") && err.contains("no CERTIFICATE blocks in it"),
         "{err}"
     );
     let out = netwalk(&client, &["dig", "--root-hints", ca, &server, "+trace", "+tls", "www.example.test"]);

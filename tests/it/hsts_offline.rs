@@ -174,15 +174,15 @@ fn bad_input_is_one_line_and_exit_2() {
         (vec!["hsts-check", "198.18.0.1"], "is an IP address"),
         (vec!["hsts-check", "2001:db8::1"], "is an IP address"),
         (vec!["hsts-check", ""], "empty domain"),
-        (vec!["hsts-check", "--preload-list", missing.to_str().unwrap(), "a.test"], "preload list"),
+        (vec!["hsts-check", "--preload-list", missing.to_str().unwrap(), "a.test"], "cannot read --preload-list"),
         (vec!["hsts-check", "--preload-list", garbage.to_str().unwrap(), "a.test"], "not the preload list JSON"),
         (vec!["hsts-check", "--preload-list", badname.to_str().unwrap(), "a.test"], "not a DNS name"),
         (vec!["hsts-check", "--header", "max-age=1", "--preload-list", garbage.to_str().unwrap()], "preload list"),
         (vec!["hsts-check"], "required"),
         (vec!["hsts-check", "a.test", "--header", "x"], "cannot be used with"),
         (vec!["hsts-check", "a.test", "--offline", "--removable"], "cannot be used with"),
-        (vec!["hsts-check", "a.test", "--ca-file", missing.to_str().unwrap()], "CA certificates"),
-        (vec!["hsts-check", "a.test", "--ca-file", garbage.to_str().unwrap()], "CA certificates"),
+        (vec!["hsts-check", "a.test", "--ca-file", missing.to_str().unwrap()], "CA file"),
+        (vec!["hsts-check", "a.test", "--ca-file", garbage.to_str().unwrap()], "CA file"),
     ] {
         let out = netwalk(&args);
         let err = String::from_utf8_lossy(&out.stderr);

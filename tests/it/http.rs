@@ -6,7 +6,7 @@ use crate::http_peers;
 use crate::lab;
 
 use http_peers::{LAST_MODIFIED, PAGE, Seen};
-use lab::cli::{code, json, netwalk, stderr, stdout};
+use lab::cli::{code, json, netwalk, netwalk_measured, stderr, stdout};
 use lab::{Host, Lab};
 use serde_json::Value;
 use std::io::{Read, Write};
@@ -482,32 +482,18 @@ fn compressed_bodies_decode_and_a_bomb_is_stopped() {
     assert!(stderr(&out).contains("exceeds --max-filesize 1000 bytes"), "{}", stderr(&out));
 }
 
-/// Peak RSS of a finished child, from wait4 (this child only).
-fn run_with_rusage(mut cmd: std::process::Command) -> (i32, i64, String) {
-    cmd.stdout(Stdio::null()).stderr(Stdio::piped());
-    // Reaped by wait4 below, which also gives this child's own rusage.
-    #[allow(clippy::zombie_processes)]
-    let mut child = cmd.spawn().unwrap();
-    let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
-    let mut status = 0;
-    // SAFETY: plain wait4 on our own child; rusage is written by the kernel.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
-    assert_eq!(pid, child.id() as i32);
-    (libc::WEXITSTATUS(status), usage.ru_maxrss, err)
-}
-
 #[test]
 fn a_1gib_body_streams_to_a_file_in_constant_memory() {
     let w = web();
     const LEN: u64 = 1 << 30;
     let file = w.lab.dir().join("big.bin");
-    let mut cmd = w.client.command(NETWALK);
-    cmd.args(["http", "-o", file.to_str().unwrap(), &format!("http://web.test:8080/big/{LEN}")]);
-    let (status, maxrss_kib, err) = run_with_rusage(cmd);
-    assert_eq!(status, 0, "{err}");
-    assert!(maxrss_kib < 48 * 1024, "peak RSS {maxrss_kib} KiB for a 1 GiB body: not streaming");
+    let run = netwalk_measured(
+        &w.client,
+        &["http", "-o", file.to_str().unwrap(), &format!("http://web.test:8080/big/{LEN}")],
+    );
+    assert_eq!(code(&run.out), 0, "{}", stderr(&run.out));
+    let rss = run.peak_rss_kib;
+    assert!(rss < 48 * 1024, "peak RSS {rss} KiB for a 1 GiB body: not streaming");
     let mut f = std::fs::File::open(&file).unwrap();
     assert_eq!(f.metadata().unwrap().len(), LEN);
     let mut buf = vec![0u8; 1 << 20];
@@ -749,7 +735,7 @@ fn bad_input_is_a_one_line_usage_error() {
         (vec!["http", "-d", "@/nonexistent/body", "http://web.test/"], "cannot read the body from '/nonexistent/body'"),
         (vec!["http", "--resolve", "web.test:80", "http://web.test/"], "bad --resolve"),
         (vec!["http", "--expect-status", "abc", "http://web.test/"], "not a status code"),
-        (vec!["http", "--cacert", "/nonexistent.pem", "https://web.test/"], "cannot read CA certificates"),
+        (vec!["http", "--cacert", "/nonexistent.pem", "https://web.test/"], "cannot read CA file /nonexistent.pem"),
         (vec!["http", "B@D", "http://web.test/"], "not an HTTP method"),
     ] {
         let out = netwalk(&client, &args);

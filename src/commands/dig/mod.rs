@@ -294,12 +294,7 @@ fn root_hints(args: &Args, family: Family) -> Result<Vec<trace::NameServer>, Err
         return Ok(trace::builtin_hints(family));
     };
     let shown = path.display();
-    let meta = std::fs::metadata(path).map_err(|e| Error::usage(format!("cannot read --root-hints {shown}: {e}")))?;
-    if meta.len() > BATCH_MAX_BYTES {
-        return Err(Error::usage(format!("--root-hints {shown}: larger than {} MiB", BATCH_MAX_BYTES >> 20)));
-    }
-    let text =
-        std::fs::read_to_string(path).map_err(|e| Error::usage(format!("cannot read --root-hints {shown}: {e}")))?;
+    let text = crate::input::read_text_capped("--root-hints", path, BATCH_MAX_BYTES)?;
     trace::parse_hints(&text, family).map_err(|e| Error::usage(format!("--root-hints {shown}: {e}")))
 }
 
@@ -311,12 +306,7 @@ fn line_jobs(line: &Line, cmdline: &str) -> Vec<Job> {
 }
 
 fn batch_jobs(path: &str, line: &Line) -> Result<Vec<Job>, Error> {
-    let bad = |e: std::io::Error| Error::usage(format!("cannot read -f {path}: {e}"));
-    let meta = std::fs::metadata(path).map_err(bad)?;
-    if meta.len() > BATCH_MAX_BYTES {
-        return Err(Error::usage(format!("-f {path}: larger than {} MiB", BATCH_MAX_BYTES >> 20)));
-    }
-    let text = std::fs::read_to_string(path).map_err(bad)?;
+    let text = crate::input::read_text_capped("-f", std::path::Path::new(path), BATCH_MAX_BYTES)?;
     let mut jobs = Vec::new();
     for (n, raw) in text.lines().enumerate() {
         let trimmed = raw.trim();

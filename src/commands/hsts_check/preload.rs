@@ -90,14 +90,9 @@ impl PreloadList {
                 "give Chromium's net/http/transport_security_state_static.json",
             )
         };
-        let meta = std::fs::metadata(path).map_err(|e| bad(e.to_string()))?;
-        if meta.len() > MAX_JSON_BYTES {
-            return Err(bad(format!("{} bytes is larger than any preload list", meta.len())));
-        }
-        let raw = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
-        let text = String::from_utf8(raw).map_err(|_| bad("not UTF-8 text".into()))?;
-        let date = meta
-            .modified()
+        let text = crate::input::read_text_capped("--preload-list", path, MAX_JSON_BYTES)?;
+        let date = std::fs::metadata(path)
+            .and_then(|meta| meta.modified())
             .ok()
             .map(|t| humantime::format_rfc3339_seconds(t).to_string()[..10].to_string())
             .unwrap_or_else(|| "unknown".into());

@@ -4,6 +4,7 @@
 use super::Host;
 use std::net::SocketAddr;
 use std::process::Output;
+use std::time::{Duration, Instant};
 
 const NETWALK: &str = env!("CARGO_BIN_EXE_netwalk");
 
@@ -29,6 +30,40 @@ pub fn stderr(out: &Output) -> String {
 /// The exit code; a death by signal is a test failure that shows stderr.
 pub fn code(out: &Output) -> i32 {
     out.status.code().unwrap_or_else(|| panic!("killed by a signal: {}", stderr(out)))
+}
+
+/// A netwalk run and what it cost.
+pub struct Measured {
+    pub out: Output,
+    pub wall: Duration,
+    /// Peak resident set of the netwalk process alone, in KiB.
+    pub peak_rss_kib: u64,
+}
+
+/// Runs `netwalk ARGS…` in `host` under GNU time, which reports the peak
+/// RSS. time forks netwalk from its own small image: a child forked straight
+/// from this large, many-threaded test process would count the test's own
+/// pages in its ru_maxrss.
+pub fn netwalk_measured(host: &Host, args: &[&str]) -> Measured {
+    let report = host.dir().join(format!("time-{}.txt", std::process::id() as u64 * 1000 + next_seq()));
+    let mut cmd = host.command(super::require("time"));
+    cmd.args(["-f", "%M", "-o"]).arg(&report).arg(NETWALK).args(args);
+    let started = Instant::now();
+    let out = host.output(cmd);
+    let wall = started.elapsed();
+    let text = std::fs::read_to_string(&report).unwrap_or_default();
+    // On a non-zero exit GNU time writes "Command exited with non-zero status N" first.
+    let peak_rss_kib = text
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no peak RSS from GNU time: {text:?}; stderr: {}", stderr(&out)));
+    Measured { out, wall, peak_rss_kib }
+}
+
+fn next_seq() -> u64 {
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// tls-inspect `--enumerate`: the versions the server accepted, in the

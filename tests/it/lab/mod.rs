@@ -82,6 +82,7 @@ pub const PROGRAMS: &[(&str, &str)] = &[
     ("nft", "nftables"),
     ("ping", "iputils-ping"),
     ("getent", "libc-bin"),
+    ("time", "time"),
     ("bash", "bash"),
     ("dnsmasq", "dnsmasq-base"),
     ("openssl", "openssl"),
