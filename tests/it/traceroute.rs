@@ -89,6 +89,28 @@ fn trace_matrix(unprivileged: bool) {
                 (true, _) => assert_eq!(mode, "recv_err"),
             }
             assert_full_path(&lab, &doc, family, 2);
+            // A TCP probe tells the listener's SYN-ACK from the closed port's RST.
+            let want = match port {
+                Some("8080") => serde_json::json!("open"),
+                Some(_) => serde_json::json!("closed"),
+                None => Value::Null,
+            };
+            assert_eq!(doc.get("port_state").cloned().unwrap_or(Value::Null), want, "{args:?}");
+            let last = doc["flows"][0]["hops"].as_array().unwrap().last().unwrap().clone();
+            assert_eq!(last["probes"][0].get("port_state").cloned().unwrap_or(Value::Null), want);
+        }
+    }
+    if !unprivileged {
+        let target = lab.addr_of("server", 4).to_string();
+        for (port, word) in [("8080", "[open]"), ("8081", "[closed]")] {
+            let out = netwalk(&client, &["traceroute", "--tcp", "-p", port, "-n", "-q", "1", &target]);
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            let last = text.lines().rev().nth(1).unwrap_or_default();
+            assert!(last.starts_with(" 7 ") && last.ends_with(word), "{text}");
+            assert!(
+                text.ends_with(&format!("destination reached in 7 hops, port {port} {}\n", &word[1..word.len() - 1])),
+                "{text}"
+            );
         }
     }
 }
@@ -375,4 +397,143 @@ fn bad_input_is_one_line_and_exit_2() {
         assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
         assert!(err.starts_with("netwalk: error: ") && err.contains(needle), "{args:?}: {err}");
     }
+}
+
+#[test]
+fn tcp_mtu_pads_its_syns_and_finds_the_1280_link() {
+    let lab = chain();
+    lab.host_by_name("r2").ip("link set dev eth1 mtu 1280");
+    lab.host_by_name("r3").ip("link set dev eth0 mtu 1280");
+    let server = lab.host_by_name("server");
+    let _l4 = server.tcp_listener(format!("{}:443", lab.addr_of("server", 4)).parse().unwrap());
+    let _l6 = server.tcp_listener(format!("[{}]:443", lab.addr_of("server", 6)).parse().unwrap());
+    let client = lab.host_by_name("client");
+    for (family, router) in [(4u8, "198.18.2.2"), (6, "2001:db8:2::2")] {
+        let target = lab.addr_of("server", family).to_string();
+        for (port, state) in [("443", "open"), ("444", "closed")] {
+            let args = ["--json", "traceroute", "--tcp", "-p", port, "--mtu", "-n", "-q", "1", &target];
+            let out = netwalk(&client, &args);
+            assert_eq!(code(&out), 0, "{args:?}: {}", stderr(&out));
+            let doc = json(&out);
+            assert_eq!(doc["mtu"]["start"], 1500, "{doc:#}");
+            assert_eq!(doc["mtu"]["path_mtu"], 1280, "{doc:#}");
+            assert_eq!(doc["mtu"]["drops"][0]["router"], router);
+            assert_eq!(doc["port_state"], state, "{doc:#}");
+            let sizes: Vec<u64> =
+                doc["flows"][0]["hops"].as_array().unwrap().iter().map(|h| h["size"].as_u64().unwrap()).collect();
+            assert_eq!(sizes, vec![1500, 1500, 1280, 1280, 1280, 1280, 1280], "{doc:#}");
+        }
+    }
+    // Unprivileged TCP connects cannot pad their SYNs: say so instead of measuring 60-byte probes.
+    let out = netwalk_without_cap_net_raw(&client, &["traceroute", "--tcp", "--mtu", "-n", "198.18.7.2"]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(stderr(&out).contains("--udp --mtu"), "{}", stderr(&out));
+}
+
+#[test]
+fn rounds_stop_at_the_destination_when_its_replies_are_lost() {
+    // The routers answer every probe; the server keeps its default ICMP rate
+    // limit, so most of its port unreachables (UDP's destination replies) are lost.
+    let lab = Lab::chain(&["client", "r1", "r2", "r3", "r4", "r5", "r6", "server"]);
+    for r in 1..=ROUTERS {
+        lab.host_by_name(&format!("r{r}")).no_icmp_ratelimit();
+    }
+    let client = lab.host_by_name("client");
+    let target = lab.addr_of("server", 4).to_string();
+    let out = netwalk(&client, &["--json", "traceroute", "--udp", "-n", "-c", "8", "-i", "5ms", &target]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let doc = json(&out);
+    let rounds = doc["rounds"].as_array().unwrap();
+    assert_eq!(rounds.len(), 7, "no phantom rows past the destination: {doc:#}");
+    let last = rounds.last().unwrap();
+    assert_eq!(last["addrs"][0], target);
+    assert!(last["loss_pct"].as_f64().unwrap() > 0.0, "destination replies were lost: {last}");
+    assert!(rounds[..6].iter().all(|h| h["loss_pct"] == 0.0 && h["sent"] == 8), "{doc:#}");
+    assert_eq!(doc["rounds_done"], 8);
+    let text = String::from_utf8_lossy(
+        &netwalk(&client, &["traceroute", "--udp", "-n", "-c", "4", "-i", "5ms", &target]).stdout,
+    )
+    .into_owned();
+    assert!(!text.contains("???") && text.ends_with("destination reached in 7 hops\n"), "{text}");
+}
+
+/// Reads NDJSON lines from a running netwalk until `want` lines satisfy `pred`.
+fn read_until(lines: &mut impl Iterator<Item = String>, want: usize, pred: impl Fn(&Value) -> bool) -> Vec<Value> {
+    let mut seen = Vec::new();
+    let mut hits = 0;
+    for line in lines.by_ref() {
+        let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        hits += usize::from(pred(&v));
+        seen.push(v);
+        if hits >= want {
+            break;
+        }
+    }
+    seen
+}
+
+#[test]
+fn ctrl_c_during_rounds_prints_the_rounds_done() {
+    use std::io::{BufRead, BufReader};
+    let lab = chain();
+    let client = lab.host_by_name("client");
+    let target = lab.addr_of("server", 4).to_string();
+    // -c 0: until interrupted. The NDJSON stream says when rounds are done.
+    let mut child = client
+        .command(NETWALK)
+        .args(["--json-lines", "traceroute", "--icmp", "-n", "-c", "0", "-i", "10ms", &target])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok);
+    let before = read_until(&mut lines, 3, |v| v["event"] == "round");
+    assert_eq!(before[0]["event"], "start");
+    assert_eq!(before.last().unwrap()["hops"].as_array().unwrap().len(), 7, "{:?}", before.last());
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let rest: Vec<Value> = lines.map(|l| serde_json::from_str(&l).unwrap()).collect();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "reached, so exit 0 even when interrupted");
+    let doc = rest.last().unwrap_or_else(|| panic!("nothing after Ctrl-C"));
+    assert_eq!(doc["interrupted"], true, "{doc}");
+    let done = doc["rounds_done"].as_u64().unwrap();
+    assert!(done >= 3, "{doc}");
+    let rows = doc["rounds"].as_array().unwrap();
+    assert_eq!(rows.len(), 7, "{doc}");
+    assert!(rows.iter().all(|h| h["sent"].as_u64().unwrap() >= done), "{doc}");
+    assert_eq!(rows[6]["addrs"][0], target);
+
+    // Text: the table of the rounds done and the interruption, then the verdict.
+    let server = lab.host_by_name("server");
+    let echoes = || -> u64 {
+        let snmp = server.run("cat", ["/proc/net/snmp"]);
+        let mut icmp = snmp.lines().filter(|l| l.starts_with("Icmp:"));
+        let (names, values) = (icmp.next().unwrap(), icmp.next().unwrap());
+        let at = names.split_whitespace().position(|n| n == "InEchos").unwrap();
+        values.split_whitespace().nth(at).unwrap().parse().unwrap()
+    };
+    let start = echoes();
+    let child = client
+        .command(NETWALK)
+        .args(["traceroute", "--icmp", "-n", "-c", "1000", "-i", "10ms", &target])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The first round reaches the server with every TTL from 7 to 30, each later one with TTL 7 only.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while echoes() < start + 24 + 2 {
+        assert!(std::time::Instant::now() < deadline, "netwalk did not probe");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(code(&out), 0, "{text}{}", stderr(&out));
+    assert!(text.contains("Loss%") && text.contains(&target), "{text}");
+    let line = text.lines().find(|l| l.starts_with("interrupted after ")).unwrap_or_else(|| panic!("{text}"));
+    assert!(line.ends_with(" of 1000 rounds"), "{text}");
+    assert!(text.ends_with("destination reached in 7 hops\n"), "{text}");
 }
