@@ -3,4 +3,6 @@
 //! are pure (statistics, view state, keys, the drawing into a buffer);
 //! only `term` touches the terminal.
 
+pub mod board;
 pub mod series;
+pub mod term;

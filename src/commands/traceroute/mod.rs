@@ -310,11 +310,14 @@ pub fn run(args: Args, global: &Global, out: &Output) -> Result<TraceReport, Err
         Some(count) => {
             let plan = Rounds { cfg, count, interval: args.interval, max_ttl: args.max_ttl };
             let done = if live {
-                live::run(&mut prober, plan, &interrupt, &report, &resolver, args.numeric)?
+                let lookups = (!args.numeric).then(|| global.family());
+                let (done, names) = live::run(&mut prober, &plan, &interrupt, &report, lookups)?;
+                report.names = names;
+                done
             } else {
                 let json_lines = out.format == Format::JsonLines;
                 run_rounds(&mut prober, &plan, &interrupt, None, |event| {
-                    if let (true, Progress::Round { n, hops, reached }) = (json_lines, event) {
+                    if let (true, Progress::Round { n, hops, reached, .. }) = (json_lines, event) {
                         let line = serde_json::json!({"event": "round", "round": n, "reached": reached, "hops": hops});
                         out.line(&line.to_string());
                     }
@@ -331,7 +334,8 @@ pub fn run(args: Args, global: &Global, out: &Output) -> Result<TraceReport, Err
     }
     report.elapsed = started.elapsed();
     if !args.numeric {
-        report.names = crate::block_on(reverse_names(&resolver, &report))?;
+        let known = std::mem::take(&mut report.names);
+        report.names = crate::block_on(reverse_names(&resolver, &report, known))?;
     }
     Ok(report)
 }
@@ -411,7 +415,14 @@ struct Rounds {
 /// What `run_rounds` reports as it goes.
 enum Progress<'a> {
     Probe(&'a ProbeEvent),
-    Round { n: u64, hops: &'a [Hop], reached: bool },
+    /// Round `n` ended; it probed up to `probed_to`, where `last_hit` answered.
+    Round {
+        n: u64,
+        hops: &'a [Hop],
+        reached: bool,
+        probed_to: u8,
+        last_hit: Option<&'a engine::Hit>,
+    },
 }
 
 /// The rounds' outcome: the statistics, and the last complete round.
@@ -471,7 +482,7 @@ fn run_rounds(
             hops.iter().find(|h| h.ttl == max_ttl).and_then(|h| h.probes.iter().find_map(|p| p.hit.as_ref()));
         done.path.round_done(max_ttl, last_hit);
         n += 1;
-        progress(Progress::Round { n, hops: &hops, reached: tracer.reached(0) });
+        progress(Progress::Round { n, hops: &hops, reached: tracer.reached(0), probed_to: max_ttl, last_hit });
         done.last = hops;
         done.last_reached = tracer.reached(0);
         if plan.count.is_none_or(|c| n < u64::from(c)) && interrupt.sleep_until(round_start + plan.interval) {
@@ -487,12 +498,17 @@ fn iface_mtu(name: &str) -> Option<u16> {
     std::fs::read_to_string(format!("/sys/class/net/{name}/mtu")).ok()?.trim().parse().ok()
 }
 
-/// Looks up every hop's name at once.
-async fn reverse_names(resolver: &Resolver, report: &TraceReport) -> BTreeMap<IpAddr, String> {
-    let addrs: Vec<IpAddr> = report.all_addrs();
+/// Looks up the name of every hop not `known` yet, all at once.
+async fn reverse_names(
+    resolver: &Resolver,
+    report: &TraceReport,
+    mut known: BTreeMap<IpAddr, String>,
+) -> BTreeMap<IpAddr, String> {
+    let addrs: Vec<IpAddr> = report.all_addrs().into_iter().filter(|a| !known.contains_key(a)).collect();
     let lookups = addrs.iter().map(|ip| resolver.reverse(*ip, Duration::from_secs(2)));
     let names = futures_util::future::join_all(lookups).await;
-    addrs.into_iter().zip(names).filter_map(|(ip, name)| name.map(|n| (ip, n))).collect()
+    known.extend(addrs.into_iter().zip(names).filter_map(|(ip, name)| name.map(|n| (ip, n))));
+    known
 }
 
 impl TraceReport {
