@@ -537,3 +537,73 @@ fn ctrl_c_during_rounds_prints_the_rounds_done() {
     assert!(line.ends_with(" of 1000 rounds"), "{text}");
     assert!(text.ends_with("destination reached in 7 hops\n"), "{text}");
 }
+
+/// The program in a tmux pane, then its exit code and whether the terminal
+/// settings were given back unchanged.
+fn in_pane(cmd: &str) -> String {
+    format!(
+        "a=$(stty -g); {cmd}; code=$?; [ \"$(stty -g)\" = \"$a\" ] && r=restored || r=NOT-restored; echo \"exit=$code tty=$r\""
+    )
+}
+
+#[test]
+fn live_view_in_an_80x24_tmux_pane() {
+    let lab = chain();
+    let client = lab.host_by_name("client");
+    let target = lab.addr_of("server", 4).to_string();
+    let cmd = format!("{NETWALK} traceroute --live --icmp -n -i 20ms {target}");
+    let pane = lab::tmux::Tmux::start(&client, "trace", &in_pane(&cmd));
+    let round = |screen: &[String]| -> u64 {
+        let s = screen.get(1).map(String::as_str).unwrap_or_default();
+        s.strip_prefix("round ").and_then(|r| r.split_whitespace().next()).and_then(|n| n.parse().ok()).unwrap_or(0)
+    };
+    let screen = pane.wait_for("7 hops after 3 rounds", |s| {
+        round(s) >= 3 && s.iter().any(|l| l.starts_with("7 ") && l.contains(&target))
+    });
+    assert!(screen[0].starts_with(&format!("traceroute to {target} ({target})")), "{screen:#?}");
+    assert!(screen[2].starts_with("Hop Host") && screen[2].contains("Loss%  Snt") && screen[2].ends_with("StDev"));
+    for ttl in 1..=6 {
+        let line = &screen[2 + ttl];
+        assert!(line.starts_with(&format!("{ttl} ")) && line.contains(&format!("198.18.{ttl}.2 ")), "{screen:#?}");
+    }
+    assert_eq!(screen.len(), 24, "{screen:#?}");
+    assert!(screen.iter().all(|l| l.chars().count() <= 80));
+    assert!(screen[23].starts_with("q quit  p pause  r reset  d display"), "{screen:#?}");
+
+    // p pauses: the round count stops; p again resumes.
+    pane.keys("p");
+    let paused = pane.wait_for("PAUSED", |s| s[1].contains("PAUSED"));
+    let at = round(&paused);
+    std::thread::sleep(std::time::Duration::from_millis(300)); // 15 intervals
+    assert!(round(&pane.screen()) <= at + 1, "no rounds while paused");
+    pane.keys("p");
+    pane.wait_for("rounds again", |s| !s[1].contains("PAUSED") && round(s) > at + 3);
+    // d shows the history, r resets the statistics shown.
+    pane.keys("d");
+    let history = pane.wait_for("history", |s| s[2].contains("History"));
+    assert!(history[3].contains('▁') || history[3].contains('█'), "{history:#?}");
+    pane.keys("r");
+    pane.wait_for("a reset", |s| s[1].contains("statistics since reset"));
+    pane.keys("q");
+    let report = pane.wait_for("the report", |s| s.iter().any(|l| l.starts_with("exit=")));
+    let text = report.join("\n");
+    // The alternate screen is gone: the -c report of the whole run, the verdict, and the terminal as it was.
+    assert!(!text.contains("q quit"), "{text}");
+    assert!(text.contains("Loss%") && text.contains("destination reached in 7 hops"), "{text}");
+    assert!(text.contains("exit=0 tty=restored"), "{text}");
+}
+
+#[test]
+fn live_view_without_a_terminal_is_the_report() {
+    let lab = chain();
+    let client = lab.host_by_name("client");
+    let target = lab.addr_of("server", 4).to_string();
+    let out = netwalk(&client, &["traceroute", "--live", "--icmp", "-n", "-c", "3", "-i", "5ms", &target]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!text.contains('\x1b'), "no terminal control in a pipe: {text:?}");
+    assert!(text.contains("Loss%") && text.ends_with("destination reached in 7 hops\n"), "{text}");
+    let doc = json(&netwalk(&client, &["--json", "traceroute", "--live", "--icmp", "-n", "-i", "5ms", &target]));
+    assert_eq!(doc["rounds_done"], 10, "mtr's report default without -c");
+    assert_eq!(doc["rounds"].as_array().unwrap().len(), 7);
+}
