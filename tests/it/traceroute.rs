@@ -607,3 +607,36 @@ fn live_view_without_a_terminal_is_the_report() {
     assert_eq!(doc["rounds_done"], 10, "mtr's report default without -c");
     assert_eq!(doc["rounds"].as_array().unwrap().len(), 7);
 }
+
+#[test]
+fn udp_dying_at_a_filter_says_so_and_suggests_icmp_or_tcp() {
+    let lab = chain();
+    // r3 forwards no UDP to the server (its own time exceeded still goes out).
+    lab.host_by_name("r3").nft(
+        "table inet lab {
+            chain forward_udp {
+                type filter hook forward priority 0;
+                meta l4proto udp drop
+            }
+        }",
+    );
+    let client = lab.host_by_name("client");
+    let target = lab.addr_of("server", 4).to_string();
+    let args = ["traceroute", "--udp", "-n", "-q", "1", "-m", "9", "--timeout", "300ms", &target];
+    let out = netwalk(&client, &args);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.contains("UDP probes get no answer past hop 3 (198.18.3.2): a filter there probably drops them; try --icmp, or --tcp -p 443"),
+        "{text}"
+    );
+    let mut json_args = vec!["--json"];
+    json_args.extend(args);
+    let doc = json(&netwalk(&client, &json_args));
+    assert_eq!(doc["udp_filtered"]["ttl"], 3, "{doc:#}");
+    assert_eq!(doc["udp_filtered"]["prohibited"], false);
+    // ICMP gets through the same filter, as suggested: no hint there.
+    let out = netwalk(&client, &["--json", "traceroute", "--icmp", "-n", "-q", "1", &target]);
+    assert_eq!(code(&out), 0);
+    assert!(json(&out).get("udp_filtered").is_none());
+}

@@ -64,6 +64,15 @@ impl FlowResult {
 }
 
 #[derive(Debug, Serialize)]
+pub struct UdpFiltered {
+    /// The last hop that answered.
+    pub ttl: u8,
+    pub addr: IpAddr,
+    /// It said so (administratively prohibited) instead of staying silent.
+    pub prohibited: bool,
+}
+
+#[derive(Debug, Serialize)]
 pub struct MtuReport {
     /// Size of the first probes (the outgoing interface's MTU).
     pub start: u16,
@@ -198,6 +207,35 @@ impl TraceReport {
         None
     }
 
+    /// UDP probes that die at a hop while the destination is never reached:
+    /// the last hop that answered (silence after it to the last TTL, or an
+    /// administratively prohibited from it). Filters often drop UDP and let
+    /// ICMP echo or TCP to an open port through.
+    pub fn udp_filtered(&self) -> Option<UdpFiltered> {
+        if self.method != Method::Udp || self.reached {
+            return None;
+        }
+        // (ttl, first responder, prohibited?) per hop; None for a silent one.
+        let hops: Vec<(u8, Option<(IpAddr, bool)>)> = match &self.rounds {
+            Some(rows) => rows.iter().map(|h| (h.ttl, h.addrs.first().map(|a| (*a, false)))).collect(),
+            None => self
+                .flows
+                .first()?
+                .hops
+                .iter()
+                .map(|h| {
+                    let hit = h.probes.iter().find_map(|p| p.hit.as_ref());
+                    let prohibited = hit.is_some_and(|h| h.marker().is_some_and(|m| m == "!X" || m == "!A"));
+                    (h.ttl, hit.map(|hit| (hit.from, prohibited)))
+                })
+                .collect(),
+        };
+        let last = hops.iter().rposition(|(_, a)| a.is_some())?;
+        let (ttl, Some((addr, prohibited))) = hops[last] else { return None };
+        let silent_after = hops.len() - last - 1;
+        (prohibited || (silent_after >= 2 && !self.interrupted)).then_some(UdpFiltered { ttl, addr, prohibited })
+    }
+
     /// TCP: what the target's answers said about the port (the last one wins).
     pub fn port_state(&self) -> Option<PortState> {
         if let Some(rows) = &self.rounds {
@@ -300,6 +338,18 @@ impl Report for TraceReport {
                 Tone::Dim,
             );
         }
+        if let Some(f) = self.udp_filtered() {
+            let what = if f.prohibited {
+                format!("hop {} ({}) refuses the UDP probes", f.ttl, self.host(f.addr))
+            } else {
+                format!(
+                    "UDP probes get no answer past hop {} ({}): a filter there probably drops them",
+                    f.ttl,
+                    self.host(f.addr)
+                )
+            };
+            text += &out.paint(&format!("{what}; try --icmp, or --tcp -p 443\n"), Tone::Warn);
+        }
         if self.interrupted {
             let what = match (self.rounds_done, self.rounds_wanted) {
                 (Some(n), Some(of)) => format!("interrupted after {n} of {of} rounds"),
@@ -329,6 +379,9 @@ impl Report for TraceReport {
         v["command"] = json!("traceroute");
         if self.method == Method::Tcp {
             v["port_state"] = json!(self.port_state());
+        }
+        if self.method == Method::Udp {
+            v["udp_filtered"] = json!(self.udp_filtered());
         }
         if self.flows.len() > 1 {
             v["distinct_paths"] = json!(self.distinct_paths());
