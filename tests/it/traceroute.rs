@@ -7,7 +7,7 @@ use crate::lab;
 use lab::cli::{code, json, netwalk, stderr};
 use lab::{Host, Lab};
 use serde_json::Value;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::process::Output;
 
 const NETWALK: &str = env!("CARGO_BIN_EXE_netwalk");
@@ -639,4 +639,95 @@ fn udp_dying_at_a_filter_says_so_and_suggests_icmp_or_tcp() {
     let out = netwalk(&client, &["--json", "traceroute", "--icmp", "-n", "-q", "1", &target]);
     assert_eq!(code(&out), 0);
     assert!(json(&out).get("udp_filtered").is_none());
+}
+
+/// A DNS server on `host` (hickory-server) with the reverse zone of the
+/// chain's IPv4 hops (rN.lab.test) and a Team Cymru-style AS zone,
+/// asn.lab.test: hop N is in AS 64500+N.
+fn start_hop_dns(host: &Host, at: IpAddr) {
+    use hickory_server::Server;
+    use hickory_server::proto::rr::{LowerName, Name};
+    use hickory_server::proto::serialize::txt::Parser;
+    use hickory_server::store::in_memory::InMemoryZoneHandler;
+    use hickory_server::zone_handler::{AxfrPolicy, Catalog, ZoneType};
+    use std::str::FromStr;
+    let soa = "@ 3600 IN SOA ns.lab.test. hostmaster.lab.test. 1 7200 900 1209600 300\n@ 3600 IN NS ns.lab.test.\n";
+    let mut reverse = format!("$ORIGIN 18.198.in-addr.arpa.\n{soa}");
+    let mut asn = format!("$ORIGIN asn.lab.test.\n{soa}");
+    for n in 1..=ROUTERS + 1 {
+        reverse += &format!("2.{n} IN PTR hop{n}.rdns.test.\n");
+        asn += &format!("2.{n}.18.198.origin IN TXT \"{} | 198.18.{n}.0/24 | ZZ | lab | 2024-01-01\"\n", 64500 + n);
+        asn += &format!("AS{} IN TXT \"{} | ZZ | lab | 2024-01-01 | LAB-NET-{n}, ZZ\"\n", 64500 + n, 64500 + n);
+    }
+    // The server's IPv6 address, 2001:db8:7::2, under origin6.
+    let nibbles = "2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.7.0.0.0.8.b.d.0.1.0.0.2";
+    asn += &format!("{nibbles}.origin6 IN TXT \"64599 | 2001:db8:7::/64 | ZZ | lab | 2024-01-01\"\n");
+    let zones: Vec<(String, InMemoryZoneHandler)> = [reverse, asn]
+        .into_iter()
+        .map(|text| {
+            let (origin, records) = Parser::new(text, None, None).parse().expect("zone parses");
+            let handler =
+                InMemoryZoneHandler::new(origin.clone(), records, ZoneType::Primary, AxfrPolicy::Deny).unwrap();
+            (origin.to_string(), handler)
+        })
+        .collect();
+    let sock = SocketAddr::new(at, 53);
+    let (udp, tcp) = (host.udp_socket(sock), host.tcp_listener(sock));
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async move {
+            let mut catalog = Catalog::new();
+            for (origin, handler) in zones {
+                catalog.upsert(LowerName::from(Name::from_str(&origin).unwrap()), vec![std::sync::Arc::new(handler)]);
+            }
+            let mut server = Server::new(catalog);
+            udp.set_nonblocking(true).unwrap();
+            tcp.set_nonblocking(true).unwrap();
+            server.register_socket(tokio::net::UdpSocket::from_std(udp).unwrap());
+            server.register_listener(
+                tokio::net::TcpListener::from_std(tcp).unwrap(),
+                std::time::Duration::from_secs(5),
+                65535,
+            );
+            let _ = server.block_until_done().await;
+        });
+    });
+}
+
+#[test]
+fn hop_names_and_as_numbers_from_a_lab_dns_zone() {
+    let lab = chain();
+    let server = lab.host_by_name("server");
+    let dns = lab.addr_of("server", 4);
+    start_hop_dns(&server, dns);
+    let client = lab.host_by_name("client");
+    client.set_resolv_conf(&format!("nameserver {dns}\n"));
+    // The names must come from DNS: the hosts file (read first) names the lab's hosts.
+    client.sh("echo '127.0.0.1 localhost' >/etc/hosts");
+    let target = dns.to_string();
+    let args = ["--json", "traceroute", "--icmp", "-q", "1", "--asn", "--asn-zone", "asn.lab.test", &target];
+    let out = netwalk(&client, &args);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let doc = json(&out);
+    for n in 1..=ROUTERS + 1 {
+        let ip = format!("198.18.{n}.2");
+        assert_eq!(doc["names"][&ip], format!("hop{n}.rdns.test"), "{doc:#}");
+        assert_eq!(doc["asns"][&ip]["asn"], 64500 + n as u64, "{doc:#}");
+        assert_eq!(doc["asns"][&ip]["prefix"], format!("198.18.{n}.0/24"));
+        assert_eq!(doc["asns"][&ip]["name"], format!("LAB-NET-{n}, ZZ"));
+    }
+    let out = netwalk(&client, &["traceroute", "--icmp", "-q", "1", "--asn", "--asn-zone", "asn.lab.test", &target]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.lines().any(|l| l.starts_with(" 3  hop3.rdns.test (198.18.3.2) [AS64503]  ")), "{text}");
+    // -n: no names, the AS numbers still; IPv6 goes to origin6.
+    let v6 = lab.addr_of("server", 6).to_string();
+    let doc = json(&netwalk(
+        &client,
+        &["--json", "traceroute", "-n", "--icmp", "-q", "1", "--asn", "--asn-zone", "asn.lab.test", &v6],
+    ));
+    assert_eq!(doc["names"], serde_json::json!({}), "{doc:#}");
+    assert_eq!(doc["asns"][&v6]["asn"], 64599, "{doc:#}");
+    // Without --asn nothing is asked for.
+    let doc = json(&netwalk(&client, &["--json", "traceroute", "--icmp", "-q", "1", &target]));
+    assert!(doc.get("asns").is_none() && doc["names"]["198.18.1.2"] == "hop1.rdns.test", "{doc:#}");
 }

@@ -1,6 +1,7 @@
 //! `netwalk traceroute`: the path to a host, hop by hop, with ICMP, UDP or
 //! TCP probes, all TTLs in flight at once.
 
+mod asn;
 pub mod engine;
 mod live;
 pub mod path;
@@ -84,6 +85,14 @@ pub struct Args {
     /// Do not look up names of hops
     #[arg(short = 'n')]
     pub numeric: bool,
+
+    /// Look up the AS number (and name) of every hop with Team Cymru-style DNS TXT queries
+    #[arg(long)]
+    pub asn: bool,
+
+    /// The zone the AS lookups go to: origin.ZONE (IPv4), origin6.ZONE (IPv6), ASn.ZONE (names)
+    #[arg(long, value_name = "ZONE", default_value = asn::DEFAULT_ZONE, requires = "asn")]
+    pub asn_zone: String,
 
     /// UDP: keep the 5-tuple fixed so every probe takes the same ECMP path (the default)
     #[arg(long, conflicts_with = "classic")]
@@ -250,6 +259,7 @@ pub fn run(args: Args, global: &Global, out: &Output) -> Result<TraceReport, Err
         mtu: None,
         rounds_done: None,
         rounds_wanted: None,
+        asns: BTreeMap::new(),
         names: BTreeMap::new(),
         ignored: engine::Ignored::default(),
         reached: false,
@@ -333,9 +343,16 @@ pub fn run(args: Args, global: &Global, out: &Output) -> Result<TraceReport, Err
         }
     }
     report.elapsed = started.elapsed();
-    if !args.numeric {
+    if !args.numeric || args.asn {
         let known = std::mem::take(&mut report.names);
-        report.names = crate::block_on(reverse_names(&resolver, &report, known))?;
+        let zone = args.asn.then_some(args.asn_zone.as_str());
+        let (names, asns) = crate::block_on(async {
+            let names =
+                async { if args.numeric { BTreeMap::new() } else { reverse_names(&resolver, &report, known).await } };
+            futures_util::join!(names, as_numbers(&resolver, &report, zone))
+        })?;
+        report.names = names;
+        report.asns = asns;
     }
     Ok(report)
 }
@@ -496,6 +513,15 @@ fn run_rounds(
 /// The MTU of an interface, from sysfs.
 fn iface_mtu(name: &str) -> Option<u16> {
     std::fs::read_to_string(format!("/sys/class/net/{name}/mtu")).ok()?.trim().parse().ok()
+}
+
+/// The AS of every hop, all at once (nothing without --asn).
+async fn as_numbers(resolver: &Resolver, report: &TraceReport, zone: Option<&str>) -> BTreeMap<IpAddr, asn::AsInfo> {
+    let Some(zone) = zone else { return BTreeMap::new() };
+    let addrs = report.all_addrs();
+    let lookups = addrs.iter().map(|ip| asn::lookup(resolver, *ip, zone, Duration::from_secs(2)));
+    let found = futures_util::future::join_all(lookups).await;
+    addrs.into_iter().zip(found).filter_map(|(ip, info)| info.map(|i| (ip, i))).collect()
 }
 
 /// Looks up the name of every hop not `known` yet, all at once.

@@ -41,6 +41,9 @@ pub struct TraceReport {
     pub mtu: Option<MtuReport>,
     /// Reverse DNS names of the hops (empty with -n).
     pub names: BTreeMap<IpAddr, String>,
+    /// AS numbers of the hops (with --asn).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub asns: BTreeMap<IpAddr, super::asn::AsInfo>,
     pub ignored: Ignored,
     pub reached: bool,
     /// Ctrl-C (or SIGTERM) ended the run: what is here is what was found until then.
@@ -145,9 +148,13 @@ impl TraceReport {
     }
 
     fn host(&self, ip: IpAddr) -> String {
-        match self.names.get(&ip) {
+        let host = match self.names.get(&ip) {
             Some(name) => format!("{name} ({ip})"),
             None => ip.to_string(),
+        };
+        match self.asns.get(&ip) {
+            Some(a) => format!("{host} [AS{}]", a.asn),
+            None => host,
         }
     }
 
