@@ -203,6 +203,7 @@ pub fn recv_queued(fd: BorrowedFd<'_>) -> io::Result<Option<Queued>> {
 pub(crate) unsafe fn cmsg_int(cmsg: *const libc::cmsghdr) -> Option<u8> {
     // SAFETY: the caller's contract; the length is checked before reading.
     unsafe {
+        #[allow(clippy::unnecessary_cast)] // size_t with glibc, socklen_t with musl
         let len = ((*cmsg).cmsg_len as usize).saturating_sub(libc::CMSG_LEN(0) as usize);
         (len >= 4).then(|| std::ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast::<libc::c_int>()))
     }
