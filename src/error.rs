@@ -141,27 +141,33 @@ impl Error {
     }
 }
 
-/// Renders a clap parse error as one line and maps it onto the policy;
+/// Prints a clap parse error whole (what is wrong, clap's tip for a
+/// misspelling, the usage line) and maps it onto the policy (exit 2);
 /// `--help` and `--version` print normally and exit 0.
 pub fn clap_exit(err: clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     match err.kind() {
-        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             let _ = err.print();
-            if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-                Exit::Usage.into()
-            } else {
-                Exit::Passed.into()
-            }
+            Exit::Passed.into()
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = err.print();
+            Exit::Usage.into()
         }
         _ => {
-            let rendered = err.render().to_string();
-            let first = rendered.lines().next().unwrap_or("invalid arguments");
-            let first = first.strip_prefix("error: ").unwrap_or(first);
-            eprintln!("netwalk: error: {first} (see --help)");
+            crate::output::stderr_line(&clap_text(&err));
             Exit::Usage.into()
         }
     }
+}
+
+/// clap's rendering, plain, its first line prefixed like every other
+/// netwalk error so scripts can grep one prefix.
+fn clap_text(err: &clap::Error) -> String {
+    let rendered = err.render().to_string();
+    let body = rendered.trim_end().strip_prefix("error: ").unwrap_or(rendered.trim_end());
+    format!("netwalk: error: {body}")
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -182,5 +188,16 @@ mod tests {
         assert_eq!(raw.exit(), Exit::Environment);
         assert!(raw.line().starts_with("netwalk: error: sending ARP needs CAP_NET_RAW (run it with sudo"));
         assert!(raw.line().ends_with("; or use --unprivileged)"));
+    }
+
+    #[test]
+    fn a_clap_error_keeps_the_argument_the_tip_and_the_usage() {
+        use clap::Parser;
+        let err = crate::cli::Cli::try_parse_from(["netwalk", "tcping"]).unwrap_err();
+        let text = clap_text(&err);
+        assert!(text.starts_with("netwalk: error: the following required arguments were not provided"), "{text}");
+        assert!(text.contains("<TARGET>") && text.contains("Usage: netwalk tcping"), "{text}");
+        let err = crate::cli::Cli::try_parse_from(["netwalk", "tcping", "--coutn", "3", "x"]).unwrap_err();
+        assert!(clap_text(&err).contains("tip: a similar argument exists: '--count'"), "{}", clap_text(&err));
     }
 }

@@ -63,7 +63,7 @@ pub fn run_lab(args: commands::lab::Args, global: &cli::Global) -> std::process:
     match commands::lab::run(args, global) {
         Ok(code) => std::process::ExitCode::from(code),
         Err(err) => {
-            eprintln!("{}", err.line());
+            output::stderr_line(&err.line());
             err.exit().into()
         }
     }

@@ -14,7 +14,7 @@ fn main() -> ExitCode {
     match netwalk::run(cli) {
         Ok(exit) => exit.into(),
         Err(err) => {
-            eprintln!("{}", err.line());
+            netwalk::output::stderr_line(&err.line());
             err.exit().into()
         }
     }

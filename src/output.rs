@@ -5,7 +5,25 @@ use crate::error::Exit;
 use comfy_table::{ContentArrangement, Table, presets};
 use serde::Serializer;
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Whether stdout's reader has gone. A command that would run on without
+/// end (`-c 0`) stops as on Ctrl-C; one with a fixed amount of work finishes
+/// it, so its verdict is the same as unpiped.
+pub fn stdout_closed() -> bool {
+    STDOUT_CLOSED.load(Ordering::Relaxed)
+}
+
+/// Writes one line to stderr. A closed stderr is ignored: `eprintln!`
+/// would panic (an abort, in release) where the command should end with
+/// its own exit code.
+pub fn stderr_line(text: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "{text}");
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -47,15 +65,19 @@ impl Output {
         Output { format, color, tty: std::io::stdout().is_terminal() }
     }
 
-    /// Writes a line to stdout. A closed pipe (`| head`) ends the program
-    /// quietly with success, as ripgrep does; it is not an error of the check.
+    /// Writes a line to stdout. Once the reader has gone (`| head`), nothing
+    /// more is written and [`stdout_closed`] says so: the command still ends
+    /// with its check's verdict, so `set -o pipefail` sees a failed check.
     pub fn line(&self, text: &str) {
+        if stdout_closed() {
+            return;
+        }
         let mut stdout = std::io::stdout().lock();
         let written = writeln!(stdout, "{text}").and_then(|()| stdout.flush());
         if let Err(e) = written
             && e.kind() == std::io::ErrorKind::BrokenPipe
         {
-            std::process::exit(0);
+            STDOUT_CLOSED.store(true, Ordering::Relaxed);
         }
     }
 

@@ -168,7 +168,7 @@ impl Internet {
                 rt.block_on(async move {
                     let report = |what: &str, r: Result<(), String>| {
                         if let Err(e) = r {
-                            eprintln!("netwalk lab: {what} stopped: {e}");
+                            crate::output::stderr_line(&format!("netwalk lab: {what} stopped: {e}"));
                         }
                     };
                     let mut tasks = tokio::task::JoinSet::new();

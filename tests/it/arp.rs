@@ -4,7 +4,7 @@
 
 use crate::lab;
 
-use lab::cli::{code, json, netwalk, stderr};
+use lab::cli::{assert_refused, code, json, netwalk, stderr};
 use lab::{Host, Lab, Switch};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -291,10 +291,7 @@ fn bad_input_gets_one_line_and_the_documented_code() {
         (&["arp"][..], 2, "required arguments"),
     ] {
         let out = netwalk(&l.client, args);
-        let err = stderr(&out);
-        assert_eq!(code(&out), want, "{args:?}: {err}");
-        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
-        assert!(err.starts_with("netwalk: error: ") && err.contains(says), "{args:?}: {err}");
+        assert_refused(&format!("{args:?}"), &out, want, says);
         assert!(out.stdout.is_empty(), "{args:?}");
     }
 }

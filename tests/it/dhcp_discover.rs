@@ -6,7 +6,7 @@ use crate::lab;
 
 use dhcproto::v4::{self, DhcpOption, HType, Message, MessageType, Opcode};
 use dhcproto::{Decodable, Decoder, Encodable, Encoder};
-use lab::cli::{code, json, netwalk, stderr};
+use lab::cli::{assert_refused, code, json, netwalk, stderr};
 use lab::{Host, Lab};
 use serde_json::Value;
 use std::net::{Ipv4Addr, Ipv6Addr, UdpSocket};
@@ -367,11 +367,7 @@ fn bad_input_and_missing_privilege() {
         (&["dhcp-discover", "--client-id", "0g"][..], 2, "is not hex"),
         (&["dhcp-discover", "--mac", "02:00:5e:10:00:01", "--random-mac"][..], 2, "cannot be used with"),
     ] {
-        let out = netwalk(&n.client, args);
-        let err = stderr(&out);
-        assert_eq!(code(&out), expected, "{args:?}: {err}");
-        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
-        assert!(err.contains(needle), "{args:?}: {err}");
+        assert_refused(&format!("{args:?}"), &netwalk(&n.client, args), expected, needle);
     }
     // Without CAP_NET_RAW (dropped from the bounding set before exec): exit 3 with the remedies.
     let out = n.client.command_without_net_raw(NETWALK).args(["dhcp-discover", "--timeout", "200ms"]).output().unwrap();

@@ -185,10 +185,7 @@ fn bad_input_is_one_line_and_exit_2() {
         (vec!["hsts-check", "a.test", "--ca-file", garbage.to_str().unwrap()], "CA file"),
     ] {
         let out = netwalk(&args);
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(code(&out), 2, "{args:?}: {err}");
-        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
-        assert!(err.starts_with("netwalk: error: ") && err.contains(needle), "{args:?}: {err}");
+        crate::lab::cli::assert_refused(&format!("{args:?}"), &out, 2, needle);
         assert!(out.stdout.is_empty(), "{args:?}");
     }
 }

@@ -6,7 +6,7 @@ use crate::http_peers;
 use crate::lab;
 
 use http_peers::{LAST_MODIFIED, PAGE, Seen};
-use lab::cli::{code, json, netwalk, netwalk_measured, stderr, stdout};
+use lab::cli::{assert_refused, code, json, netwalk, netwalk_measured, stderr, stdout};
 use lab::{Host, Lab};
 use serde_json::Value;
 use std::io::{Read, Write};
@@ -738,9 +738,6 @@ fn bad_input_is_a_one_line_usage_error() {
         (vec!["http", "--cacert", "/nonexistent.pem", "https://web.test/"], "cannot read CA file /nonexistent.pem"),
         (vec!["http", "B@D", "http://web.test/"], "not an HTTP method"),
     ] {
-        let out = netwalk(&client, &args);
-        assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
-        assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
-        assert_eq!(stderr(&out).lines().count(), 1, "{args:?}: {}", stderr(&out));
+        assert_refused(&format!("{args:?}"), &netwalk(&client, &args), 2, needle);
     }
 }

@@ -8,6 +8,7 @@ mod lab;
 mod tlslab;
 
 mod arp;
+mod bounded;
 mod dhcp_discover;
 mod dhcp_interop;
 mod dig;

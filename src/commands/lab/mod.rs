@@ -75,7 +75,7 @@ pub fn run(args: Args, global: &Global) -> Result<u8, Error> {
     let mut lab = Internet::build()?;
     interrupted()?;
     let l = &lab.lease;
-    eprintln!(
+    crate::output::stderr_line(&format!(
         "lab: built in {}: client {}/{} leased from {} (DISCOVER→OFFER {}, REQUEST→ACK {}), \
          router {}, DNS {}; www.example.test is {WWW}; CA {}",
         ms(lab.built_in),
@@ -87,7 +87,7 @@ pub fn run(args: Args, global: &Global) -> Result<u8, Error> {
         l.routers.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", "),
         l.dns_servers.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", "),
         lab.ca.display(),
-    );
+    ));
     let (program, rest): (OsString, Vec<OsString>) = if args.shell {
         (std::env::var_os("SHELL").filter(|s| !s.is_empty()).unwrap_or_else(|| "/bin/sh".into()), Vec::new())
     } else if let Some((first, rest)) = args.command.split_first() {

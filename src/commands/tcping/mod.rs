@@ -193,6 +193,11 @@ pub async fn run(args: Args, global: &Global, out: &Output) -> Result<TcpingRepo
                         json!({"event": "probe", "target": prepared[i].target.input, "probe": probe})
                     });
                     sessions[i].record(probe);
+                    // Nobody reads an endless run any more: end it as Ctrl-C would.
+                    if args.count == 0 && crate::output::stdout_closed() {
+                        interrupted = true;
+                        break;
+                    }
                 }
                 Some(Ok(Event::Resolved(i, resolution))) => resolutions[i] = resolution,
                 Some(Ok(Event::Done)) => remaining -= 1,

@@ -32,6 +32,17 @@ pub fn code(out: &Output) -> i32 {
     out.status.code().unwrap_or_else(|| panic!("killed by a signal: {}", stderr(out)))
 }
 
+/// A refused run: `code`, and on stderr one error that
+/// contains `needle`. netwalk's own errors are one line; a bad option gets
+/// clap's whole message (the tip, the usage line) under the same prefix.
+pub fn assert_refused(what: &str, out: &Output, code_: i32, needle: &str) {
+    let err = stderr(out);
+    assert_eq!(code(out), code_, "{what}: {err}");
+    assert!(err.starts_with("netwalk: error: ") && err.contains(needle), "{what}: {err}");
+    let clap = err.trim_end().ends_with("For more information, try '--help'.");
+    assert!(clap || err.lines().count() == 1, "{what}: one line, got {err:?}");
+}
+
 /// A netwalk run and what it cost.
 pub struct Measured {
     pub out: Output,

@@ -1,0 +1,9 @@
+//! What a TLS server sends back to the crafted ClientHello prober: records,
+//! ServerHello, alerts, key exchange parameters.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = netwalk::wire::tls_hello::parse_reply(data, false);
+    let _ = netwalk::wire::tls_hello::parse_reply(data, true);
+});
