@@ -376,7 +376,7 @@ fn live_view_of_two_targets_in_tmux() {
          [ \"$(stty -g)\" = \"$a\" ] && r=restored || r=NOT-restored; echo \"exit=$code tty=$r\""
     );
     let pane = crate::lab::tmux::Tmux::start(&client, "tcping", &script);
-    let sent = |line: &str| -> u64 { line.split_whitespace().nth(4).and_then(|n| n.parse().ok()).unwrap_or(0) };
+    let sent = |line: &str| -> u64 { line.split_whitespace().nth(3).and_then(|n| n.parse().ok()).unwrap_or(0) };
     let screen = pane.wait_for("both targets probed", |s| {
         s.len() > 4 && s[3].starts_with("1 ") && s[4].starts_with("2 ") && sent(&s[3]) >= 5 && sent(&s[4]) >= 5
     });

@@ -194,7 +194,7 @@ pub async fn run(args: Args, global: &Global, out: &Output) -> Result<TcpingRepo
                     });
                     sessions[i].record(probe);
                     // Nobody reads an endless run any more: end it as Ctrl-C would.
-                    if args.count == 0 && crate::output::stdout_closed() {
+                    if count == 0 && crate::output::stdout_closed() {
                         interrupted = true;
                         break;
                     }
