@@ -621,7 +621,7 @@ _netwalk() {
             return 0
             ;;
         netwalk__subcmd__tcping)
-            opts="-v -4 -6 -I -p -c -i -h -V --json --json-lines --color --verbose --interface --port --count --interval --timeout --source --max-rtt --max-loss --resolve-each --help --version"
+            opts="-v -4 -6 -I -p -c -i -h -V --json --json-lines --color --verbose --interface --port --count --live --interval --timeout --source --max-rtt --max-loss --resolve-each --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -749,7 +749,7 @@ _netwalk() {
             return 0
             ;;
         netwalk__subcmd__traceroute)
-            opts="-v -4 -6 -I -p -q -f -m -n -c -i -N -z -h -V --json --json-lines --color --verbose --interface --icmp --udp --tcp --port --queries --first-ttl --max-ttl --timeout --paris --classic --flows --mtu --rounds --interval --sim-queries --send-interval --source --unprivileged --help --version"
+            opts="-v -4 -6 -I -p -q -f -m -n -c -i -N -z -h -V --json --json-lines --color --verbose --interface --icmp --udp --tcp --port --queries --first-ttl --max-ttl --timeout --asn --asn-zone --paris --classic --flows --mtu --rounds --live --interval --sim-queries --send-interval --source --unprivileged --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -800,6 +800,10 @@ _netwalk() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --asn-zone)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

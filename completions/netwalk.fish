@@ -51,7 +51,7 @@ always\t''
 never\t''"
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s I -l interface -d 'Send from this network interface' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s p -l port -d 'Port for targets that do not name one' -r
-complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s c -l count -d 'Probes per target; 0 runs until interrupted (Ctrl-C prints the summary)' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s c -l count -d 'Probes per target [default: 4; with --live: until q]; 0 runs until interrupted (Ctrl-C prints the summary)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s i -l interval -d 'Time between the starts of two probes' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -l timeout -d 'How long to wait for an answer before calling the port filtered' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -l source -d 'Source address to send from' -r
@@ -62,6 +62,7 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -l json-lines -d
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s v -l verbose -d 'More detail on stderr (-v debug, -vv trace)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s 4 -d 'Use IPv4 only'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s 6 -d 'Use IPv6 only'
+complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -l live -d 'Full-screen view of every target updated per probe (loss, RTTs, jitter, history); q quits, then the summary is printed. Without a terminal (or with --json) it is ignored'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -l resolve-each -d 'Resolve the name again before every probe instead of once'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -s V -l version -d 'Print version'
@@ -188,9 +189,10 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s q -l quer
 complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s f -l first-ttl -d 'First TTL' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s m -l max-ttl -d 'Last TTL' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l timeout -d 'Longest wait for one probe; silent hops are given up sooner once later hops answer' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l asn-zone -d 'The zone the AS lookups go to: origin.ZONE (IPv4), origin6.ZONE (IPv6), ASn.ZONE (names)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l flows -d 'Trace this many flows (source ports) to find ECMP paths and where they diverge' -r
-complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s c -l rounds -d 'mtr-style report: probe every hop ROUNDS times, then print loss and RTT statistics' -r
-complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s i -l interval -d 'Time between the starts of two rounds (with -c)' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s c -l rounds -d 'mtr-style report: probe every hop ROUNDS times, then print loss and RTT statistics; 0 runs until interrupted' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s i -l interval -d 'Time between the starts of two rounds (with -c or --live)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s N -l sim-queries -d 'Probes in flight at once' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s z -l send-interval -d 'Minimum time between two probes (for routers that rate-limit ICMP)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l source -d 'Source address to send from' -r
@@ -203,9 +205,11 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l icmp -d '
 complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l udp -d 'Probe with UDP datagrams (the default)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l tcp -d 'Probe with TCP SYNs'
 complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s n -d 'Do not look up names of hops'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l asn -d 'Look up the AS number (and name) of every hop with Team Cymru-style DNS TXT queries'
 complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l paris -d 'UDP: keep the 5-tuple fixed so every probe takes the same ECMP path (the default)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l classic -d 'UDP: a new destination port per probe, as classic traceroute'
 complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l mtu -d 'Discover the path MTU and the hop where it drops'
+complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l live -d 'Full-screen view updated per probe (mtr, trippy): until q or -c rounds, then the -c report. Without a terminal (or with --json) it prints the report of -c rounds (10 by default)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -l unprivileged -d 'Use unprivileged sockets even with CAP_NET_RAW'
 complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netwalk -n "__fish_netwalk_using_subcommand traceroute" -s V -l version -d 'Print version'

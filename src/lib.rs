@@ -6,6 +6,7 @@ pub mod commands;
 pub mod error;
 pub mod input;
 pub mod lab;
+pub mod live;
 pub mod net;
 pub mod output;
 pub mod target;

@@ -92,7 +92,7 @@ pub fn parse_extended_err(data: &[u8]) -> Option<IcmpError> {
 }
 
 /// The address of a raw `sockaddr_in` / `sockaddr_in6` (AF_UNSPEC gives None).
-fn parse_sockaddr(data: &[u8]) -> Option<IpAddr> {
+pub(crate) fn parse_sockaddr(data: &[u8]) -> Option<IpAddr> {
     let family = u16::from_ne_bytes(data.get(0..2)?.try_into().ok()?);
     match i32::from(family) {
         libc::AF_INET => {
@@ -120,6 +120,9 @@ pub struct Queued {
     pub payload: Vec<u8>,
     /// The offending datagram's destination, port included.
     pub dest: Option<std::net::SocketAddr>,
+    /// The TTL / hop limit the ICMP error arrived with (with IP_RECVTTL /
+    /// IPV6_RECVHOPLIMIT on, see `enable_ttl`).
+    pub ttl: Option<u8>,
 }
 
 /// What `recv_queued` keeps of an offending payload; probes are smaller.
@@ -153,6 +156,7 @@ pub fn recv_queued(fd: BorrowedFd<'_>) -> io::Result<Option<Queued>> {
         }
         let len = (n as usize).min(data.len());
         let mut found = None;
+        let mut ttl = None;
         // SAFETY: the CMSG_* macros walk the control buffer the kernel just filled,
         // bounded by msg_controllen.
         unsafe {
@@ -170,6 +174,10 @@ pub fn recv_queued(fd: BorrowedFd<'_>) -> io::Result<Option<Queued>> {
                         let info = u32::from_ne_bytes(bytes[8..12].try_into().unwrap_or_default());
                         found = Some((icmp, info));
                     }
+                } else if (level == libc::SOL_IP && kind == libc::IP_TTL)
+                    || (level == libc::SOL_IPV6 && kind == libc::IPV6_HOPLIMIT)
+                {
+                    ttl = cmsg_int(cmsg);
                 }
                 cmsg = libc::CMSG_NXTHDR(&msg, cmsg);
             }
@@ -183,9 +191,31 @@ pub fn recv_queued(fd: BorrowedFd<'_>) -> io::Result<Option<Queued>> {
                 )
             };
             let dest = parse_sockaddr(raw).map(|ip| std::net::SocketAddr::new(ip, sockaddr_port(raw)));
-            return Ok(Some(Queued { icmp, info, payload: data[..len].to_vec(), dest }));
+            return Ok(Some(Queued { icmp, info, payload: data[..len].to_vec(), dest, ttl }));
         }
     }
+}
+
+/// The int a TTL / hop-limit control message carries, as a u8.
+///
+/// # Safety
+/// `cmsg` points at a control message inside a buffer the kernel filled.
+pub(crate) unsafe fn cmsg_int(cmsg: *const libc::cmsghdr) -> Option<u8> {
+    // SAFETY: the caller's contract; the length is checked before reading.
+    unsafe {
+        #[allow(clippy::unnecessary_cast)] // size_t with glibc, socklen_t with musl
+        let len = ((*cmsg).cmsg_len as usize).saturating_sub(libc::CMSG_LEN(0) as usize);
+        (len >= 4).then(|| std::ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast::<libc::c_int>()))
+    }
+    .and_then(|v| u8::try_from(v).ok())
+}
+
+/// Asks the kernel to attach the TTL (hop limit) of what arrives, errors
+/// included, as a control message.
+pub fn enable_ttl(fd: BorrowedFd<'_>, v6: bool) -> io::Result<()> {
+    let on: libc::c_int = 1;
+    let (level, name) = if v6 { (libc::SOL_IPV6, libc::IPV6_RECVHOPLIMIT) } else { (libc::SOL_IP, libc::IP_RECVTTL) };
+    setsockopt(&fd, level, name, &on)
 }
 
 fn sockaddr_port(raw: &[u8]) -> u16 {

@@ -6,6 +6,7 @@ pub mod errqueue;
 pub mod h2c;
 pub mod http;
 pub mod iface;
+pub mod interrupt;
 pub mod lease;
 pub mod netlink;
 pub mod packet;

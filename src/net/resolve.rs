@@ -168,6 +168,25 @@ impl Resolver {
         })
     }
 
+    /// The TXT strings of `name` (each record's strings joined); None when
+    /// there are none or DNS does not answer within `timeout`.
+    pub async fn txt(&self, name: &str, timeout: Duration) -> Option<Vec<String>> {
+        let dns = self.dns().as_ref().ok()?;
+        let fqdn = Name::from_ascii(format!("{}.", name.trim_end_matches('.'))).ok()?;
+        let lookup = tokio::time::timeout(timeout, dns.txt_lookup(fqdn)).await.ok()?.ok()?;
+        let texts: Vec<String> = lookup
+            .answers()
+            .iter()
+            .filter_map(|r| match &r.data {
+                hickory_resolver::proto::rr::RData::TXT(txt) => {
+                    Some(txt.txt_data.iter().map(|b| String::from_utf8_lossy(b).into_owned()).collect::<String>())
+                }
+                _ => None,
+            })
+            .collect();
+        (!texts.is_empty()).then_some(texts)
+    }
+
     fn hosts_file_lookup(&self, name: &Name) -> Vec<IpAddr> {
         let types: &[RecordType] = match self.family {
             Family::Any => &[RecordType::A, RecordType::AAAA],

@@ -17,7 +17,6 @@ use serde::Serialize;
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use std::collections::HashMap;
 use std::io;
-use std::mem::MaybeUninit;
 use std::net::{IpAddr, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd, RawFd};
 use std::time::Instant;
@@ -94,6 +93,12 @@ pub struct Prober {
     /// The TTL last set on each long-lived socket: probes of one hop go out
     /// back to back, so most sends need no setsockopt.
     ttls: HashMap<RawFd, u8>,
+    /// Padded SYNs (--tcp --mtu): a RST acknowledges the data too, so its
+    /// ack - 1 is the probe's sequence plus the padding; mapped back here.
+    rst_seq: HashMap<u32, u32>,
+    /// Also watched by `recv`: readable when the run must stop or look up
+    /// (Ctrl-C, a key in the live view).
+    wake: Option<RawFd>,
 }
 
 fn domain(v6: bool) -> Domain {
@@ -126,6 +131,12 @@ impl Prober {
                 }
                 Mode::PingSocket
             }
+            (false, Method::Tcp) if opts.dont_fragment => {
+                return Err(Error::Privilege {
+                    what: "--tcp --mtu (SYNs padded to the probe size)".into(),
+                    fallback: Some("use --udp --mtu or --icmp --mtu, which work unprivileged".into()),
+                });
+            }
             (false, _) => Mode::RecvErr,
         };
         let ident = (std::process::id() as u16) ^ 0x5a00;
@@ -142,6 +153,8 @@ impl Prober {
             tcp_ports: Vec::new(),
             connects: HashMap::new(),
             ttls: HashMap::new(),
+            rst_seq: HashMap::new(),
+            wake: None,
         };
         p.setup()?;
         Ok(p)
@@ -149,6 +162,11 @@ impl Prober {
 
     pub fn mode(&self) -> Mode {
         self.mode
+    }
+
+    /// A descriptor `recv` watches too, so a wait ends when it is readable.
+    pub fn set_wake(&mut self, fd: RawFd) {
+        self.wake = Some(fd);
     }
 
     fn socket(&self, ty: Type, proto: Option<Protocol>, what: &str) -> Result<Socket, Error> {
@@ -190,6 +208,7 @@ impl Prober {
         match (self.mode, self.opts.method) {
             (Mode::Raw, method) => {
                 let icmp = self.socket(Type::RAW, Some(icmp_proto(self.v6)), "a raw ICMP socket")?;
+                let _ = errqueue::enable_ttl(icmp.as_fd(), self.v6);
                 if self.opts.bind_source {
                     self.bind(&icmp, 0)?;
                 }
@@ -205,6 +224,7 @@ impl Prober {
                     }
                     Method::Tcp => {
                         let raw = self.socket(Type::RAW, Some(Protocol::TCP), "a raw TCP socket")?;
+                        let _ = errqueue::enable_ttl(raw.as_fd(), self.v6);
                         self.tcp_raw = Some(raw);
                         for _ in 0..flows {
                             // A bound TCP socket reserves the source port; the
@@ -219,6 +239,7 @@ impl Prober {
             (Mode::PingSocket, _) => {
                 let s = self.socket(Type::DGRAM, Some(icmp_proto(self.v6)), "an ICMP datagram socket")?;
                 errqueue::enable(s.as_fd(), self.v6).map_err(|e| Error::io("cannot enable IP_RECVERR", e))?;
+                let _ = errqueue::enable_ttl(s.as_fd(), self.v6);
                 self.ident = self.bind(&s, 0)?;
                 self.icmp = Some(s);
             }
@@ -226,6 +247,7 @@ impl Prober {
                 for _ in 0..flows {
                     let s = self.socket(Type::DGRAM, Some(Protocol::UDP), "a UDP socket")?;
                     errqueue::enable(s.as_fd(), self.v6).map_err(|e| Error::io("cannot enable IP_RECVERR", e))?;
+                    let _ = errqueue::enable_ttl(s.as_fd(), self.v6);
                     let port = self.bind(&s, 0)?;
                     self.udp.push((s, port));
                 }
@@ -292,13 +314,19 @@ impl Prober {
                 let s = self.tcp_raw.as_ref().ok_or_else(|| io::Error::other("no raw TCP socket"))?;
                 let sport = self.tcp_ports.get(flow).map(|p| p.1).ok_or_else(|| io::Error::other("no TCP port"))?;
                 let seq = self.salt | u32::from(spec.seq);
-                let syn = probe::tcp_syn(self.opts.source, target, sport, self.opts.port, seq);
+                // Padded to the probe size with --mtu, so it measures with real sizes.
+                let pad = if self.opts.dont_fragment { self.payload_len(spec, 20) } else { 0 };
+                let syn = probe::tcp_syn(self.opts.source, target, sport, self.opts.port, seq, pad);
+                if pad > 0 {
+                    self.rst_seq.insert(seq.wrapping_add(pad as u32), seq);
+                }
                 Self::send_at(&mut self.ttls, s, spec.ttl, &syn, SocketAddr::new(target, 0))?;
                 Ok(Transport::Tcp { sport, dport: self.opts.port, seq })
             }
             (_, Method::Tcp) => {
                 let s = Socket::new(domain(self.v6), Type::STREAM.nonblocking().cloexec(), None)?;
                 errqueue::enable(s.as_fd(), self.v6)?;
+                let _ = errqueue::enable_ttl(s.as_fd(), self.v6);
                 if let Some(name) = &self.opts.interface {
                     s.bind_device(Some(name.as_bytes()))?;
                 }
@@ -320,11 +348,15 @@ impl Prober {
         }
     }
 
-    /// Waits until a reply arrives or `until` passes, then reads every
-    /// reply that is there, stamped with its arrival time.
-    pub fn recv(&mut self, until: Instant, out: &mut Vec<Reply>) -> Result<(), Error> {
+    /// Waits until a reply arrives, `until` passes or the wake descriptor
+    /// is readable, then reads every reply that is there, stamped with its
+    /// arrival time. True when the wake descriptor was readable.
+    pub fn recv(&mut self, until: Instant, out: &mut Vec<Reply>) -> Result<bool, Error> {
         let mut fds: Vec<libc::pollfd> = Vec::new();
         let mut watch = |fd: RawFd, events: i16| fds.push(libc::pollfd { fd, events, revents: 0 });
+        if let Some(fd) = self.wake {
+            watch(fd, libc::POLLIN);
+        }
         if let Some(s) = &self.icmp {
             watch(s.as_raw_fd(), libc::POLLIN);
         }
@@ -346,13 +378,14 @@ impl Prober {
         if n < 0 {
             let e = io::Error::last_os_error();
             if e.kind() == io::ErrorKind::Interrupted {
-                return Ok(());
+                return Ok(false);
             }
             return Err(Error::io("poll failed", e));
         }
         if n == 0 {
-            return Ok(());
+            return Ok(false);
         }
+        let woken = self.wake.is_some() && fds[0].revents != 0;
         self.drain_icmp(out);
         self.drain_tcp_raw(out);
         if self.mode != Mode::Raw {
@@ -363,7 +396,7 @@ impl Prober {
         for fd in ready {
             self.finish_connect(fd, out);
         }
-        Ok(())
+        Ok(woken)
     }
 
     /// Reads the replies that are already there, without waiting: the
@@ -371,7 +404,7 @@ impl Prober {
     /// do need one, for their POLLOUT).
     pub fn drain(&mut self, out: &mut Vec<Reply>) -> Result<(), Error> {
         if !self.connects.is_empty() {
-            return self.recv(Instant::now(), out);
+            return self.recv(Instant::now(), out).map(drop);
         }
         self.drain_icmp(out);
         self.drain_tcp_raw(out);
@@ -383,12 +416,13 @@ impl Prober {
 
     fn drain_icmp(&mut self, out: &mut Vec<Reply>) {
         let Some(s) = &self.icmp else { return };
-        let mut buf = [MaybeUninit::<u8>::uninit(); 2048];
-        while let Ok((n, from)) = s.recv_from(&mut buf) {
+        let mut buf = [0u8; 2048];
+        while let Ok((n, from_ip, ttl)) = recv_with_ttl(s, &mut buf) {
             let at = Instant::now();
-            // SAFETY: recv_from initialised the first n bytes.
-            let bytes: &[u8] = unsafe { std::slice::from_raw_parts(buf.as_ptr().cast(), n) };
-            let Some(from_ip) = from.as_socket().map(|a| a.ip()) else { continue };
+            let bytes = &buf[..n];
+            let Some(from_ip) = from_ip else { continue };
+            // A raw IPv4 socket hands over the IP header, TTL included.
+            let ttl = ttl.or_else(|| (self.mode == Mode::Raw && !self.v6).then(|| bytes.get(8).copied()).flatten());
             let parsed = match (self.mode, self.v6) {
                 (Mode::Raw, false) => icmp::parse_v4(bytes).map(|(src, m)| (IpAddr::V4(src), m)),
                 (_, true) => icmp::parse_v6(bytes).map(|m| (from_ip, m)),
@@ -404,25 +438,28 @@ impl Prober {
                 }),
             };
             if let Some((from, message)) = parsed {
-                out.push(to_reply(from, message, at));
+                out.push(to_reply(from, message, ttl, at));
             }
         }
     }
 
     fn drain_tcp_raw(&mut self, out: &mut Vec<Reply>) {
         let Some(s) = &self.tcp_raw else { return };
-        let mut buf = [MaybeUninit::<u8>::uninit(); 2048];
-        while let Ok((n, from)) = s.recv_from(&mut buf) {
+        let mut buf = [0u8; 2048];
+        while let Ok((n, from, ttl)) = recv_with_ttl(s, &mut buf) {
             let at = Instant::now();
-            // SAFETY: recv_from initialised the first n bytes.
-            let bytes: &[u8] = unsafe { std::slice::from_raw_parts(buf.as_ptr().cast(), n) };
+            let bytes = &buf[..n];
+            let ttl = ttl.or_else(|| if self.v6 { None } else { bytes.get(8).copied() });
             let segment = if self.v6 {
-                from.as_socket().map(|a| (a.ip(), bytes))
+                from.map(|ip| (ip, bytes))
             } else {
                 icmp::strip_v4(bytes, 6).map(|(src, seg)| (IpAddr::V4(src), seg))
             };
             let Some((from, segment)) = segment else { continue };
-            if let Some((sport, dport, seq, rst)) = icmp::parse_tcp_answer(segment) {
+            if let Some((sport, dport, mut seq, rst)) = icmp::parse_tcp_answer(segment) {
+                if rst && let Some(probe) = self.rst_seq.get(&seq) {
+                    seq = *probe;
+                }
                 out.push(Reply {
                     key: Transport::Tcp { sport: dport, dport: sport, seq },
                     dst: from,
@@ -430,6 +467,7 @@ impl Prober {
                     answer: Answer::Tcp { rst },
                     mtu: None,
                     mpls: Vec::new(),
+                    ttl,
                     at,
                 });
             }
@@ -477,7 +515,9 @@ impl Prober {
             _ => None,
         };
         match answer {
-            Some(answer) => out.push(Reply { key, dst: target, from: target, answer, mtu: None, mpls: Vec::new(), at }),
+            Some(answer) => {
+                out.push(Reply { key, dst: target, from: target, answer, mtu: None, mpls: Vec::new(), ttl: None, at })
+            }
             // Not decided yet (spurious wake-up): keep waiting.
             None => {
                 self.connects.insert(fd, c);
@@ -491,7 +531,7 @@ impl Prober {
     }
 }
 
-fn to_reply(from: IpAddr, message: Message, at: Instant) -> Reply {
+fn to_reply(from: IpAddr, message: Message, ttl: Option<u8>, at: Instant) -> Reply {
     match message {
         Message::EchoReply { id, seq } => Reply {
             key: Transport::Icmp { id, seq },
@@ -500,6 +540,7 @@ fn to_reply(from: IpAddr, message: Message, at: Instant) -> Reply {
             answer: Answer::Echo,
             mtu: None,
             mpls: Vec::new(),
+            ttl,
             at,
         },
         Message::Error { v6, icmp_type, code, mtu, quote, mpls } => Reply {
@@ -509,6 +550,7 @@ fn to_reply(from: IpAddr, message: Message, at: Instant) -> Reply {
             answer: Answer::Icmp(IcmpError { v6, icmp_type, code, from: Some(from), errno: 0 }),
             mtu,
             mpls,
+            ttl,
             at,
         },
     }
@@ -516,7 +558,53 @@ fn to_reply(from: IpAddr, message: Message, at: Instant) -> Reply {
 
 fn queued_reply(key: Transport, dst: IpAddr, q: &errqueue::Queued, at: Instant) -> Reply {
     let from = q.icmp.from.unwrap_or(dst);
-    Reply { key, dst, from, answer: Answer::Icmp(q.icmp), mtu: (q.info > 0).then_some(q.info), mpls: Vec::new(), at }
+    let mtu = (q.info > 0).then_some(q.info);
+    Reply { key, dst, from, answer: Answer::Icmp(q.icmp), mtu, mpls: Vec::new(), ttl: q.ttl, at }
+}
+
+/// recvmsg(2) on a non-blocking socket: the bytes, the sender, and the TTL
+/// (hop limit) control message when IP_RECVTTL / IPV6_RECVHOPLIMIT is on.
+fn recv_with_ttl(s: &Socket, buf: &mut [u8]) -> io::Result<(usize, Option<IpAddr>, Option<u8>)> {
+    let mut control = [0u64; 16]; // 128 bytes, aligned for cmsghdr
+    // SAFETY: sockaddr_storage and msghdr are plain data; zeroed is valid.
+    let mut name: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    let mut iov = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: buf.len() };
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_name = (&mut name as *mut libc::sockaddr_storage).cast();
+    msg.msg_namelen = std::mem::size_of_val(&name) as libc::socklen_t;
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.as_mut_ptr().cast();
+    msg.msg_controllen = std::mem::size_of_val(&control) as _;
+    // SAFETY: every pointer in msg refers to a live local buffer of the stated size.
+    let n = unsafe { libc::recvmsg(s.as_raw_fd(), &mut msg, libc::MSG_DONTWAIT) };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let mut ttl = None;
+    // SAFETY: the CMSG_* macros walk the control buffer the kernel filled,
+    // bounded by msg_controllen.
+    unsafe {
+        let mut cmsg = libc::CMSG_FIRSTHDR(&msg);
+        while !cmsg.is_null() {
+            let (level, kind) = ((*cmsg).cmsg_level, (*cmsg).cmsg_type);
+            if (level == libc::SOL_IP && kind == libc::IP_TTL)
+                || (level == libc::SOL_IPV6 && kind == libc::IPV6_HOPLIMIT)
+            {
+                ttl = errqueue::cmsg_int(cmsg);
+            }
+            cmsg = libc::CMSG_NXTHDR(&msg, cmsg);
+        }
+    }
+    // SAFETY: the kernel wrote msg_namelen bytes of a sockaddr into `name`.
+    let raw = unsafe {
+        std::slice::from_raw_parts(
+            (&name as *const libc::sockaddr_storage).cast::<u8>(),
+            (msg.msg_namelen as usize).min(std::mem::size_of_val(&name)),
+        )
+    };
+    let from = errqueue::parse_sockaddr(raw);
+    Ok(((n as usize).min(buf.len()), from, ttl))
 }
 
 /// With IP_RECVERR an ICMP error is also left as the socket's pending

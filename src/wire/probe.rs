@@ -62,9 +62,11 @@ pub fn udp_checksum(src: IpAddr, dst: IpAddr, sport: u16, dport: u16, payload: &
     }
 }
 
-/// A TCP SYN (20-byte header, no options) with its checksum.
-pub fn tcp_syn(src: IpAddr, dst: IpAddr, sport: u16, dport: u16, seq: u32) -> Vec<u8> {
-    let mut buf = vec![0u8; 20];
+/// A TCP SYN (20-byte header, no options) carrying `payload` zero bytes
+/// (data on a SYN is legal, RFC 9293 3.10.7.2: a peer without TCP Fast Open
+/// ignores it and answers SYN-ACK or RST as usual), with its checksum.
+pub fn tcp_syn(src: IpAddr, dst: IpAddr, sport: u16, dport: u16, seq: u32, payload: usize) -> Vec<u8> {
+    let mut buf = vec![0u8; 20 + payload];
     if let Some(mut tcp) = MutableTcpPacket::new(&mut buf) {
         tcp.set_source(sport);
         tcp.set_destination(dport);
@@ -131,11 +133,14 @@ mod tests {
     #[test]
     fn syn_has_flags_and_checksum() {
         let (s, d): (IpAddr, IpAddr) = ("198.18.1.1".parse().unwrap(), "198.18.9.2".parse().unwrap());
-        let syn = tcp_syn(s, d, 40000, 80, 12345);
-        let tcp = pnet_packet::tcp::TcpPacket::new(&syn).unwrap();
-        assert_eq!(tcp.get_flags(), TcpFlags::SYN);
-        assert_eq!(tcp.get_sequence(), 12345);
-        let (IpAddr::V4(s4), IpAddr::V4(d4)) = (s, d) else { unreachable!() };
-        assert_eq!(pnet_packet::tcp::ipv4_checksum(&tcp, &s4, &d4), tcp.get_checksum());
+        for payload in [0, 1, 1432] {
+            let syn = tcp_syn(s, d, 40000, 80, 12345, payload);
+            assert_eq!(syn.len(), 20 + payload);
+            let tcp = pnet_packet::tcp::TcpPacket::new(&syn).unwrap();
+            assert_eq!(tcp.get_flags(), TcpFlags::SYN);
+            assert_eq!((tcp.get_sequence(), tcp.get_data_offset()), (12345, 5));
+            let (IpAddr::V4(s4), IpAddr::V4(d4)) = (s, d) else { unreachable!() };
+            assert_eq!(pnet_packet::tcp::ipv4_checksum(&tcp, &s4, &d4), tcp.get_checksum(), "payload {payload}");
+        }
     }
 }

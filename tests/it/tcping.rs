@@ -362,3 +362,30 @@ fn color_and_verbosity_follow_the_global_options() {
     assert!(debug.contains("DEBUG") && debug.contains("outcome=Refused"), "-v traces each handshake: {debug}");
     assert!(!debug.contains('\x1b'), "NO_COLOR also keeps stderr plain");
 }
+
+#[test]
+fn live_view_of_two_targets_in_tmux() {
+    let lab = chain();
+    let server = lab.host_by_name("server");
+    let client = lab.host_by_name("client");
+    let addr = lab.addr_of("server", 4);
+    let listener = server.tcp_listener(format!("{addr}:8080").parse().unwrap());
+    thread::spawn(move || while listener.accept().is_ok() {});
+    let script = format!(
+        "a=$(stty -g); {NETWALK} tcping --live -i 20ms --timeout 200ms {addr}:8080 {addr}:8081; code=$?; \
+         [ \"$(stty -g)\" = \"$a\" ] && r=restored || r=NOT-restored; echo \"exit=$code tty=$r\""
+    );
+    let pane = crate::lab::tmux::Tmux::start(&client, "tcping", &script);
+    let sent = |line: &str| -> u64 { line.split_whitespace().nth(3).and_then(|n| n.parse().ok()).unwrap_or(0) };
+    let screen = pane.wait_for("both targets probed", |s| {
+        s.len() > 4 && s[3].starts_with("1 ") && s[4].starts_with("2 ") && sent(&s[3]) >= 5 && sent(&s[4]) >= 5
+    });
+    assert!(screen[3].contains(&format!("{addr}:8080")) && screen[3].contains(" 0.0 "), "open: {screen:#?}");
+    assert!(screen[4].contains(&format!("{addr}:8081")) && screen[4].contains(" 100.0 "), "closed: {screen:#?}");
+    // Ctrl-C quits the view as q does; the summary covers every probe.
+    pane.keys("C-c");
+    let report = pane.wait_for("the summary", |s| s.iter().any(|l| l.starts_with("exit=")));
+    let text = report.join("\n");
+    assert!(text.contains("tcping statistics") && !text.contains("q quit"), "{text}");
+    assert!(text.contains("exit=1 tty=restored"), "one port closed fails the check: {text}");
+}

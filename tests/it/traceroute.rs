@@ -7,7 +7,7 @@ use crate::lab;
 use lab::cli::{assert_refused, code, json, netwalk, stderr};
 use lab::{Host, Lab};
 use serde_json::Value;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::process::Output;
 
 const NETWALK: &str = env!("CARGO_BIN_EXE_netwalk");
@@ -89,6 +89,28 @@ fn trace_matrix(unprivileged: bool) {
                 (true, _) => assert_eq!(mode, "recv_err"),
             }
             assert_full_path(&lab, &doc, family, 2);
+            // A TCP probe tells the listener's SYN-ACK from the closed port's RST.
+            let want = match port {
+                Some("8080") => serde_json::json!("open"),
+                Some(_) => serde_json::json!("closed"),
+                None => Value::Null,
+            };
+            assert_eq!(doc.get("port_state").cloned().unwrap_or(Value::Null), want, "{args:?}");
+            let last = doc["flows"][0]["hops"].as_array().unwrap().last().unwrap().clone();
+            assert_eq!(last["probes"][0].get("port_state").cloned().unwrap_or(Value::Null), want);
+        }
+    }
+    if !unprivileged {
+        let target = lab.addr_of("server", 4).to_string();
+        for (port, word) in [("8080", "[open]"), ("8081", "[closed]")] {
+            let out = netwalk(&client, &["traceroute", "--tcp", "-p", port, "-n", "-q", "1", &target]);
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            let last = text.lines().rev().nth(1).unwrap_or_default();
+            assert!(last.starts_with(" 7 ") && last.ends_with(word), "{text}");
+            assert!(
+                text.ends_with(&format!("destination reached in 7 hops, port {port} {}\n", &word[1..word.len() - 1])),
+                "{text}"
+            );
         }
     }
 }
@@ -373,4 +395,337 @@ fn bad_input_is_one_line_and_exit_2() {
         assert_refused(&format!("{args:?}"), &out, 2, needle);
         assert!(out.stdout.is_empty(), "{args:?}");
     }
+}
+
+#[test]
+fn tcp_mtu_pads_its_syns_and_finds_the_1280_link() {
+    let lab = chain();
+    lab.host_by_name("r2").ip("link set dev eth1 mtu 1280");
+    lab.host_by_name("r3").ip("link set dev eth0 mtu 1280");
+    let server = lab.host_by_name("server");
+    let _l4 = server.tcp_listener(format!("{}:443", lab.addr_of("server", 4)).parse().unwrap());
+    let _l6 = server.tcp_listener(format!("[{}]:443", lab.addr_of("server", 6)).parse().unwrap());
+    let client = lab.host_by_name("client");
+    for (family, router) in [(4u8, "198.18.2.2"), (6, "2001:db8:2::2")] {
+        let target = lab.addr_of("server", family).to_string();
+        for (port, state) in [("443", "open"), ("444", "closed")] {
+            let args = ["--json", "traceroute", "--tcp", "-p", port, "--mtu", "-n", "-q", "1", &target];
+            let out = netwalk(&client, &args);
+            assert_eq!(code(&out), 0, "{args:?}: {}", stderr(&out));
+            let doc = json(&out);
+            assert_eq!(doc["mtu"]["start"], 1500, "{doc:#}");
+            assert_eq!(doc["mtu"]["path_mtu"], 1280, "{doc:#}");
+            assert_eq!(doc["mtu"]["drops"][0]["router"], router);
+            assert_eq!(doc["port_state"], state, "{doc:#}");
+            let sizes: Vec<u64> =
+                doc["flows"][0]["hops"].as_array().unwrap().iter().map(|h| h["size"].as_u64().unwrap()).collect();
+            assert_eq!(sizes, vec![1500, 1500, 1280, 1280, 1280, 1280, 1280], "{doc:#}");
+        }
+    }
+    // Unprivileged TCP connects cannot pad their SYNs: say so instead of measuring 60-byte probes.
+    let out = netwalk_without_cap_net_raw(&client, &["traceroute", "--tcp", "--mtu", "-n", "198.18.7.2"]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(stderr(&out).contains("--udp --mtu"), "{}", stderr(&out));
+}
+
+#[test]
+fn rounds_stop_at_the_destination_when_its_replies_are_lost() {
+    // The routers answer every probe; the server keeps its default ICMP rate
+    // limit, so most of its port unreachables (UDP's destination replies) are lost.
+    let lab = Lab::chain(&["client", "r1", "r2", "r3", "r4", "r5", "r6", "server"]);
+    for r in 1..=ROUTERS {
+        lab.host_by_name(&format!("r{r}")).no_icmp_ratelimit();
+    }
+    let client = lab.host_by_name("client");
+    let target = lab.addr_of("server", 4).to_string();
+    let out = netwalk(&client, &["--json", "traceroute", "--udp", "-n", "-c", "8", "-i", "5ms", &target]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let doc = json(&out);
+    let rounds = doc["rounds"].as_array().unwrap();
+    assert_eq!(rounds.len(), 7, "no phantom rows past the destination: {doc:#}");
+    let last = rounds.last().unwrap();
+    assert_eq!(last["addrs"][0], target);
+    assert!(last["loss_pct"].as_f64().unwrap() > 0.0, "destination replies were lost: {last}");
+    assert!(rounds[..6].iter().all(|h| h["loss_pct"] == 0.0 && h["sent"] == 8), "{doc:#}");
+    assert_eq!(doc["rounds_done"], 8);
+    let text = String::from_utf8_lossy(
+        &netwalk(&client, &["traceroute", "--udp", "-n", "-c", "4", "-i", "5ms", &target]).stdout,
+    )
+    .into_owned();
+    assert!(!text.contains("???") && text.ends_with("destination reached in 7 hops\n"), "{text}");
+}
+
+/// Reads NDJSON lines from a running netwalk until `want` lines satisfy `pred`.
+fn read_until(lines: &mut impl Iterator<Item = String>, want: usize, pred: impl Fn(&Value) -> bool) -> Vec<Value> {
+    let mut seen = Vec::new();
+    let mut hits = 0;
+    for line in lines.by_ref() {
+        let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        hits += usize::from(pred(&v));
+        seen.push(v);
+        if hits >= want {
+            break;
+        }
+    }
+    seen
+}
+
+#[test]
+fn ctrl_c_during_rounds_prints_the_rounds_done() {
+    use std::io::{BufRead, BufReader};
+    let lab = chain();
+    let client = lab.host_by_name("client");
+    let target = lab.addr_of("server", 4).to_string();
+    // -c 0: until interrupted. The NDJSON stream says when rounds are done.
+    let mut child = client
+        .command(NETWALK)
+        .args(["--json-lines", "traceroute", "--icmp", "-n", "-c", "0", "-i", "10ms", &target])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok);
+    let before = read_until(&mut lines, 3, |v| v["event"] == "round");
+    assert_eq!(before[0]["event"], "start");
+    assert_eq!(before.last().unwrap()["hops"].as_array().unwrap().len(), 7, "{:?}", before.last());
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let rest: Vec<Value> = lines.map(|l| serde_json::from_str(&l).unwrap()).collect();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "reached, so exit 0 even when interrupted");
+    let doc = rest.last().unwrap_or_else(|| panic!("nothing after Ctrl-C"));
+    assert_eq!(doc["interrupted"], true, "{doc}");
+    let done = doc["rounds_done"].as_u64().unwrap();
+    assert!(done >= 3, "{doc}");
+    let rows = doc["rounds"].as_array().unwrap();
+    assert_eq!(rows.len(), 7, "{doc}");
+    assert!(rows.iter().all(|h| h["sent"].as_u64().unwrap() >= done), "{doc}");
+    assert_eq!(rows[6]["addrs"][0], target);
+
+    // Text: the table of the rounds done and the interruption, then the verdict.
+    let server = lab.host_by_name("server");
+    let echoes = || -> u64 {
+        let snmp = server.run("cat", ["/proc/net/snmp"]);
+        let mut icmp = snmp.lines().filter(|l| l.starts_with("Icmp:"));
+        let (names, values) = (icmp.next().unwrap(), icmp.next().unwrap());
+        let at = names.split_whitespace().position(|n| n == "InEchos").unwrap();
+        values.split_whitespace().nth(at).unwrap().parse().unwrap()
+    };
+    let start = echoes();
+    let child = client
+        .command(NETWALK)
+        .args(["traceroute", "--icmp", "-n", "-c", "1000", "-i", "10ms", &target])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The first round reaches the server with every TTL from 7 to 30, each later one with TTL 7 only.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while echoes() < start + 24 + 2 {
+        assert!(std::time::Instant::now() < deadline, "netwalk did not probe");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(code(&out), 0, "{text}{}", stderr(&out));
+    assert!(text.contains("Loss%") && text.contains(&target), "{text}");
+    let line = text.lines().find(|l| l.starts_with("interrupted after ")).unwrap_or_else(|| panic!("{text}"));
+    assert!(line.ends_with(" of 1000 rounds"), "{text}");
+    assert!(text.ends_with("destination reached in 7 hops\n"), "{text}");
+}
+
+/// The program in a tmux pane, then its exit code and whether the terminal
+/// settings were given back unchanged.
+fn in_pane(cmd: &str) -> String {
+    format!(
+        "a=$(stty -g); {cmd}; code=$?; [ \"$(stty -g)\" = \"$a\" ] && r=restored || r=NOT-restored; echo \"exit=$code tty=$r\""
+    )
+}
+
+#[test]
+fn live_view_in_an_80x24_tmux_pane() {
+    let lab = chain();
+    let client = lab.host_by_name("client");
+    let target = lab.addr_of("server", 4).to_string();
+    let cmd = format!("{NETWALK} traceroute --live --icmp -n -i 20ms {target}");
+    let pane = lab::tmux::Tmux::start(&client, "trace", &in_pane(&cmd));
+    let round = |screen: &[String]| -> u64 {
+        let s = screen.get(1).map(String::as_str).unwrap_or_default();
+        s.strip_prefix("round ").and_then(|r| r.split_whitespace().next()).and_then(|n| n.parse().ok()).unwrap_or(0)
+    };
+    let screen = pane.wait_for("7 hops after 3 rounds", |s| {
+        round(s) >= 3 && s.iter().any(|l| l.starts_with("7 ") && l.contains(&target))
+    });
+    assert!(screen[0].starts_with(&format!("traceroute to {target} ({target})")), "{screen:#?}");
+    assert!(screen[2].starts_with("Hop Host") && screen[2].contains("Loss%  Snt") && screen[2].ends_with("StDev"));
+    for ttl in 1..=6 {
+        let line = &screen[2 + ttl];
+        assert!(line.starts_with(&format!("{ttl} ")) && line.contains(&format!("198.18.{ttl}.2 ")), "{screen:#?}");
+    }
+    assert_eq!(screen.len(), 24, "{screen:#?}");
+    assert!(screen.iter().all(|l| l.chars().count() <= 80));
+    assert!(screen[23].starts_with("q quit  p pause  r reset  d display"), "{screen:#?}");
+
+    // p pauses: the round count stops; p again resumes.
+    pane.keys("p");
+    let paused = pane.wait_for("PAUSED", |s| s[1].contains("PAUSED"));
+    let at = round(&paused);
+    std::thread::sleep(std::time::Duration::from_millis(300)); // 15 intervals
+    assert!(round(&pane.screen()) <= at + 1, "no rounds while paused");
+    pane.keys("p");
+    pane.wait_for("rounds again", |s| !s[1].contains("PAUSED") && round(s) > at + 3);
+    // d shows the history, r resets the statistics shown.
+    pane.keys("d");
+    let history = pane.wait_for("history", |s| s[2].contains("History"));
+    assert!(history[3].contains('▁') || history[3].contains('█'), "{history:#?}");
+    pane.keys("r");
+    pane.wait_for("a reset", |s| s[1].contains("statistics since reset"));
+    pane.keys("q");
+    let report = pane.wait_for("the report", |s| s.iter().any(|l| l.starts_with("exit=")));
+    let text = report.join("\n");
+    // The alternate screen is gone: the -c report of the whole run, the verdict, and the terminal as it was.
+    assert!(!text.contains("q quit"), "{text}");
+    assert!(text.contains("Loss%") && text.contains("destination reached in 7 hops"), "{text}");
+    assert!(text.contains("exit=0 tty=restored"), "{text}");
+}
+
+#[test]
+fn live_view_without_a_terminal_is_the_report() {
+    let lab = chain();
+    let client = lab.host_by_name("client");
+    let target = lab.addr_of("server", 4).to_string();
+    let out = netwalk(&client, &["traceroute", "--live", "--icmp", "-n", "-c", "3", "-i", "5ms", &target]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!text.contains('\x1b'), "no terminal control in a pipe: {text:?}");
+    assert!(text.contains("Loss%") && text.ends_with("destination reached in 7 hops\n"), "{text}");
+    let doc = json(&netwalk(&client, &["--json", "traceroute", "--live", "--icmp", "-n", "-i", "5ms", &target]));
+    assert_eq!(doc["rounds_done"], 10, "mtr's report default without -c");
+    assert_eq!(doc["rounds"].as_array().unwrap().len(), 7);
+}
+
+#[test]
+fn udp_dying_at_a_filter_says_so_and_suggests_icmp_or_tcp() {
+    let lab = chain();
+    // r3 forwards no UDP to the server (its own time exceeded still goes out).
+    lab.host_by_name("r3").nft(
+        "table inet lab {
+            chain forward_udp {
+                type filter hook forward priority 0;
+                meta l4proto udp drop
+            }
+        }",
+    );
+    let client = lab.host_by_name("client");
+    let target = lab.addr_of("server", 4).to_string();
+    let args = ["traceroute", "--udp", "-n", "-q", "1", "-m", "9", "--timeout", "300ms", &target];
+    let out = netwalk(&client, &args);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.contains("UDP probes get no answer past hop 3 (198.18.3.2): a filter there probably drops them; try --icmp, or --tcp -p 443"),
+        "{text}"
+    );
+    let mut json_args = vec!["--json"];
+    json_args.extend(args);
+    let doc = json(&netwalk(&client, &json_args));
+    assert_eq!(doc["udp_filtered"]["ttl"], 3, "{doc:#}");
+    assert_eq!(doc["udp_filtered"]["prohibited"], false);
+    // ICMP gets through the same filter, as suggested: no hint there.
+    let out = netwalk(&client, &["--json", "traceroute", "--icmp", "-n", "-q", "1", &target]);
+    assert_eq!(code(&out), 0);
+    assert!(json(&out).get("udp_filtered").is_none());
+}
+
+/// A DNS server on `host` (hickory-server) with the reverse zone of the
+/// chain's IPv4 hops (rN.lab.test) and a Team Cymru-style AS zone,
+/// asn.lab.test: hop N is in AS 64500+N.
+fn start_hop_dns(host: &Host, at: IpAddr) {
+    use hickory_server::Server;
+    use hickory_server::proto::rr::{LowerName, Name};
+    use hickory_server::proto::serialize::txt::Parser;
+    use hickory_server::store::in_memory::InMemoryZoneHandler;
+    use hickory_server::zone_handler::{AxfrPolicy, Catalog, ZoneType};
+    use std::str::FromStr;
+    let soa = "@ 3600 IN SOA ns.lab.test. hostmaster.lab.test. 1 7200 900 1209600 300\n@ 3600 IN NS ns.lab.test.\n";
+    let mut reverse = format!("$ORIGIN 18.198.in-addr.arpa.\n{soa}");
+    let mut asn = format!("$ORIGIN asn.lab.test.\n{soa}");
+    for n in 1..=ROUTERS + 1 {
+        reverse += &format!("2.{n} IN PTR hop{n}.rdns.test.\n");
+        asn += &format!("2.{n}.18.198.origin IN TXT \"{} | 198.18.{n}.0/24 | ZZ | lab | 2024-01-01\"\n", 64500 + n);
+        asn += &format!("AS{} IN TXT \"{} | ZZ | lab | 2024-01-01 | LAB-NET-{n}, ZZ\"\n", 64500 + n, 64500 + n);
+    }
+    // The server's IPv6 address, 2001:db8:7::2, under origin6.
+    let nibbles = "2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.7.0.0.0.8.b.d.0.1.0.0.2";
+    asn += &format!("{nibbles}.origin6 IN TXT \"64599 | 2001:db8:7::/64 | ZZ | lab | 2024-01-01\"\n");
+    let zones: Vec<(String, InMemoryZoneHandler)> = [reverse, asn]
+        .into_iter()
+        .map(|text| {
+            let (origin, records) = Parser::new(text, None, None).parse().expect("zone parses");
+            let handler =
+                InMemoryZoneHandler::new(origin.clone(), records, ZoneType::Primary, AxfrPolicy::Deny).unwrap();
+            (origin.to_string(), handler)
+        })
+        .collect();
+    let sock = SocketAddr::new(at, 53);
+    let (udp, tcp) = (host.udp_socket(sock), host.tcp_listener(sock));
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async move {
+            let mut catalog = Catalog::new();
+            for (origin, handler) in zones {
+                catalog.upsert(LowerName::from(Name::from_str(&origin).unwrap()), vec![std::sync::Arc::new(handler)]);
+            }
+            let mut server = Server::new(catalog);
+            udp.set_nonblocking(true).unwrap();
+            tcp.set_nonblocking(true).unwrap();
+            server.register_socket(tokio::net::UdpSocket::from_std(udp).unwrap());
+            server.register_listener(
+                tokio::net::TcpListener::from_std(tcp).unwrap(),
+                std::time::Duration::from_secs(5),
+                65535,
+            );
+            let _ = server.block_until_done().await;
+        });
+    });
+}
+
+#[test]
+fn hop_names_and_as_numbers_from_a_lab_dns_zone() {
+    let lab = chain();
+    let server = lab.host_by_name("server");
+    let dns = lab.addr_of("server", 4);
+    start_hop_dns(&server, dns);
+    let client = lab.host_by_name("client");
+    client.set_resolv_conf(&format!("nameserver {dns}\n"));
+    // The names must come from DNS: the hosts file (read first) names the lab's hosts.
+    client.sh("echo '127.0.0.1 localhost' >/etc/hosts");
+    let target = dns.to_string();
+    let args = ["--json", "traceroute", "--icmp", "-q", "1", "--asn", "--asn-zone", "asn.lab.test", &target];
+    let out = netwalk(&client, &args);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let doc = json(&out);
+    for n in 1..=ROUTERS + 1 {
+        let ip = format!("198.18.{n}.2");
+        assert_eq!(doc["names"][&ip], format!("hop{n}.rdns.test"), "{doc:#}");
+        assert_eq!(doc["asns"][&ip]["asn"], 64500 + n as u64, "{doc:#}");
+        assert_eq!(doc["asns"][&ip]["prefix"], format!("198.18.{n}.0/24"));
+        assert_eq!(doc["asns"][&ip]["name"], format!("LAB-NET-{n}, ZZ"));
+    }
+    let out = netwalk(&client, &["traceroute", "--icmp", "-q", "1", "--asn", "--asn-zone", "asn.lab.test", &target]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.lines().any(|l| l.starts_with(" 3  hop3.rdns.test (198.18.3.2) [AS64503]  ")), "{text}");
+    // -n: no names, the AS numbers still; IPv6 goes to origin6.
+    let v6 = lab.addr_of("server", 6).to_string();
+    let doc = json(&netwalk(
+        &client,
+        &["--json", "traceroute", "-n", "--icmp", "-q", "1", "--asn", "--asn-zone", "asn.lab.test", &v6],
+    ));
+    assert_eq!(doc["names"], serde_json::json!({}), "{doc:#}");
+    assert_eq!(doc["asns"][&v6]["asn"], 64599, "{doc:#}");
+    // Without --asn nothing is asked for.
+    let doc = json(&netwalk(&client, &["--json", "traceroute", "--icmp", "-q", "1", &target]));
+    assert!(doc.get("asns").is_none() && doc["names"]["198.18.1.2"] == "hop1.rdns.test", "{doc:#}");
 }

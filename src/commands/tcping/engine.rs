@@ -130,6 +130,11 @@ impl Session {
         Some(slot.max(now))
     }
 
+    /// Moves the schedule later (the time probing was paused).
+    pub fn shift(&mut self, by: Duration) {
+        self.started += by;
+    }
+
     /// Starts probe number `seq` (1-based).
     pub fn start(&mut self) -> u64 {
         self.sent += 1;

@@ -1,6 +1,7 @@
 //! `netwalk tcping`: repeated TCP handshakes to one or more targets.
 
 mod engine;
+mod live;
 
 use crate::cli::Global;
 use crate::error::{Error, Exit};
@@ -13,7 +14,9 @@ use crate::timing::{self, RttSource, parse_duration};
 use engine::{Counts, Probe, Session, State, Thresholds};
 use serde::Serialize;
 use serde_json::json;
+use std::io::IsTerminal;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -37,9 +40,14 @@ pub struct Args {
     #[arg(short, long, default_value_t = 80, value_parser = clap::value_parser!(u16).range(1..))]
     pub port: u16,
 
-    /// Probes per target; 0 runs until interrupted (Ctrl-C prints the summary)
-    #[arg(short, long, default_value_t = 4, value_name = "COUNT")]
-    pub count: u64,
+    /// Probes per target [default: 4; with --live: until q]; 0 runs until interrupted (Ctrl-C prints the summary)
+    #[arg(short, long, value_name = "COUNT")]
+    pub count: Option<u64>,
+
+    /// Full-screen view of every target updated per probe (loss, RTTs, jitter, history);
+    /// q quits, then the summary is printed. Without a terminal (or with --json) it is ignored
+    #[arg(long)]
+    pub live: bool,
 
     /// Time between the starts of two probes
     #[arg(short, long, default_value = "1s", value_parser = parse_duration, value_name = "DURATION")]
@@ -81,7 +89,7 @@ struct Prepared {
 }
 
 /// Messages from the per-target probe loops to the printer.
-enum Event {
+pub(crate) enum Event {
     Probe(usize, Probe),
     Resolved(usize, Resolution),
     Done,
@@ -112,15 +120,17 @@ pub async fn run(args: Args, global: &Global, out: &Output) -> Result<TcpingRepo
         prepared.push(Prepared { target, port, resolution, address, route });
     }
 
+    let live = args.live && out.format == crate::output::Format::Human && std::io::stdout().is_terminal();
+    let count = args.count.unwrap_or(if live { 0 } else { 4 });
+    let paused = std::sync::Arc::new(AtomicBool::new(false));
     let thresholds = Thresholds { max_rtt: args.max_rtt, max_loss_pct: args.max_loss };
     let started = Instant::now();
-    let mut sessions: Vec<Session> =
-        prepared.iter().map(|_| Session::new(args.count, args.interval, started)).collect();
+    let mut sessions: Vec<Session> = prepared.iter().map(|_| Session::new(count, args.interval, started)).collect();
     let (tx, mut rx) = mpsc::channel(64);
     let resolver = std::sync::Arc::new(resolver);
     let mut tasks = tokio::task::JoinSet::new();
     for (index, p) in prepared.iter().enumerate() {
-        let (count, interval, timeout) = (args.count, args.interval, args.timeout);
+        let (interval, timeout, paused) = (args.interval, args.timeout, paused.clone());
         let (bind, tx, host, port, resolver) =
             (bind.clone(), tx.clone(), p.target.host.clone(), p.port, resolver.clone());
         let resolve_each = args.resolve_each;
@@ -129,6 +139,15 @@ pub async fn run(args: Args, global: &Global, out: &Output) -> Result<TcpingRepo
             let mut schedule = Session::new(count, interval, started);
             while let Some(due) = schedule.next_due(Instant::now()) {
                 tokio::time::sleep_until(due.into()).await;
+                if paused.load(Ordering::SeqCst) {
+                    // The live view's pause: the schedule resumes where it stopped, no burst.
+                    let since = Instant::now();
+                    while paused.load(Ordering::SeqCst) {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                    schedule.shift(since.elapsed());
+                    continue;
+                }
                 let seq = schedule.start();
                 if resolve_each && seq > 1 {
                     match resolver.resolve(&host).await {
@@ -155,7 +174,17 @@ pub async fn run(args: Args, global: &Global, out: &Output) -> Result<TcpingRepo
     let mut remaining = prepared.len();
     let mut interrupted = false;
     let mut resolutions: Vec<Resolution> = prepared.iter().map(|p| p.resolution.clone()).collect();
-    while remaining > 0 {
+    if live {
+        let labels: Vec<String> = prepared
+            .iter()
+            .map(|p| {
+                let named = p.target.input != p.address.to_string();
+                if named { format!("{} ({})", p.target.input, p.address) } else { p.target.input.clone() }
+            })
+            .collect();
+        live::show(&mut rx, &labels, &mut sessions, &mut resolutions, &paused, args.interval).await?;
+    }
+    while remaining > 0 && !live {
         tokio::select! {
             event = rx.recv() => match event {
                 Some(Ok(Event::Probe(i, probe))) => {
@@ -165,7 +194,7 @@ pub async fn run(args: Args, global: &Global, out: &Output) -> Result<TcpingRepo
                     });
                     sessions[i].record(probe);
                     // Nobody reads an endless run any more: end it as Ctrl-C would.
-                    if args.count == 0 && crate::output::stdout_closed() {
+                    if count == 0 && crate::output::stdout_closed() {
                         interrupted = true;
                         break;
                     }

@@ -78,7 +78,19 @@ pub struct Reply {
     /// Next-hop MTU of a "fragmentation needed" / "packet too big".
     pub mtu: Option<u32>,
     pub mpls: Vec<MplsLabel>,
+    /// The IP TTL (hop limit) the reply arrived with, when the socket tells.
+    pub ttl: Option<u8>,
     pub at: Instant,
+}
+
+/// What a TCP probe found at the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PortState {
+    /// SYN-ACK.
+    Open,
+    /// RST.
+    Closed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -100,6 +112,12 @@ pub struct Hit {
     pub icmp: Option<IcmpError>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub mpls: Vec<MplsLabel>,
+    /// TCP probes answered by the target: SYN-ACK (open) or RST (closed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port_state: Option<PortState>,
+    /// The TTL the reply arrived with (tracepath's return-path estimate).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply_ttl: Option<u8>,
 }
 
 impl Hit {
@@ -109,6 +127,26 @@ impl Hit {
             _ => None,
         }
     }
+
+    /// Hops the reply travelled back, guessed from its TTL and the usual
+    /// initial TTLs (64, 128, 255), as tracepath does.
+    pub fn back_hops(&self) -> Option<u8> {
+        let ttl = self.reply_ttl?;
+        Some(match ttl {
+            0 => return None,
+            1..=64 => 65 - ttl,
+            65..=128 => 129 - ttl,
+            _ => 255 - ttl + 1,
+        })
+    }
+}
+
+/// A probe's fate, as soon as it is known: answered, or given up on.
+/// (Probes past the end of the path and resent smaller ones give none.)
+#[derive(Debug, Clone)]
+pub struct ProbeEvent {
+    pub spec: ProbeSpec,
+    pub hit: Option<Hit>,
 }
 
 #[derive(Debug, Clone)]
@@ -161,6 +199,7 @@ pub struct Tracer {
     pmtu: u16,
     pub ignored: Ignored,
     pub mtu_drops: Vec<MtuDrop>,
+    events: VecDeque<ProbeEvent>,
 }
 
 /// Replies faster than this are not used to shorten waits below it.
@@ -180,6 +219,7 @@ impl Tracer {
             pmtu: cfg.size,
             ignored: Ignored::default(),
             mtu_drops: Vec::new(),
+            events: VecDeque::new(),
             cfg,
         };
         for ttl in t.cfg.first_ttl..=t.cfg.max_ttl {
@@ -264,7 +304,13 @@ impl Tracer {
     pub fn send_failed(&mut self, seq: u16) {
         if let Some(i) = self.slots.iter().rposition(|s| s.spec.seq == seq && matches!(s.state, State::Queued)) {
             self.slots[i].state = State::Lost;
+            self.events.push_back(ProbeEvent { spec: self.slots[i].spec, hit: None });
         }
+    }
+
+    /// The next probe whose fate became known, in the order they did.
+    pub fn poll_event(&mut self) -> Option<ProbeEvent> {
+        self.events.pop_front()
     }
 
     /// The slowest answer seen per TTL, the input of the adaptive wait.
@@ -306,6 +352,10 @@ impl Tracer {
         for i in expired {
             self.slots[i].state = State::Lost;
             self.in_flight -= 1;
+            let spec = self.slots[i].spec;
+            if self.wanted(&spec) {
+                self.events.push_back(ProbeEvent { spec, hit: None });
+            }
         }
     }
 
@@ -368,7 +418,20 @@ impl Tracer {
                 self.reached[flow] = true;
             }
         }
-        let hit = Hit { from: reply.from, rtt: reply.at - sent, kind, icmp, mpls: reply.mpls };
+        let port_state = match (&reply.answer, kind) {
+            (Answer::Tcp { rst }, HitKind::Reached) => Some(if *rst { PortState::Closed } else { PortState::Open }),
+            _ => None,
+        };
+        let hit = Hit {
+            from: reply.from,
+            rtt: reply.at - sent,
+            kind,
+            icmp,
+            mpls: reply.mpls,
+            port_state,
+            reply_ttl: reply.ttl,
+        };
+        self.events.push_back(ProbeEvent { spec, hit: Some(hit.clone()) });
         self.slots[i].state = State::Answered(hit);
     }
 
@@ -487,7 +550,7 @@ mod tests {
     }
 
     fn reply(seq: u16, from: &str, answer: Answer, at: Instant) -> Reply {
-        Reply { key: key(seq), dst: ip(TARGET), from: ip(from), answer, mtu: None, mpls: vec![], at }
+        Reply { key: key(seq), dst: ip(TARGET), from: ip(from), answer, mtu: None, mpls: vec![], ttl: None, at }
     }
 
     /// Sends everything the tracer allows at `now`; returns the specs.

@@ -1,12 +1,13 @@
 //! What a trace found, and how it is printed: traceroute-style hop lines,
 //! ECMP paths and where they diverge, the path MTU, or an mtr-style table.
 
-use super::engine::{Hop, Ignored, MtuDrop};
+use super::engine::{HitKind, Hop, Ignored, MtuDrop, PortState};
+pub use super::path::HopStats;
 use crate::error::Exit;
 use crate::net::resolve::Resolution;
 use crate::net::trace::{Method, Mode};
 use crate::output::{Output, Report, Tone};
-use crate::timing::{self, Stats};
+use crate::timing;
 use serde::Serialize;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -30,12 +31,23 @@ pub struct TraceReport {
     pub flows: Vec<FlowResult>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rounds: Option<Vec<HopStats>>,
+    /// Complete rounds (with -c / --live).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rounds_done: Option<u64>,
+    /// Rounds asked for; None runs until interrupted.
+    #[serde(skip)]
+    pub rounds_wanted: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mtu: Option<MtuReport>,
     /// Reverse DNS names of the hops (empty with -n).
     pub names: BTreeMap<IpAddr, String>,
+    /// AS numbers of the hops (with --asn).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub asns: BTreeMap<IpAddr, super::asn::AsInfo>,
     pub ignored: Ignored,
     pub reached: bool,
+    /// Ctrl-C (or SIGTERM) ended the run: what is here is what was found until then.
+    pub interrupted: bool,
     #[serde(rename = "elapsed_ms", serialize_with = "crate::output::as_ms")]
     pub elapsed: Duration,
 }
@@ -54,71 +66,13 @@ impl FlowResult {
     }
 }
 
-pub struct Round {
-    pub hops: Vec<Hop>,
-    pub reached: bool,
-}
-
-/// mtr's per-hop columns over all rounds.
 #[derive(Debug, Serialize)]
-pub struct HopStats {
+pub struct UdpFiltered {
+    /// The last hop that answered.
     pub ttl: u8,
-    pub addrs: Vec<IpAddr>,
-    pub sent: u64,
-    pub received: u64,
-    pub loss_pct: f64,
-    pub last_ms: Option<f64>,
-    pub avg_ms: Option<f64>,
-    pub best_ms: Option<f64>,
-    pub worst_ms: Option<f64>,
-    pub stdev_ms: Option<f64>,
-    /// Some answers here, fewer than further on: the router limits the ICMP
-    /// errors it sends, packets are not lost. (A hop that never answers is
-    /// silent, not rate-limited.)
-    pub rate_limited: bool,
-}
-
-pub fn rounds_summary(rounds: &[Round]) -> Vec<HopStats> {
-    let mut by_ttl: BTreeMap<u8, (Stats, Vec<IpAddr>, Option<Duration>)> = BTreeMap::new();
-    for round in rounds {
-        for hop in &round.hops {
-            let entry = by_ttl.entry(hop.ttl).or_default();
-            for p in &hop.probes {
-                entry.0.sent();
-                if let Some(hit) = &p.hit {
-                    entry.0.sample(hit.rtt);
-                    entry.2 = Some(hit.rtt);
-                    if !entry.1.contains(&hit.from) {
-                        entry.1.push(hit.from);
-                    }
-                }
-            }
-        }
-    }
-    let mut stats: Vec<HopStats> = by_ttl
-        .into_iter()
-        .map(|(ttl, (s, addrs, last))| {
-            let sum = s.summary();
-            HopStats {
-                ttl,
-                addrs,
-                sent: sum.sent,
-                received: sum.received,
-                loss_pct: sum.loss_pct,
-                last_ms: last.map(timing::millis),
-                avg_ms: sum.rtt.as_ref().map(|r| r.avg_ms),
-                best_ms: sum.rtt.as_ref().map(|r| r.min_ms),
-                worst_ms: sum.rtt.as_ref().map(|r| r.max_ms),
-                stdev_ms: sum.rtt.as_ref().map(|r| r.mdev_ms),
-                rate_limited: false,
-            }
-        })
-        .collect();
-    for i in 0..stats.len() {
-        let later_min = stats[i + 1..].iter().filter(|h| h.received > 0).map(|h| h.loss_pct).fold(f64::MAX, f64::min);
-        stats[i].rate_limited = stats[i].received > 0 && stats[i].loss_pct > 0.0 && later_min < stats[i].loss_pct;
-    }
-    stats
+    pub addr: IpAddr,
+    /// It said so (administratively prohibited) instead of staying silent.
+    pub prohibited: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -194,9 +148,13 @@ impl TraceReport {
     }
 
     fn host(&self, ip: IpAddr) -> String {
-        match self.names.get(&ip) {
+        let host = match self.names.get(&ip) {
             Some(name) => format!("{name} ({ip})"),
             None => ip.to_string(),
+        };
+        match self.asns.get(&ip) {
+            Some(a) => format!("{host} [AS{}]", a.asn),
+            None => host,
         }
     }
 
@@ -219,8 +177,18 @@ impl TraceReport {
                     if let Some(marker) = hit.marker() {
                         line += &format!(" {}", out.paint(&marker, Tone::Bad));
                     }
+                    match hit.port_state {
+                        Some(PortState::Open) => line += &format!(" {}", out.paint("[open]", Tone::Good)),
+                        Some(PortState::Closed) => line += &format!(" {}", out.paint("[closed]", Tone::Bad)),
+                        None => {}
+                    }
                 }
             }
+        }
+        // tracepath's asymm: the replies came back over another number of hops.
+        let back = hop.probes.iter().filter_map(|p| p.hit.as_ref()).find_map(|h| h.back_hops());
+        if let Some(back) = back.filter(|b| *b != hop.ttl) {
+            line += &out.paint(&format!("  asymm {back}"), Tone::Dim);
         }
         if self.mtu.is_some() {
             line += &format!("  (probe {} bytes)", hop.size);
@@ -246,6 +214,50 @@ impl TraceReport {
         None
     }
 
+    /// UDP probes that die at a hop while the destination is never reached:
+    /// the last hop that answered (silence after it to the last TTL, or an
+    /// administratively prohibited from it). Filters often drop UDP and let
+    /// ICMP echo or TCP to an open port through.
+    pub fn udp_filtered(&self) -> Option<UdpFiltered> {
+        if self.method != Method::Udp || self.reached {
+            return None;
+        }
+        // (ttl, first responder, prohibited?) per hop; None for a silent one.
+        let hops: Vec<(u8, Option<(IpAddr, bool)>)> = match &self.rounds {
+            Some(rows) => rows.iter().map(|h| (h.ttl, h.addrs.first().map(|a| (*a, false)))).collect(),
+            None => self
+                .flows
+                .first()?
+                .hops
+                .iter()
+                .map(|h| {
+                    let hit = h.probes.iter().find_map(|p| p.hit.as_ref());
+                    let prohibited = hit.is_some_and(|h| h.marker().is_some_and(|m| m == "!X" || m == "!A"));
+                    (h.ttl, hit.map(|hit| (hit.from, prohibited)))
+                })
+                .collect(),
+        };
+        let last = hops.iter().rposition(|(_, a)| a.is_some())?;
+        let (ttl, Some((addr, prohibited))) = hops[last] else { return None };
+        let silent_after = hops.len() - last - 1;
+        (prohibited || (silent_after >= 2 && !self.interrupted)).then_some(UdpFiltered { ttl, addr, prohibited })
+    }
+
+    /// TCP: what the target's answers said about the port (the last one wins).
+    pub fn port_state(&self) -> Option<PortState> {
+        if let Some(rows) = &self.rounds {
+            return rows.iter().rev().find_map(|h| h.port_state);
+        }
+        self.flows
+            .iter()
+            .flat_map(|f| &f.hops)
+            .flat_map(|h| &h.probes)
+            .filter_map(|p| p.hit.as_ref())
+            .filter(|h| h.kind == HitKind::Reached)
+            .filter_map(|h| h.port_state)
+            .next_back()
+    }
+
     /// Distinct paths among the flows.
     pub fn distinct_paths(&self) -> usize {
         let mut paths: Vec<_> = self.flows.iter().map(|f| f.path()).collect();
@@ -262,11 +274,19 @@ impl Report for TraceReport {
             let mut table = out.table(&["Hop", "Host", "Loss%", "Snt", "Last", "Avg", "Best", "Wrst", "StDev"]);
             let f = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3}"));
             for h in rounds {
-                let host = if h.addrs.is_empty() {
+                let mut host = if h.addrs.is_empty() {
                     "???".to_string()
                 } else {
                     h.addrs.iter().map(|a| self.host(*a)).collect::<Vec<_>>().join(", ")
                 };
+                match h.port_state {
+                    Some(PortState::Open) => host += " [open]",
+                    Some(PortState::Closed) => host += " [closed]",
+                    None => {}
+                }
+                if let Some(back) = h.asymmetric_back_hops {
+                    host += &format!(" asymm {back}");
+                }
                 let loss = if h.rate_limited {
                     format!("{:.1}% (ICMP rate-limited, not loss)", h.loss_pct)
                 } else {
@@ -325,9 +345,36 @@ impl Report for TraceReport {
                 Tone::Dim,
             );
         }
+        if let Some(f) = self.udp_filtered() {
+            let what = if f.prohibited {
+                format!("hop {} ({}) refuses the UDP probes", f.ttl, self.host(f.addr))
+            } else {
+                format!(
+                    "UDP probes get no answer past hop {} ({}): a filter there probably drops them",
+                    f.ttl,
+                    self.host(f.addr)
+                )
+            };
+            text += &out.paint(&format!("{what}; try --icmp, or --tcp -p 443\n"), Tone::Warn);
+        }
+        if self.interrupted {
+            let what = match (self.rounds_done, self.rounds_wanted) {
+                (Some(n), Some(of)) => format!("interrupted after {n} of {of} rounds"),
+                (Some(n), None) => format!("interrupted after {n} rounds"),
+                (None, _) => "interrupted: the hops found so far".to_string(),
+            };
+            text += &out.paint(&format!("{what}\n"), Tone::Warn);
+        }
         let verdict = if self.reached {
-            let hops = self.flows.first().and_then(|f| f.hops.last()).map_or(0, |h| h.ttl);
-            out.paint(&format!("destination reached in {hops} hops"), Tone::Good)
+            let hops = match &self.rounds {
+                Some(rows) => rows.last().map_or(0, |h| h.ttl),
+                None => self.flows.first().and_then(|f| f.hops.last()).map_or(0, |h| h.ttl),
+            };
+            let mut line = format!("destination reached in {hops} hops");
+            if let (Some(state), Some(port)) = (self.port_state(), self.port) {
+                line += &format!(", port {port} {}", if state == PortState::Open { "open" } else { "closed" });
+            }
+            out.paint(&line, Tone::Good)
         } else {
             out.paint("destination not reached", Tone::Bad)
         };
@@ -337,6 +384,12 @@ impl Report for TraceReport {
     fn json(&self) -> serde_json::Value {
         let mut v = serde_json::to_value(self).unwrap_or_default();
         v["command"] = json!("traceroute");
+        if self.method == Method::Tcp {
+            v["port_state"] = json!(self.port_state());
+        }
+        if self.method == Method::Udp {
+            v["udp_filtered"] = json!(self.udp_filtered());
+        }
         if self.flows.len() > 1 {
             v["distinct_paths"] = json!(self.distinct_paths());
             v["divergence"] = json!(self.divergence().map(|(ttl, addrs)| json!({"ttl": ttl, "addrs": addrs})));

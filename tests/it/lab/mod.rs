@@ -56,6 +56,7 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod tmux;
 
 pub use netwalk::lab::route::Cidr;
 
@@ -84,6 +85,7 @@ pub const PROGRAMS: &[(&str, &str)] = &[
     ("getent", "libc-bin"),
     ("time", "time"),
     ("bash", "bash"),
+    ("tmux", "tmux"),
     ("dnsmasq", "dnsmasq-base"),
     ("openssl", "openssl"),
     ("nginx", "nginx"),
