@@ -87,6 +87,33 @@ pub fn split(message: &[u8]) -> Result<RawOptions, String> {
     Ok(raw)
 }
 
+/// Options whose length the standard fixes (or bounds below), checked before
+/// dhcproto decodes them: its decoder asserts these lengths instead of
+/// returning an error, so a server that gets one wrong is reported here.
+const FIXED_LENGTHS: [(u8, &str, usize, bool); 7] = [
+    (80, "rapid commit", 0, true),
+    (81, "client FQDN", 3, false),
+    (94, "client network interface", 3, true),
+    (152, "BLQ base time", 4, true),
+    (153, "BLQ start time of state", 4, true),
+    (154, "BLQ query start time", 4, true),
+    (155, "BLQ query end time", 4, true),
+];
+
+impl RawOptions {
+    /// The first option whose (joined) length breaks its standard's rule.
+    pub fn length_problem(&self) -> Option<String> {
+        FIXED_LENGTHS.iter().find_map(|&(code, name, len, exact)| {
+            let got = self.get(code)?.len();
+            match (exact, got) {
+                (true, got) if got != len => Some(format!("option {code} ({name}) is {got} bytes long, not {len}")),
+                (false, got) if got < len => Some(format!("option {code} ({name}) is {got} bytes long, under {len}")),
+                _ => None,
+            }
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -134,6 +134,9 @@ pub fn reply(frame: &[u8], req: &Request, latency: Duration) -> Result<(u8, Box<
         reason,
     };
     let raw = dhcp_options::split(dgram.payload).map_err(malformed)?;
+    if let Some(problem) = raw.length_problem() {
+        return Err(malformed(problem));
+    }
     let msg =
         Message::decode(&mut Decoder::new(dgram.payload)).map_err(|e| malformed(format!("undecodable header: {e}")))?;
     if msg.opcode() != Opcode::BootReply {
@@ -391,6 +394,29 @@ pub(crate) mod tests {
             dst_port: CLIENT_PORT,
         };
         udp_frame::build(&ends, 64, &payload)
+    }
+
+    /// Inputs the fuzzer found (fuzz/fuzz_targets/dhcp_reply.rs), replayed the
+    /// way that target feeds them: the UDP payload of a reply addressed to us.
+    #[test]
+    fn fuzzer_found_replies_are_reported_not_panicked_on() {
+        for name in ["dhcp_reply-c61694aa.bin"] {
+            let payload = std::fs::read(format!("{}/tests/data/fuzz/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+            let xid = u32::from_be_bytes(payload[4..8].try_into().unwrap());
+            let chaddr: [u8; 6] = payload[28..34].try_into().unwrap();
+            let ends = Endpoints {
+                src_mac: [2, 0, 0, 0, 0, 1],
+                dst_mac: BROADCAST_MAC,
+                src_ip: "198.18.0.1".parse().unwrap(),
+                dst_ip: Ipv4Addr::BROADCAST,
+                src_port: SERVER_PORT,
+                dst_port: CLIENT_PORT,
+            };
+            let req = Request { xid, chaddr, client_id: None, hostname: None };
+            let seen = inspect(&udp_frame::build(&ends, 64, &payload), &req, Duration::ZERO);
+            let Seen::Malformed { reason, .. } = &seen else { panic!("{name}: {seen:?}") };
+            assert_eq!(reason, "option 80 (rapid commit) is 80 bytes long, not 0", "{name}");
+        }
     }
 
     #[test]
