@@ -406,6 +406,7 @@ pub(crate) mod tests {
         for (name, why) in [
             ("dhcp_reply-c61694aa.bin", "option 80 (rapid commit) is 80 bytes long, not 0"),
             ("dhcp_reply-562676d7.bin", "hardware address length 255 is over chaddr's 16 bytes"),
+            ("dhcp_reply-16714176.bin", "option 81 (client FQDN) is 1 bytes long, under 3"),
         ] {
             let payload = std::fs::read(format!("{}/tests/data/fuzz/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
             let xid = u32::from_be_bytes(payload[4..8].try_into().unwrap());
