@@ -54,13 +54,15 @@ fn start_named(lab: &Lab, host: &Host, client: &Host, dig: &str) -> (lab::Server
     let dir = host.dir().join("named");
     std::fs::create_dir_all(&dir).unwrap();
     let signed = sign_zone(host, &dir);
+    let types = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/types.test.zone");
     let addr = host.addr(4).to_string();
     let d = dir.to_str().unwrap();
     let conf = format!(
         "options {{\n  directory \"{d}\";\n  pid-file \"{d}/named.pid\";\n  session-keyfile \"{d}/session.key\";\n  \
          managed-keys-directory \"{d}\";\n  listen-on port 53 {{ {addr}; }};\n  listen-on-v6 {{ none; }};\n  \
          recursion no;\n  dnssec-validation no;\n  server-id \"ns1-bind\";\n}};\ncontrols {{ }};\n\
-         zone \"example.test\" {{ type primary; file \"{signed}\"; }};\n"
+         zone \"example.test\" {{ type primary; file \"{signed}\"; }};\n\
+         zone \"types.test\" {{ type primary; file \"{types}\"; check-names ignore; }};\n"
     );
     let conf_path = dir.join("named.conf");
     std::fs::write(&conf_path, conf).unwrap();
@@ -167,4 +169,49 @@ fn answers_match_bind_dig_for_every_type_with_and_without_dnssec() {
     let ours = ok(&client.command(NETWALK).arg("dig").args(args).output().unwrap(), "netwalk dig");
     assert_eq!(pick(&ours), pick(&theirs));
     assert_eq!(pick(&ours).len(), 3, "{ours}");
+}
+
+/// The (owner, type) pairs of tests/data/types.test.zone, read from the file itself so a record added there is compared too.
+fn every_type_queries() -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/types.test.zone")).unwrap();
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in text.lines().filter(|l| !l.starts_with(';') && !l.starts_with('$') && !l.trim().is_empty()) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let owner = if words[0] == "@" { "types.test".to_string() } else { format!("{}.types.test", words[0]) };
+        let pair = (owner, words[2].to_string());
+        if !out.contains(&pair) {
+            out.push(pair);
+        }
+    }
+    out
+}
+
+#[test]
+fn every_bind_type_prints_as_bind_dig_prints_it() {
+    let dig = require("dig");
+    let lab = Lab::chain(&["client", "server"]);
+    let (client, server) = (lab.host_by_name("client"), lab.host_by_name("server"));
+    let (_named, addr) = start_named(&lab, &server, &client, &dig);
+    let at = format!("@{addr}");
+    let queries = every_type_queries();
+    assert!(queries.len() > 80, "{}", queries.len());
+    let mut mismatches = Vec::new();
+    for (name, rtype) in &queries {
+        let args = [at.as_str(), "+norec", "+noall", "+answer", name.as_str(), rtype.as_str()];
+        let theirs = ok(&client.command(&dig).args(args).output().unwrap(), "dig");
+        let ours = ok(&client.command(NETWALK).arg("dig").args(args).output().unwrap(), "netwalk dig");
+        if theirs.trim().is_empty() {
+            mismatches.push(format!("{name} {rtype}: BIND has no answer"));
+        }
+        // No record may fall back to RFC 3597 hex unless BIND's does too.
+        if sorted(&ours) != sorted(&theirs) {
+            mismatches.push(format!("{name} {rtype}:\n  bind: {}\n  ours: {}", theirs.trim(), ours.trim()));
+        }
+    }
+    assert!(mismatches.is_empty(), "{} of {} differ:\n{}", mismatches.len(), queries.len(), mismatches.join("\n"));
+
+    // A mistyped type word is a usage error, not a second query name.
+    let out = client.command(NETWALK).args(["dig", &at, "afsdb.types.test", "AFSDBX"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown record type 'AFSDBX'"), "{out:?}");
 }

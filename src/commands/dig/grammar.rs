@@ -184,6 +184,10 @@ pub fn parse(words: &[String], base: &Settings) -> Result<Line, String> {
             set_type(&mut questions, &mut pending_type, &mut type_set_for_last, t);
         } else if let Some(c) = parse_class(word).filter(|_| !class_set_for_last || questions.is_empty()) {
             set_class(&mut questions, &mut pending_class, &mut class_set_for_last, c);
+        } else if looks_like_type(word) {
+            return Err(format!(
+                "unknown record type '{word}' (a type name BIND knows, or TYPEnnn; a query name needs a dot or lower case)"
+            ));
         } else {
             push(&mut questions, word.clone(), pending_type.take(), pending_class.take());
             type_set_for_last = false;
@@ -196,6 +200,14 @@ pub fn parse(words: &[String], base: &Settings) -> Result<Line, String> {
         push(&mut questions, ".".into(), pending_type.or(Some(default_type)), pending_class);
     }
     Ok(Line { questions, settings: s, batch_file })
+}
+
+/// An upper-case word with no dot (`AFSDBX`, `TYPE12X`) is a mistyped record
+/// type, not a name: dig would silently ask `afsdbx. A` and exit 0.
+fn looks_like_type(word: &str) -> bool {
+    !word.contains('.')
+        && word.starts_with(|c: char| c.is_ascii_uppercase())
+        && word.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
 }
 
 fn set_type(q: &mut [Question], pending: &mut Option<u16>, set: &mut bool, t: u16) {
@@ -452,6 +464,11 @@ mod tests {
         assert_eq!(p("-p").unwrap_err(), "option -p needs a value");
         assert!(p("+subnet=198.18.0.0/40 a.test").is_err());
         assert!(p("-z a.test").is_err());
+        assert!(p("a.test FOOBAR").unwrap_err().starts_with("unknown record type 'FOOBAR'"));
+        assert!(p("a.test TYPE12X").is_err());
+        assert_eq!(p("@198.18.3.2 afsdb01.example AFSDB").unwrap().questions[0].qtype, 18);
+        assert_eq!(p("a.test nsap-ptr").unwrap().questions[0].qtype, 23);
+        assert_eq!(p("a.test localhost").unwrap().questions.len(), 2);
     }
 
     #[test]
