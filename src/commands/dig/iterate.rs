@@ -85,6 +85,7 @@ pub async fn walk(job: Job, hints: &[NameServer], start: Start) -> Result<QueryR
         outcome,
         when: SystemTime::now(),
         trace: Some(steps),
+        transfer: None,
     })
 }
 

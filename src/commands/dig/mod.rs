@@ -9,6 +9,7 @@ mod render;
 mod secure;
 pub mod system;
 pub mod trace;
+pub mod transfer;
 
 use crate::cli::Global;
 use crate::error::{Error, Exit};
@@ -148,6 +149,8 @@ pub struct QueryResult {
     pub when: SystemTime,
     /// Every step of a +trace walk, in order.
     pub trace: Option<Vec<iterate::TraceStep>>,
+    /// What an AXFR/IXFR received, complete or not.
+    pub transfer: Option<transfer::Transfer>,
 }
 
 pub enum DigOutput {
@@ -218,6 +221,7 @@ pub fn run(args: Args, global: &Global) -> Result<DigOutput, Error> {
 
     let mut plain = Vec::new();
     let mut rest = Vec::new();
+    let mut xfr = Vec::new();
     for (index, job) in jobs.into_iter().enumerate() {
         let ip = servers
             .iter()
@@ -225,7 +229,9 @@ pub fn run(args: Args, global: &Global) -> Result<DigOutput, Error> {
             .map(|(_, _, ip)| *ip)
             .unwrap_or(IpAddr::from([0, 0, 0, 0]));
         let s = &job.settings;
+        let is_xfr = matches!(job.question.qtype, 251 | 252);
         match s.trace || s.tls || s.https.is_some() {
+            false if is_xfr => xfr.push((index, job, ip)),
             false => plain.push((index, job, ip)),
             true => rest.push((index, job, ip)),
         }
@@ -240,6 +246,10 @@ pub fn run(args: Args, global: &Global) -> Result<DigOutput, Error> {
     // UDP and TCP queries, all at once over shared sockets, with no runtime.
     for (index, result) in ask_plain(plain)? {
         place(index, result);
+    }
+    // Zone transfers: TCP, every message, one transfer at a time.
+    for (index, job, ip) in xfr {
+        place(index, ask_transfer(&job, ip)?);
     }
     // DoT, DoH and +trace are async: a runtime for them alone.
     if !rest.is_empty() {
@@ -355,6 +365,7 @@ fn prepare(job: &Job, server: SocketAddr) -> Result<(Sent, QueryResult), Error> 
         outcome: Outcome::NoResponse { reason: String::new() },
         when: SystemTime::now(),
         trace: None,
+        transfer: None,
     };
     Ok((sent, result))
 }
@@ -371,6 +382,46 @@ async fn ask_secure(
     let peer = secure::peer(s, server, config).map_err(Error::usage)?;
     result.outcome = secure::exchange(server, &sent, s, &peer).await;
     result.when = SystemTime::now();
+    Ok(result)
+}
+
+/// An AXFR or IXFR over TCP (as dig, whatever +tcp says): every message until the closing SOA.
+fn ask_transfer(job: &Job, ip: IpAddr) -> Result<QueryResult, Error> {
+    let (sent, mut result) = prepare(job, SocketAddr::new(ip, 0))?;
+    let server = result.server.unwrap_or(SocketAddr::new(ip, 53));
+    let mut xfr = transfer::Xfr::new(job.question.qtype == 251);
+    let mut failed = None;
+    let mut last = None;
+    let ran = crate::net::dns::tcp_messages(server, &sent.bytes, job.settings.time, |data| {
+        match xfr.feed(data, server, &sent) {
+            Ok(more) => {
+                if !more {
+                    last = crate::wire::dns::Message::parse(data).ok();
+                }
+                more
+            }
+            Err(why) => {
+                failed = Some(why);
+                false
+            }
+        }
+    });
+    let mut t = xfr.transfer;
+    result.when = SystemTime::now();
+    result.outcome = match (ran, failed, last) {
+        (Ok(elapsed), None, Some(msg)) => {
+            Outcome::Reply { msg: Box::new(msg), size: t.bytes, elapsed, transport: Transport::Tcp }
+        }
+        (Ok(_), Some(why), _) | (Err(_), Some(why), _) => Outcome::NoResponse { reason: why },
+        (Err(e), None, _) => {
+            Outcome::NoResponse { reason: format!("communications error to {} over TCP: {e}", query::endpoint(server)) }
+        }
+        (Ok(_), None, None) => Outcome::NoResponse { reason: "the transfer ended without a message".into() },
+    };
+    if let Outcome::NoResponse { reason } = &result.outcome {
+        t.failed = Some(reason.clone());
+    }
+    result.transfer = Some(t);
     Ok(result)
 }
 

@@ -92,6 +92,9 @@ fn human_one(r: &QueryResult, idn: bool, text: &mut String) {
     if let Some(steps) = &r.trace {
         return trace_human(r, steps, idn, text);
     }
+    if let Some(t) = &r.transfer {
+        return transfer_human(r, t, idn, text);
+    }
     for note in &r.notes {
         let _ = writeln!(text, ";; {note}");
     }
@@ -174,6 +177,38 @@ fn human_one(r: &QueryResult, idn: bool, text: &mut String) {
         let _ = writeln!(text, ";; SERVER: {server} ({})", transport.name());
         let _ = writeln!(text, ";; WHEN: {}", when(r.when));
         let _ = writeln!(text, ";; MSG SIZE  rcvd: {size}\n");
+    }
+}
+
+/// dig's AXFR/IXFR layout: the records of every message, then BIND's
+/// `; Transfer failed.` or the XFR size summary.
+fn transfer_human(r: &QueryResult, t: &super::transfer::Transfer, idn: bool, text: &mut String) {
+    let s = &r.settings;
+    if s.cmd && !s.short {
+        let _ = writeln!(text, "\n; <<>> netwalk dig {} <<>> {}", env!("CARGO_PKG_VERSION"), r.cmdline);
+        let _ = writeln!(text, ";; global options: +cmd");
+    }
+    for rec in t.records.iter().filter(|_| s.answer) {
+        if s.short {
+            let _ = writeln!(text, "{}", short_data(rec, idn));
+        } else {
+            let _ = writeln!(text, "{}", record_line(rec, idn));
+        }
+    }
+    if let Some(why) = &t.failed {
+        let _ = writeln!(text, ";; {why}\n; Transfer failed.");
+        return;
+    }
+    if s.stats
+        && !s.short
+        && let Outcome::Reply { elapsed, .. } = &r.outcome
+    {
+        let server = r.server.map(|a| format!("{}({})", endpoint(a), a.ip())).unwrap_or_default();
+        let _ = writeln!(text, ";; Query time: {} msec", elapsed.as_millis());
+        let _ = writeln!(text, ";; SERVER: {server} (TCP)");
+        let _ = writeln!(text, ";; WHEN: {}", when(r.when));
+        let _ =
+            writeln!(text, ";; XFR size: {} records (messages {}, bytes {})\n", t.records.len(), t.messages, t.bytes);
     }
 }
 
@@ -404,6 +439,12 @@ fn json_one(r: &QueryResult) -> Value {
             })
             .collect();
         extra["trace"] = json!(steps);
+    }
+    if let Some(t) = &r.transfer {
+        // The records of every message, not only the last one's.
+        extra["answer"] = json!(t.records.iter().map(record_json).collect::<Vec<_>>());
+        extra["transfer"] =
+            json!({"records": t.records.len(), "messages": t.messages, "bytes": t.bytes, "failed": t.failed});
     }
     if let (Value::Object(d), Value::Object(e)) = (&mut doc, extra) {
         d.extend(e);
