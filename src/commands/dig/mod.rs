@@ -218,6 +218,13 @@ pub fn run(args: Args, global: &Global) -> Result<DigOutput, Error> {
     };
     let hints =
         Arc::new(if jobs.iter().any(|j| j.settings.trace) { root_hints(&args, base.family)? } else { Vec::new() });
+    // As BIND's dig, +trace without @server first asks the configured resolver for the root servers
+    // (`. NS`), so it works where only that resolver can reach them; --root-hints skips that step.
+    let trace_resolver =
+        match args.root_hints.is_none() && jobs.iter().any(|j| j.settings.trace && j.settings.server.is_none()) {
+            true => system::first_nameserver().ok(),
+            false => None,
+        };
 
     let mut plain = Vec::new();
     let mut rest = Vec::new();
@@ -253,7 +260,7 @@ pub fn run(args: Args, global: &Global) -> Result<DigOutput, Error> {
     }
     // DoT, DoH and +trace are async: a runtime for them alone.
     if !rest.is_empty() {
-        for (index, result) in crate::block_on(ask_async(rest, hints, tls))?? {
+        for (index, result) in crate::block_on(ask_async(rest, hints, trace_resolver, tls))?? {
             place(index, result);
         }
     }
@@ -263,11 +270,12 @@ pub fn run(args: Args, global: &Global) -> Result<DigOutput, Error> {
     }))
 }
 
-/// +tls, +https and +trace jobs, `BATCH_PARALLEL` at a time (the +trace steps
-/// themselves are blocking UDP/TCP exchanges, so walks run one after another).
+/// +tls, +https and +trace jobs, `BATCH_PARALLEL` at a time (each +trace step's
+/// blocking UDP/TCP exchange runs on the blocking pool, so walks overlap).
 async fn ask_async(
     jobs: Vec<(usize, Job, IpAddr)>,
     hints: Arc<Vec<trace::NameServer>>,
+    trace_resolver: Option<IpAddr>,
     tls: Option<Arc<rustls::ClientConfig>>,
 ) -> Result<Vec<(usize, QueryResult)>, Error> {
     let semaphore = Arc::new(tokio::sync::Semaphore::new(BATCH_PARALLEL));
@@ -279,9 +287,10 @@ async fn ask_async(
         set.spawn(async move {
             let _permit = permit.acquire_owned().await;
             let result = if job.settings.trace {
-                let start = match &job.settings.server {
-                    Some(name) => iterate::Start::Server { name: name.clone(), addr: ip },
-                    None => iterate::Start::Hints,
+                let start = match (&job.settings.server, trace_resolver) {
+                    (Some(name), _) => iterate::Start::Server { name: name.clone(), addr: ip },
+                    (None, Some(addr)) => iterate::Start::Resolver { addr },
+                    (None, None) => iterate::Start::Hints,
                 };
                 iterate::walk(job, &hints, start).await
             } else {

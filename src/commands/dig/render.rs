@@ -215,7 +215,24 @@ fn transfer_human(r: &QueryResult, t: &super::transfer::Transfer, idn: bool, tex
 /// dig's +trace layout: per step the shown sections, then who answered and how fast.
 fn trace_human(r: &QueryResult, steps: &[TraceStep], idn: bool, text: &mut String) {
     let s = &r.settings;
-    if s.cmd && !s.short {
+    if s.short {
+        // +trace +short: the final answer's data alone, or why the walk failed.
+        match &r.outcome {
+            Outcome::Reply { msg, .. } => {
+                for rec in &msg.answer {
+                    let _ = writeln!(text, "{}", short_data(rec, idn));
+                }
+            }
+            Outcome::Bad { error, .. } => {
+                let _ = writeln!(text, ";; Got bad packet: {error}");
+            }
+            Outcome::NoResponse { reason } => {
+                let _ = writeln!(text, ";; trace failed: {reason}");
+            }
+        }
+        return;
+    }
+    if s.cmd {
         let _ = writeln!(text, "\n; <<>> netwalk dig {} <<>> {}", env!("CARGO_PKG_VERSION"), r.cmdline);
         let _ = writeln!(text, ";; global options: +cmd");
     }
@@ -243,29 +260,16 @@ fn trace_human(r: &QueryResult, steps: &[TraceStep], idn: bool, text: &mut Strin
         for (show, records) in [(s.answer, &msg.answer), (s.authority, &msg.authority), (s.additional, &msg.additional)]
         {
             for rec in records.iter().filter(|_| show) {
-                if s.short {
-                    let _ = writeln!(
-                        text,
-                        "{} {} from server {} in {} ms.",
-                        type_name(rec.rtype),
-                        short_data(rec, idn),
-                        step.server.ip(),
-                        elapsed.as_millis()
-                    );
-                } else {
-                    let _ = writeln!(text, "{}", record_line(rec, idn));
-                }
+                let _ = writeln!(text, "{}", record_line(rec, idn));
             }
         }
-        if !s.short {
-            let _ = writeln!(
-                text,
-                ";; Received {size} bytes from {}({}) in {} ms\n",
-                endpoint(step.server),
-                short_name(&step.server_name),
-                elapsed.as_millis()
-            );
-        }
+        let _ = writeln!(
+            text,
+            ";; Received {size} bytes from {}({}) in {} ms\n",
+            endpoint(step.server),
+            short_name(&step.server_name),
+            elapsed.as_millis()
+        );
     }
     if let Outcome::NoResponse { reason } = &r.outcome {
         let _ = writeln!(text, ";; trace failed: {reason}");
