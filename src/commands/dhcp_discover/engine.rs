@@ -437,6 +437,7 @@ pub(crate) mod tests {
     /// Inputs the fuzzer found (fuzz/fuzz_targets/dhcp_reply.rs), replayed the
     /// way that target feeds them: the UDP payload of a reply addressed to us.
     #[test]
+    #[allow(clippy::single_element_loop)] // the fuzzer's next finds join the list
     fn fuzzer_found_replies_are_reported_not_panicked_on() {
         for name in ["dhcp_reply-c61694aa.bin"] {
             let payload = std::fs::read(format!("{}/tests/data/fuzz/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
