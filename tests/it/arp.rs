@@ -368,3 +368,24 @@ fn ctrl_c_during_a_sweep_prints_the_hosts_found_and_exits_130() {
         }
     }
 }
+
+/// data/oui.tsv is exactly what scripts/update-oui.sh makes of the IEEE
+/// registries in the ieee-data version it names (.ci/run installs that).
+#[cfg(feature = "interop")]
+#[test]
+fn the_vendor_table_is_current_with_its_script() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = std::process::Command::new("bash")
+        .arg(format!("{root}/scripts/update-oui.sh"))
+        .arg("--check")
+        .output()
+        .expect("run scripts/update-oui.sh");
+    assert_eq!(
+        code(&out),
+        0,
+        "{}{}(scripts/update-oui.sh --install puts the pinned ieee-data in place)",
+        String::from_utf8_lossy(&out.stdout),
+        stderr(&out)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("data/oui.tsv is current"));
+}
