@@ -14,6 +14,9 @@ pub enum Exit {
     Failed = 1,
     Usage = 2,
     Environment = 3,
+    /// Stopped by Ctrl-C (SIGINT) before the work was done: what it found
+    /// so far is printed, but it is not a verdict (the shell's 128 + 2).
+    Interrupted = 130,
 }
 
 impl From<Exit> for ExitCode {
