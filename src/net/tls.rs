@@ -162,6 +162,26 @@ pub struct Handshake {
     pub elapsed: Duration,
     /// The server's handshake signature did not verify with the leaf's key.
     pub signature_error: Option<String>,
+    /// The CA names of a CertificateRequest (DER Names), when the server sent one.
+    pub client_ca_names: Option<Vec<Vec<u8>>>,
+}
+
+/// Records a CertificateRequest's CA names and offers no certificate.
+#[derive(Debug)]
+struct CaNameRecorder(Arc<Mutex<Option<Vec<Vec<u8>>>>>);
+
+impl rustls::client::ResolvesClientCert for CaNameRecorder {
+    fn resolve(&self, hints: &[&[u8]], _schemes: &[SignatureScheme]) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        if let Ok(mut names) = self.0.lock() {
+            *names = Some(hints.iter().map(|h| h.to_vec()).collect());
+        }
+        None
+    }
+
+    fn has_certs(&self) -> bool {
+        // So that rustls asks us when a CertificateRequest arrives.
+        true
+    }
 }
 
 #[derive(Default)]
@@ -255,6 +275,7 @@ where
 {
     let provider = provider();
     let capture = Arc::new(Mutex::new(Capture::default()));
+    let ca_names = Arc::new(Mutex::new(None));
     let verifier =
         Arc::new(CapturingVerifier { algs: provider.signature_verification_algorithms, capture: capture.clone() });
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
@@ -262,7 +283,7 @@ where
         .map_err(|e| e.to_string())?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth();
+        .with_client_cert_resolver(Arc::new(CaNameRecorder(ca_names.clone())));
     config.alpn_protocols = offer.alpn.clone();
     config.enable_sni = offer.send_sni;
     config.resumption = rustls::client::Resumption::disabled();
@@ -307,6 +328,7 @@ where
         sni,
         elapsed,
         signature_error: capture.signature_error,
+        client_ca_names: ca_names.lock().ok().and_then(|mut n| n.take()),
     };
     Ok((handshake, tls))
 }
