@@ -36,8 +36,11 @@ pub struct Store {
     pub anchors: Vec<TrustAnchor<'static>>,
     /// Anchor subject (DER) → the root certificate it came from.
     pub roots: HashMap<Vec<u8>, CertificateDer<'static>>,
-    /// Non-self-issued certificates of the CA file: path-building material, not anchors.
+    /// Non-self-issued certificates of the CA file: path-building material
+    /// first; failing a path to a root, trust anchors themselves (`partial`).
     pub intermediates: Vec<CertificateDer<'static>>,
+    /// The same certificates as anchors (openssl's partial-chain trust).
+    pub partial: Vec<TrustAnchor<'static>>,
     pub description: String,
 }
 
@@ -49,8 +52,13 @@ fn self_issued(der: &[u8]) -> bool {
 
 impl Store {
     pub fn load(roots: Roots, ca_file: Option<&Path>) -> Result<Store, Error> {
-        let mut store =
-            Store { anchors: Vec::new(), roots: HashMap::new(), intermediates: Vec::new(), description: String::new() };
+        let mut store = Store {
+            anchors: Vec::new(),
+            roots: HashMap::new(),
+            intermediates: Vec::new(),
+            partial: Vec::new(),
+            description: String::new(),
+        };
         match roots {
             Roots::Mozilla => {
                 store.anchors.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
@@ -74,6 +82,11 @@ impl Store {
                 if self_issued(&cert) {
                     store.add_root(cert);
                 } else {
+                    if let Ok(anchor) = webpki::anchor_from_trusted_cert(&cert) {
+                        let anchor = anchor.to_owned();
+                        store.roots.insert(anchor.subject.to_vec(), cert.clone());
+                        store.partial.push(anchor);
+                    }
                     store.intermediates.push(cert);
                 }
             }
@@ -126,13 +139,23 @@ pub fn verify(
     store: &Store,
     now: UnixTime,
 ) -> Result<Verified, webpki::Error> {
+    verify_to(chain, extra, &store.anchors, store, now)
+}
+
+/// [`verify`] against the given anchors.
+pub fn verify_to(
+    chain: &[CertificateDer<'static>],
+    extra: &[CertificateDer<'static>],
+    anchors: &[TrustAnchor<'static>],
+    store: &Store,
+    now: UnixTime,
+) -> Result<Verified, webpki::Error> {
     let Some(leaf) = chain.first() else { return Err(webpki::Error::BadDer) };
     let leaf = webpki::EndEntityCert::try_from(leaf)?;
     let mut pool: Vec<CertificateDer<'static>> = chain[1..].to_vec();
     pool.extend(extra.iter().cloned());
     let algs: WebPkiSupportedAlgorithms = rustls::crypto::ring::default_provider().signature_verification_algorithms;
-    let path =
-        leaf.verify_for_usage(algs.all, &store.anchors, &pool, now, webpki::KeyUsage::server_auth(), None, None)?;
+    let path = leaf.verify_for_usage(algs.all, anchors, &pool, now, webpki::KeyUsage::server_auth(), None, None)?;
     let subject = path.anchor().subject.to_vec();
     Ok(Verified {
         intermediates: path.intermediate_certificates().map(|c| c.der().into_owned()).collect(),

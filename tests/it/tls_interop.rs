@@ -278,6 +278,9 @@ fn sha1_signed_weak_key_chain_is_named() {
         a["verdict"]["reasons"].as_array().unwrap().iter().map(|r| r["kind"].as_str().unwrap()).collect();
     assert_eq!(a["verdict"]["status"], "sha1_in_chain", "{a}");
     assert!(kinds.contains(&"weak_key"), "{kinds:?}");
+    assert!(!kinds.contains(&"bad_handshake_signature"), "ring refuses a 1024-bit key: say weak key: {kinds:?}");
+    let fkinds = finding_kinds(a);
+    assert_eq!(fkinds, ["key_weak", "signature_sha1"], "{a}");
     assert_eq!(a["certificates"][0]["signature_algorithm"], "sha1WithRSAEncryption");
     assert_eq!(a["certificates"][0]["key"]["bits"], 1024);
     drop(lab);

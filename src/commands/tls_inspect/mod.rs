@@ -94,6 +94,18 @@ pub struct Args {
     #[arg(long)]
     pub pem: bool,
 
+    /// Judge the chain without checking that it names the server
+    #[arg(long)]
+    pub no_verify_name: bool,
+
+    /// Judge validity at this time instead of now (2027-01-31T12:00:00Z, 2027-01-31, @UNIX)
+    #[arg(long, value_name = "TIME", value_parser = cert::parse_time)]
+    pub at: Option<i64>,
+
+    /// Most intermediates a verified path may have (openssl's -verify_depth)
+    #[arg(long, value_name = "N")]
+    pub max_depth: Option<usize>,
+
     /// Limit for each step: TCP connect, STARTTLS dialogue, TLS handshake, each probe
     #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
     pub timeout: Duration,
@@ -166,6 +178,9 @@ struct Plan {
     window: Option<Duration>,
     enumerate: bool,
     pem: bool,
+    check_name: bool,
+    at: Option<i64>,
+    max_depth: Option<usize>,
 }
 
 pub async fn run(args: Args, global: &Global, _out: &crate::output::Output) -> Result<TlsReport, Error> {
@@ -198,6 +213,9 @@ pub async fn run(args: Args, global: &Global, _out: &crate::output::Output) -> R
         window: args.expires_within,
         enumerate: args.enumerate,
         pem: args.pem,
+        check_name: !args.no_verify_name,
+        at: args.at,
+        max_depth: args.max_depth,
     });
     let mut set = tokio::task::JoinSet::new();
     for (i, addr) in addrs.iter().enumerate() {
@@ -384,7 +402,7 @@ async fn handshake(r: &mut AddressResult, plan: &Plan) -> Result<Observed, Strin
 }
 
 fn judge(r: &mut AddressResult, plan: &Plan, seen: Observed) -> Result<(), String> {
-    let now = unix_now();
+    let now = plan.at.unwrap_or_else(unix_now);
     r.handshake = Some(seen.facts);
     r.client_ca_names = seen.client_ca_names.as_deref().map(name_texts);
     for der in &seen.chain {
@@ -409,6 +427,8 @@ fn judge(r: &mut AddressResult, plan: &Plan, seen: Observed) -> Result<(), Strin
         now,
         signature_error: seen.signature_error.as_deref(),
         ocsp_revoked: revoked,
+        check_name: plan.check_name,
+        max_depth: plan.max_depth,
     });
     let verified_infos: Vec<CertInfo> = match &v.verified {
         Some(path) => std::iter::once(&seen.chain[0])
