@@ -232,13 +232,13 @@ pub fn judge(input: &Input<'_>) -> Verdict {
             add(Kind::NotYetValid, format!("{} ({}) is valid only from {}", which(i), c.subject, c.not_before));
         }
     }
-    if verified.is_none() && !out_of_validity {
-        if let Err(e @ (webpki::Error::CertExpired { .. } | webpki::Error::CertNotValidYet { .. })) =
+    if verified.is_none()
+        && !out_of_validity
+        && let Err(e @ (webpki::Error::CertExpired { .. } | webpki::Error::CertNotValidYet { .. })) =
             tls::verify(input.chain, &input.store.intermediates, input.store, time)
-        {
-            let kind = if matches!(e, webpki::Error::CertExpired { .. }) { Kind::Expired } else { Kind::NotYetValid };
-            add(kind, "a certificate of the path (from the store) is outside its validity".into());
-        }
+    {
+        let kind = if matches!(e, webpki::Error::CertExpired { .. }) { Kind::Expired } else { Kind::NotYetValid };
+        add(kind, "a certificate of the path (from the store) is outside its validity".into());
     }
     for &i in &on_path {
         let c = &input.infos[i];
