@@ -687,7 +687,7 @@ _netwalk() {
             return 0
             ;;
         netwalk__subcmd__tls__subcmd__inspect)
-            opts="-v -4 -6 -I -p -h -V --json --json-lines --color --verbose --interface --port --servername --no-sni --alpn --ca-file --roots --expires-within --starttls --enumerate --all-addresses --pem --timeout --help --version"
+            opts="-v -4 -6 -I -p -h -V --json --json-lines --color --verbose --interface --port --servername --no-sni --alpn --ca-file --roots --expires-within --starttls --enumerate --all-addresses --pem --no-verify-name --at --max-depth --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -735,6 +735,14 @@ _netwalk() {
                     ;;
                 --starttls)
                     COMPREPLY=($(compgen -W "smtp imap pop3" -- "${cur}"))
+                    return 0
+                    ;;
+                --at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-depth)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --timeout)

@@ -135,6 +135,8 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l expires-
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l starttls -d 'Speak this protocol\'s upgrade dialogue before TLS' -r -f -a "smtp\t''
 imap\t''
 pop3\t''"
+complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l at -d 'Judge validity at this time instead of now (2027-01-31T12:00:00Z, 2027-01-31, @UNIX)' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l max-depth -d 'Most intermediates a verified path may have (openssl\'s -verify_depth)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l timeout -d 'Limit for each step: TCP connect, STARTTLS dialogue, TLS handshake, each probe' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l json -d 'Print one JSON document instead of text'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l json-lines -d 'Print one JSON object per line as events happen (NDJSON)'
@@ -145,6 +147,7 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l no-sni -
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l enumerate -d 'Also list the versions, cipher suites and groups the server accepts (crafted ClientHellos)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l all-addresses -d 'Inspect every A/AAAA address of the name, side by side'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l pem -d 'Print the served chain as PEM instead of the report (JSON adds a pem field per certificate)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l no-verify-name -d 'Judge the chain without checking that it names the server'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -s V -l version -d 'Print version'
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''

@@ -166,9 +166,9 @@ impl Fetcher {
             groups: &[0x001d, 0x0017, 0x0018],
             server_name: Some(host),
             random,
-            x25519_share: None,
+            ..Default::default()
         });
-        match prober.probe(&hello, false).await {
+        match prober.probe(&hello, tls_hello::Depth::Hello).await {
             Ok(Some(Reply::Hello(hello))) => Some(hello.suite),
             _ => None,
         }

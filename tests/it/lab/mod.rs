@@ -95,6 +95,8 @@ pub const PROGRAMS: &[(&str, &str)] = &[
     ("dnssec-signzone", "bind9-utils"),
     ("dig", "bind9-dnsutils"),
     ("nsupdate", "bind9-dnsutils"),
+    ("python3", "python3"),
+    ("sslscan", "sslscan"),
 ];
 
 /// The one line a test fails with when `program` is missing.
