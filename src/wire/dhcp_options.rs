@@ -87,6 +87,13 @@ pub fn split(message: &[u8]) -> Result<RawOptions, String> {
     Ok(raw)
 }
 
+/// The client hardware address of a decoded message, or None when the
+/// sender's hlen is over the field's 16 bytes: dhcproto's `chaddr()` slices
+/// by hlen and would panic on such a message.
+pub fn chaddr(msg: &dhcproto::v4::Message) -> Option<&[u8]> {
+    (msg.hlen() <= 16).then(|| msg.chaddr())
+}
+
 /// Options whose length the standard fixes (or bounds below), checked before
 /// dhcproto decodes them: its decoder asserts these lengths instead of
 /// returning an error, so a server that gets one wrong is reported here.
