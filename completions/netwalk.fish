@@ -239,12 +239,15 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l ca-file -d '
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l preload-list -d 'Use this Chromium-format preload list (JSON) instead of the embedded one' -r -F
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l timeout -d 'Longest wait for each network step (DNS server, ARP, TCP, TLS, HTTP response)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l pcap -d 'Capture the walk\'s packets into this pcap file (needs CAP_NET_RAW: exit 3 without it, before anything is sent)' -r -F
+complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l dhcp-wait -d 'How long --dhcp listens for offers (implies --dhcp)' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l lease -d 'Step 0: read this host\'s DHCP lease from FILE (dhclient, NetworkManager, systemd-networkd, or netwalk lab\'s lease.json) instead of searching the usual places' -r -F
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l json -d 'Print one JSON document instead of text'
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l json-lines -d 'Print one JSON object per line as events happen (NDJSON)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -s v -l verbose -d 'More detail on stderr (-v debug, -vv trace)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -s 4 -d 'Use IPv4 only'
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -s 6 -d 'Use IPv6 only'
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l resources -d 'After an HTML page, fetch its images, scripts, stylesheets and icons as a browser would (a failing resource is reported, the exit code stays 0 when the page loaded)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l dhcp -d 'Step 0: also send a DHCPDISCOVER (no lease is taken) to show which servers answer now'
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -s V -l version -d 'Print version'
 complete -c netwalk -n "__fish_netwalk_using_subcommand lab" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''
