@@ -180,6 +180,8 @@ Register-ArgumentCompleter -Native -CommandName 'netwalk' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the output: auto (terminal and no NO_COLOR), always, never')
             [CompletionResult]::new('-I', '-I ', [CompletionResultType]::ParameterName, 'Send from this network interface')
             [CompletionResult]::new('--interface', '--interface', [CompletionResultType]::ParameterName, 'Send from this network interface')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Basic credentials (curl''s -u): USER:PASSWORD, or USER to be asked for the password on the terminal; overrides a URL''s user:password@')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Basic credentials (curl''s -u): USER:PASSWORD, or USER to be asked for the password on the terminal; overrides a URL''s user:password@')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Add a request header (''Name: value''); ''Name:'' removes a default header')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Add a request header (''Name: value''); ''Name:'' removes a default header')
             [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Request body: literal DATA, @FILE, or @- for standard input (POST unless a method is given)')

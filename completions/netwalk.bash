@@ -505,7 +505,7 @@ _netwalk() {
             return 0
             ;;
         netwalk__subcmd__http)
-            opts="-v -4 -6 -I -H -d -L -o -i -k -h -V --json --json-lines --color --verbose --interface --header --data --location --max-redirs --output --head --include --http1.1 --http2 --http2-prior-knowledge --resolve --connect-to --insecure --cacert --compressed --max-filesize --proxy --expect-status --max-time --etag --if-modified-since --show-secrets --help --version"
+            opts="-v -4 -6 -I -u -H -d -L -o -i -k -h -V --json --json-lines --color --verbose --interface --user --header --data --location --max-redirs --output --head --include --http1.1 --http2 --http2-prior-knowledge --resolve --connect-to --insecure --cacert --compressed --max-filesize --proxy --expect-status --max-time --etag --if-modified-since --show-secrets --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -520,6 +520,14 @@ _netwalk() {
                     return 0
                     ;;
                 -I)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -u)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -171,6 +171,8 @@ set edit:completion:arg-completer[netwalk] = {|@words|
             cand --color 'Colour the output: auto (terminal and no NO_COLOR), always, never'
             cand -I 'Send from this network interface'
             cand --interface 'Send from this network interface'
+            cand -u 'Basic credentials (curl''s -u): USER:PASSWORD, or USER to be asked for the password on the terminal; overrides a URL''s user:password@'
+            cand --user 'Basic credentials (curl''s -u): USER:PASSWORD, or USER to be asked for the password on the terminal; overrides a URL''s user:password@'
             cand -H 'Add a request header (''Name: value''); ''Name:'' removes a default header'
             cand --header 'Add a request header (''Name: value''); ''Name:'' removes a default header'
             cand -d 'Request body: literal DATA, @FILE, or @- for standard input (POST unless a method is given)'

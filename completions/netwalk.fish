@@ -151,6 +151,7 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l color -d 'Colou
 always\t''
 never\t''"
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s I -l interface -d 'Send from this network interface' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s u -l user -d 'Basic credentials (curl\'s -u): USER:PASSWORD, or USER to be asked for the password on the terminal; overrides a URL\'s user:password@' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s H -l header -d 'Add a request header (\'Name: value\'); \'Name:\' removes a default header' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s d -l data -d 'Request body: literal DATA, @FILE, or @- for standard input (POST unless a method is given)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l max-redirs -d 'Most redirects to follow with -L' -r

@@ -741,3 +741,54 @@ fn bad_input_is_a_one_line_usage_error() {
         assert_refused(&format!("{args:?}"), &netwalk(&client, &args), 2, needle);
     }
 }
+
+/// Credentials in the URL and from -u go as Basic; the password shows up
+/// nowhere: not in the report line, -v, JSON or an error.
+#[test]
+fn credentials_in_the_url_or_u_are_sent_as_basic_and_never_printed() {
+    let w = web();
+    let basic = "Basic Ym9iOnMzY3JldCB3b3Jk"; // bob:s3cret word
+    for args in [
+        vec!["http", "http://bob:s3cret%20word@web.test:8080/echo"],
+        vec!["http", "-u", "bob:s3cret word", "http://web.test:8080/echo"],
+        vec!["http", "-u", "bob:s3cret word", "http://alice:other@web.test:8080/echo"],
+        vec!["-v", "http", "http://bob:s3cret%20word@web.test:8080/echo"],
+    ] {
+        let out = netwalk(&w.client, &args);
+        assert_eq!(code(&out), 0, "{args:?}: {}", stderr(&out));
+        assert_eq!(echo_field(&stdout(&out), "authorization").as_deref(), Some(basic), "{args:?}");
+        let err = stderr(&out);
+        assert!(!err.contains("s3cret") && !err.contains("Ym9i"), "{args:?}: {err}");
+        assert!(err.contains("GET http://web.test:8080/echo → HTTP/1.1 200 OK"), "{args:?}: {err}");
+    }
+    let out = netwalk(&w.client, &["--json", "http", "-o", "/dev/null", "http://bob:s3cret@web.test:8080/echo"]);
+    let text = stdout(&out);
+    assert!(!text.contains("s3cret") && !text.contains("Ym9i"), "{text}");
+    assert_eq!(json(&out)["url"], "http://web.test:8080/echo");
+    let sent = json(&out)["hops"][0]["request_headers"].clone();
+    assert!(
+        sent.as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h[0] == "authorization" && h[1].as_str().unwrap().starts_with("<redacted")),
+        "{sent}"
+    );
+    // Over HTTP/2 and TLS too.
+    let out = netwalk(
+        &w.client,
+        &["http", "--cacert", w.ca.to_str().unwrap(), "https://bob:s3cret%20word@web.test:8443/echo"],
+    );
+    assert_eq!(echo_field(&stdout(&out), "authorization").as_deref(), Some(basic), "{}", stderr(&out));
+    // An error about the URL hides the password it quotes.
+    let out = netwalk(&w.client, &["http", "http://bob:s3cret@web.test:99999/"]);
+    assert_refused("bad port", &out, 2, "http://bob:***@web.test:99999/");
+    assert!(!stderr(&out).contains("s3cret"));
+    // A redirect to another host drops them, as curl does.
+    let out = netwalk(&w.client, &["http", "-L", "http://bob:s3cret@web.test:8080/cross"]);
+    assert_eq!(echo_field(&stdout(&out), "authorization"), None, "{}", stdout(&out));
+    // -u without a password and no terminal to ask on: one line, exit 2.
+    let mut cmd = w.client.command("setsid");
+    cmd.args([NETWALK, "http", "-u", "bob", "http://web.test:8080/echo"]);
+    let out = w.client.output(cmd);
+    assert_refused("-u bob", &out, 2, "-u without a password needs a terminal");
+}

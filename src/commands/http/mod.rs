@@ -1,6 +1,7 @@
 //! `netwalk http`: one HTTP/1.1 or HTTP/2 request (and its redirects), each
 //! phase timed: DNS, TCP, TLS, request sent, first byte, transfer.
 
+pub mod auth;
 pub mod body;
 pub mod redirect;
 mod report;
@@ -54,6 +55,11 @@ pub struct Args {
     /// [METHOD] URL: the method is optional (GET, or POST with -d, HEAD with --head)
     #[arg(required = true, num_args = 1..=2, value_name = "[METHOD] URL")]
     pub request: Vec<String>,
+
+    /// Basic credentials (curl's -u): USER:PASSWORD, or USER to be asked for the password on the terminal;
+    /// overrides a URL's user:password@
+    #[arg(short = 'u', long = "user", value_name = "USER[:PASSWORD]")]
+    pub user: Option<String>,
 
     /// Add a request header ('Name: value'); 'Name:' removes a default header
     #[arg(short = 'H', long = "header", value_name = "HEADER")]
@@ -156,6 +162,8 @@ struct Plan {
     method: Method,
     url: Url,
     headers: Vec<(HeaderName, Option<HeaderValue>)>,
+    /// Basic credentials from -u or the URL (taken out of `url`).
+    auth: Option<HeaderValue>,
     body: Option<Bytes>,
 }
 
@@ -165,7 +173,13 @@ fn plan(args: &Args) -> Result<Plan, Error> {
         [method, url] => (Some(method), url),
         _ => return Err(Error::usage("give [METHOD] URL")),
     };
-    let url = parse_url(url)?;
+    let mut url = parse_url(url)?;
+    let from_url = auth::take_from_url(&mut url);
+    let auth = match (&args.user, from_url) {
+        (Some(user), _) => Some(auth::parse_user(user)?),
+        (None, found) => found,
+    }
+    .map(|(user, password)| auth::basic(&user, &password));
     let mut headers = Vec::new();
     for line in &args.headers {
         headers.push(parse_header(line)?);
@@ -189,16 +203,19 @@ fn plan(args: &Args) -> Result<Plan, Error> {
     if args.head && method != Method::HEAD {
         return Err(Error::usage(format!("--head conflicts with the method {method}")));
     }
-    Ok(Plan { method, url, headers, body })
+    Ok(Plan { method, url, headers, auth, body })
 }
 
 /// A URL with http(s) scheme; a bare `host/path` means http://, as in curl.
 pub fn parse_url(text: &str) -> Result<Url, Error> {
     let full = if text.contains("://") { text.to_string() } else { format!("http://{text}") };
-    let url = Url::parse(&full).map_err(|e| Error::usage(format!("'{text}' is not a valid URL: {e}")))?;
-    Origin::from_url(&url)?;
+    let shown = auth::hide_password(text);
+    let url = Url::parse(&full).map_err(|e| Error::usage(format!("'{shown}' is not a valid URL: {e}")))?;
+    let mut bare = url.clone();
+    auth::take_from_url(&mut bare);
+    Origin::from_url(&bare)?;
     if url.port() == Some(0) {
-        return Err(Error::usage(format!("port 0 in '{text}' is not a valid TCP port")));
+        return Err(Error::usage(format!("port 0 in '{shown}' is not a valid TCP port")));
     }
     Ok(url)
 }
@@ -321,7 +338,7 @@ pub async fn run(args: Args, global: &Global, out: &Output) -> Result<HttpReport
     let mut warnings = Vec::new();
     if args.insecure {
         let warning = "-k: the server certificate is NOT verified; anyone in the path can read and change this traffic";
-        eprintln!("netwalk: warning: {warning}");
+        crate::output::stderr_line(&format!("netwalk: warning: {warning}"));
         warnings.push(warning.to_string());
     }
     let mut session = Session { args: &args, global, dialer, plan, destination, warnings, hops: Vec::new() };
@@ -340,7 +357,7 @@ pub async fn run(args: Args, global: &Global, out: &Output) -> Result<HttpReport
 pub fn finish(out: &Output, report: &HttpReport) -> crate::error::Exit {
     use crate::output::Report;
     if out.format == Format::Human && report.report_on_stderr {
-        eprintln!("{}", report.human(out).trim_end());
+        crate::output::stderr_line(report.human(out).trim_end());
         return report.exit();
     }
     out.finish(report)
@@ -375,6 +392,7 @@ impl Session<'_> {
         let mut method = self.plan.method.clone();
         let mut body = self.plan.body.clone();
         let mut headers = self.plan.headers.clone();
+        let mut auth = self.plan.auth.clone();
         let mut conn: Option<Connection> = None;
         let mut visited: Vec<(String, Url)> = Vec::new();
         loop {
@@ -386,10 +404,10 @@ impl Session<'_> {
                 conn = Some(self.dialer.connect(&origin).await?);
             }
             let Some(c) = conn.as_mut() else { unreachable!("connection set above") };
-            let request = self.build(&url, &method, &headers, body.clone(), c)?;
-            let request_head = report::request_head(&request, c.setup.protocol);
+            let request = self.build(&url, &method, &headers, auth.as_ref(), body.clone(), c)?;
+            let request_head = report::request_head(&request, c.setup.protocol, self.args.show_secrets);
             if self.global.verbose > 0 {
-                report::print_request(&request_head, self.args.show_secrets);
+                report::print_request(&request_head);
             }
             let (response, exchange) = c.send(request).await?;
             let (parts, incoming) = response.into_parts();
@@ -417,7 +435,8 @@ impl Session<'_> {
                 }
                 self.hops.push(hop);
                 let Some(location) = location else { unreachable!("follow needs a Location") };
-                let next = redirect::target(&url, &location).map_err(Error::target)?;
+                let mut next = redirect::target(&url, &location).map_err(Error::target)?;
+                let next_auth = auth::take_from_url(&mut next);
                 if self.hops.len() > self.args.max_redirs as usize {
                     return Err(Error::target_with_hint(
                         format!(
@@ -433,12 +452,16 @@ impl Session<'_> {
                 }
                 if redirect::is_downgrade(&url, &next) {
                     let warning = format!("redirect from {url} downgrades to clear-text HTTP: {next}");
-                    eprintln!("netwalk: warning: {warning}");
+                    crate::output::stderr_line(&format!("netwalk: warning: {warning}"));
                     self.warnings.push(warning);
                 }
                 if redirect::crosses_host(&url, &next) {
                     // Credentials were meant for the first host only (curl does the same).
                     headers.retain(|(name, _)| *name != hyper::header::AUTHORIZATION && *name != hyper::header::COOKIE);
+                    auth = None;
+                }
+                if let Some((user, password)) = next_auth {
+                    auth = Some(auth::basic(&user, &password));
                 }
                 if !keep_body {
                     body = None;
@@ -466,6 +489,7 @@ impl Session<'_> {
         url: &Url,
         method: &Method,
         extra: &[(HeaderName, Option<HeaderValue>)],
+        auth: Option<&HeaderValue>,
         body: Option<Bytes>,
         conn: &Connection,
     ) -> Result<Request<Full<Bytes>>, Error> {
@@ -497,6 +521,9 @@ impl Session<'_> {
         }
         if body.is_some() {
             headers.insert(hyper::header::CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"));
+        }
+        if let Some(auth) = auth {
+            headers.insert(hyper::header::AUTHORIZATION, auth.clone());
         }
         for (name, value) in conn.upgrade_headers() {
             headers.insert(name, value);
@@ -624,6 +651,7 @@ fn is_default(name: &HeaderName) -> bool {
         hyper::header::ACCEPT,
         hyper::header::ACCEPT_ENCODING,
         hyper::header::CONTENT_TYPE,
+        hyper::header::AUTHORIZATION,
     ]
     .contains(name)
 }
