@@ -241,7 +241,7 @@ pub struct RequestHead {
 
 /// Credentials in it are redacted (for -v and JSON alike) unless `show_secrets`.
 pub fn request_head(
-    req: &hyper::Request<http_body_util::Full<bytes::Bytes>>,
+    req: &hyper::Request<crate::net::http::ReqBody>,
     protocol: &str,
     show_secrets: bool,
 ) -> RequestHead {
