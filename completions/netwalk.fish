@@ -154,8 +154,10 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l color -d 'Colou
 always\t''
 never\t''"
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s I -l interface -d 'Send from this network interface' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s u -l user -d 'Basic credentials (curl\'s -u): USER:PASSWORD, or USER to be asked for the password on the terminal; overrides a URL\'s user:password@' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s H -l header -d 'Add a request header (\'Name: value\'); \'Name:\' removes a default header' -r
-complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s d -l data -d 'Request body: literal DATA, @FILE, or @- for standard input (POST unless a method is given)' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s d -l data -d 'Request body: literal DATA, @FILE (streamed), or @- for standard input (POST unless a method is given)' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s T -l upload-file -d 'Upload FILE as the body, streamed (PUT unless a method is given); a URL ending in / gets the file\'s name' -r -F
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l max-redirs -d 'Most redirects to follow with -L' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s o -l output -d 'Stream the body to FILE (constant memory); \'-\' writes it to stdout even if binary' -r -F
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l resolve -d 'Use ADDR for HOST:PORT instead of resolving it (repeatable)' -r
@@ -164,7 +166,10 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l cacert -d 'Trus
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l max-filesize -d 'Fail when the body (after decoding) exceeds this size: 1048576, 512K, 10M, 2G [default: 1G once decoded]' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l proxy -d 'Go through this HTTP proxy (CONNECT tunnels for https)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l expect-status -d 'Fail (exit 1) unless the final status is this code or class (200, 2xx, 304)' -r
-complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l max-time -d 'Fail (exit 1) when the whole transfer takes longer than this' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s m -l max-time -d 'Give up (exit 28) when the whole transfer takes longer than this (2.5 or 2500ms; bare numbers are seconds)' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l connect-timeout -d 'Give up on an address (exit 7, or 28 when every address timed out), and on the proxy CONNECT and TLS handshake' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s Y -l speed-limit -d 'Abort (exit 28) when fewer than this many bytes/s move for --speed-time; 0 turns the check off' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s y -l speed-time -d 'How long the transfer may stay under --speed-limit (a server that never answers, a trickling body)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l etag -d 'Conditional request: send If-None-Match with this ETag' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l if-modified-since -d 'Conditional request: send If-Modified-Since with this date (HTTP date or RFC 3339)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l json -d 'Print one JSON document instead of text'
@@ -172,6 +177,7 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l json-lines -d '
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s v -l verbose -d 'More detail on stderr (-v debug, -vv trace)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s 4 -d 'Use IPv4 only'
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s 6 -d 'Use IPv6 only'
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s f -l fail -d 'Exit 22, writing no body, when the final status is 400 or more (curl\'s -f)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s L -l location -d 'Follow redirects (301, 302, 303, 307, 308), listing every hop'
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l head -d 'Send a HEAD request (curl\'s -I; -I is --interface in netwalk)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s i -l include -d 'Write the response headers before the body'
