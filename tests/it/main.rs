@@ -22,6 +22,7 @@ mod http;
 mod http_interop;
 mod lab_command;
 mod lab_selftest;
+mod serve;
 mod tcping;
 mod tls_inspect;
 mod tls_interop;

@@ -119,12 +119,14 @@ pub fn run(
             ("module", name.to_string()),
             ("target", target.to_string()),
             ("probe", module.prober.name().to_string()),
-            ("timeout_seconds", timeout.as_secs_f64().to_string()),
+            ("timeout_seconds", format!("{:.3}", timeout.as_secs_f64())),
         ],
     );
     let started = Instant::now();
     let mut metrics = Metrics::default();
-    let report = match prober::argv(module, target, timeout) {
+    // The command's own timeouts end it a little before the hard cut, so a
+    // filtered port or a silent server is reported as such, not as "cut".
+    let report = match prober::argv(module, target, timeout * 9 / 10) {
         Ok(mut argv) => {
             // serve's -I applies to every probe that does not name its own.
             if let Some(iface) = interface
