@@ -94,6 +94,9 @@ pub const PROGRAMS: &[(&str, &str)] = &[
     ("dnssec-keygen", "bind9-utils"),
     ("dnssec-signzone", "bind9-utils"),
     ("dig", "bind9-dnsutils"),
+    ("prometheus", "prometheus"),
+    ("promtool", "prometheus"),
+    ("prometheus-blackbox-exporter", "prometheus-blackbox-exporter"),
 ];
 
 /// The one line a test fails with when `program` is missing.
