@@ -43,6 +43,7 @@ Register-ArgumentCompleter -Native -CommandName 'netwalk' -ScriptBlock {
             [CompletionResult]::new('traceroute', 'traceroute', [CompletionResultType]::ParameterValue, 'The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU')
             [CompletionResult]::new('dig', 'dig', [CompletionResultType]::ParameterValue, 'DNS queries with dig''s command line and BIND''s output: UDP with TCP fallback, EDNS, -x, batches')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'What happens when you open a URL: name, route, ARP, TCP, TLS, HTTP, redirects, step by step with Wireshark filters')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Every check as a Prometheus probe: /probe?target=&module= as blackbox_exporter, modules from its YAML shape')
             [CompletionResult]::new('lab', 'lab', [CompletionResultType]::ParameterValue, 'An offline mini-internet in rootless namespaces (DHCP, DNS root to zone, HTTPS), a command run inside it')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -325,6 +326,25 @@ Register-ArgumentCompleter -Native -CommandName 'netwalk' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'netwalk;serve' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the output: auto (terminal and no NO_COLOR), always, never')
+            [CompletionResult]::new('-I', '-I ', [CompletionResultType]::ParameterName, 'Send from this network interface')
+            [CompletionResult]::new('--interface', '--interface', [CompletionResultType]::ParameterName, 'Send from this network interface')
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on (0.0.0.0:9115 for every interface, as blackbox_exporter)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Module file in blackbox_exporter''s YAML shape')
+            [CompletionResult]::new('--max-concurrent', '--max-concurrent', [CompletionResultType]::ParameterName, 'Probes run at once; more wait for a slot within their timeout')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of text')
+            [CompletionResult]::new('--json-lines', '--json-lines', [CompletionResultType]::ParameterName, 'Print one JSON object per line as events happen (NDJSON)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v debug, -vv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v debug, -vv trace)')
+            [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Use IPv4 only')
+            [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Use IPv6 only')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'netwalk;lab' {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the output: auto (terminal and no NO_COLOR), always, never')
             [CompletionResult]::new('-I', '-I ', [CompletionResultType]::ParameterName, 'Send from this network interface')
@@ -352,6 +372,7 @@ Register-ArgumentCompleter -Native -CommandName 'netwalk' -ScriptBlock {
             [CompletionResult]::new('traceroute', 'traceroute', [CompletionResultType]::ParameterValue, 'The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU')
             [CompletionResult]::new('dig', 'dig', [CompletionResultType]::ParameterValue, 'DNS queries with dig''s command line and BIND''s output: UDP with TCP fallback, EDNS, -x, batches')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'What happens when you open a URL: name, route, ARP, TCP, TLS, HTTP, redirects, step by step with Wireshark filters')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Every check as a Prometheus probe: /probe?target=&module= as blackbox_exporter, modules from its YAML shape')
             [CompletionResult]::new('lab', 'lab', [CompletionResultType]::ParameterValue, 'An offline mini-internet in rootless namespaces (DHCP, DNS root to zone, HTTPS), a command run inside it')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -381,6 +402,9 @@ Register-ArgumentCompleter -Native -CommandName 'netwalk' -ScriptBlock {
             break
         }
         'netwalk;help;explain' {
+            break
+        }
+        'netwalk;help;serve' {
             break
         }
         'netwalk;help;lab' {

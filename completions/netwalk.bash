@@ -40,6 +40,9 @@ _netwalk() {
             netwalk,lab)
                 cmd="netwalk__subcmd__lab"
                 ;;
+            netwalk,serve)
+                cmd="netwalk__subcmd__serve"
+                ;;
             netwalk,tcping)
                 cmd="netwalk__subcmd__tcping"
                 ;;
@@ -73,6 +76,9 @@ _netwalk() {
             netwalk__subcmd__help,lab)
                 cmd="netwalk__subcmd__help__subcmd__lab"
                 ;;
+            netwalk__subcmd__help,serve)
+                cmd="netwalk__subcmd__help__subcmd__serve"
+                ;;
             netwalk__subcmd__help,tcping)
                 cmd="netwalk__subcmd__help__subcmd__tcping"
                 ;;
@@ -89,7 +95,7 @@ _netwalk() {
 
     case "${cmd}" in
         netwalk)
-            opts="-v -4 -6 -I -h -V --json --json-lines --color --verbose --interface --help --version tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain lab help"
+            opts="-v -4 -6 -I -h -V --json --json-lines --color --verbose --interface --help --version tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain serve lab help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -307,7 +313,7 @@ _netwalk() {
             return 0
             ;;
         netwalk__subcmd__help)
-            opts="tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain lab help"
+            opts="tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain serve lab help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -419,6 +425,20 @@ _netwalk() {
             return 0
             ;;
         netwalk__subcmd__help__subcmd__lab)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netwalk__subcmd__help__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -658,6 +678,44 @@ _netwalk() {
                     return 0
                     ;;
                 -I)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netwalk__subcmd__serve)
+            opts="-v -4 -6 -I -h -V --json --json-lines --color --verbose --interface --listen --config --max-concurrent --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --interface)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -I)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-concurrent)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -40,6 +40,7 @@ set edit:completion:arg-completer[netwalk] = {|@words|
             cand traceroute 'The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU'
             cand dig 'DNS queries with dig''s command line and BIND''s output: UDP with TCP fallback, EDNS, -x, batches'
             cand explain 'What happens when you open a URL: name, route, ARP, TCP, TLS, HTTP, redirects, step by step with Wireshark filters'
+            cand serve 'Every check as a Prometheus probe: /probe?target=&module= as blackbox_exporter, modules from its YAML shape'
             cand lab 'An offline mini-internet in rootless namespaces (DHCP, DNS root to zone, HTTPS), a command run inside it'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -312,6 +313,24 @@ set edit:completion:arg-completer[netwalk] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'netwalk;serve'= {
+            cand --color 'Colour the output: auto (terminal and no NO_COLOR), always, never'
+            cand -I 'Send from this network interface'
+            cand --interface 'Send from this network interface'
+            cand --listen 'Address to listen on (0.0.0.0:9115 for every interface, as blackbox_exporter)'
+            cand --config 'Module file in blackbox_exporter''s YAML shape'
+            cand --max-concurrent 'Probes run at once; more wait for a slot within their timeout'
+            cand --json 'Print one JSON document instead of text'
+            cand --json-lines 'Print one JSON object per line as events happen (NDJSON)'
+            cand -v 'More detail on stderr (-v debug, -vv trace)'
+            cand --verbose 'More detail on stderr (-v debug, -vv trace)'
+            cand -4 'Use IPv4 only'
+            cand -6 'Use IPv6 only'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'netwalk;lab'= {
             cand --color 'Colour the output: auto (terminal and no NO_COLOR), always, never'
             cand -I 'Send from this network interface'
@@ -338,6 +357,7 @@ set edit:completion:arg-completer[netwalk] = {|@words|
             cand traceroute 'The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU'
             cand dig 'DNS queries with dig''s command line and BIND''s output: UDP with TCP fallback, EDNS, -x, batches'
             cand explain 'What happens when you open a URL: name, route, ARP, TCP, TLS, HTTP, redirects, step by step with Wireshark filters'
+            cand serve 'Every check as a Prometheus probe: /probe?target=&module= as blackbox_exporter, modules from its YAML shape'
             cand lab 'An offline mini-internet in rootless namespaces (DHCP, DNS root to zone, HTTPS), a command run inside it'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -358,6 +378,8 @@ set edit:completion:arg-completer[netwalk] = {|@words|
         &'netwalk;help;dig'= {
         }
         &'netwalk;help;explain'= {
+        }
+        &'netwalk;help;serve'= {
         }
         &'netwalk;help;lab'= {
         }

@@ -85,7 +85,7 @@ fn zone() -> InMemoryZoneHandler {
 }
 
 /// Serves the zone on UDP and TCP port 53 of `host`, from a thread with its own runtime.
-fn start_server(host: &Host, addr: std::net::IpAddr) {
+pub(crate) fn start_server(host: &Host, addr: std::net::IpAddr) {
     let at = SocketAddr::new(addr, 53);
     let udp = host.udp_socket(at);
     let tcp = host.tcp_listener(at);

@@ -23,6 +23,8 @@ mod http;
 mod http_interop;
 mod lab_command;
 mod lab_selftest;
+mod serve;
+mod serve_interop;
 mod tcping;
 mod tls_inspect;
 mod tls_interop;

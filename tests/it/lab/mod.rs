@@ -97,6 +97,9 @@ pub const PROGRAMS: &[(&str, &str)] = &[
     ("nsupdate", "bind9-dnsutils"),
     ("python3", "python3"),
     ("sslscan", "sslscan"),
+    ("prometheus", "prometheus"),
+    ("promtool", "prometheus"),
+    ("prometheus-blackbox-exporter", "prometheus-blackbox-exporter"),
 ];
 
 /// The one line a test fails with when `program` is missing.
