@@ -59,12 +59,15 @@ struct Flight {
 /// `judge(index, datagram, source)`, which returns Some to accept it; a
 /// datagram that matches no outstanding ID is shown to the queries waiting
 /// on its source (or to all when the source is unknown), so they can report
-/// it. Queries sharing an ID are never outstanding together. Blocking, with
-/// no runtime: one 64 KiB buffer, a deadline per try.
+/// it. Queries sharing an ID are never outstanding together. Each try that
+/// passes its deadline unanswered goes to `expired(index, try, of)`, so the
+/// caller can say what is happening while it waits. Blocking, with no
+/// runtime: one 64 KiB buffer, a deadline per try.
 pub fn udp_exchange_many<T>(
     queries: &[UdpQuery],
     window: usize,
     mut judge: impl FnMut(usize, &[u8], SocketAddr) -> Option<T>,
+    mut expired: impl FnMut(usize, u32, u32),
 ) -> Vec<UdpResult<T>> {
     let mut results: Vec<Option<UdpResult<T>>> = queries.iter().map(|_| None).collect();
     let mut sockets: [Option<UdpSocket>; 2] = [None, None];
@@ -115,7 +118,11 @@ pub fn udp_exchange_many<T>(
                 let q = &queries[flight.index];
                 if now < flight.sent_at + q.timeout {
                     wake = wake.min(flight.sent_at + q.timeout);
-                } else if flight.tries_left > 0 {
+                    continue;
+                }
+                let of = q.tries.max(1);
+                expired(flight.index, of - flight.tries_left, of);
+                if flight.tries_left > 0 {
                     flight.tries_left -= 1;
                     flight.sent_at = now;
                     wake = wake.min(now + q.timeout);

@@ -138,7 +138,26 @@ impl Resolver {
             return Ok(Resolution { addrs: from_hosts, source: Source::HostsFile, elapsed: started.elapsed() });
         }
         let dns = self.dns().as_ref().map_err(|e| fail(format!("not in /etc/hosts, and {e}")))?;
-        let lookup = dns.lookup_ip(fqdn).await.map_err(|e| fail(describe(&e)))?;
+        // A silent server must not mean a silent wait: one stderr line per try's worth of time.
+        let (per_try, attempts) = (dns.options().timeout.max(Duration::from_secs(1)), dns.options().attempts);
+        let lookup = dns.lookup_ip(fqdn);
+        tokio::pin!(lookup);
+        let mut waited = 0u32;
+        let lookup = loop {
+            match tokio::time::timeout(per_try, &mut lookup).await {
+                Ok(done) => break done,
+                Err(_) => {
+                    waited += 1;
+                    crate::output::stderr_line(&format!(
+                        ";; resolving {name}: no answer from the DNS servers of /etc/resolv.conf after {} s, still trying \
+                         (resolv.conf timeout:{} attempts:{attempts})",
+                        per_try.as_secs() * u64::from(waited),
+                        per_try.as_secs()
+                    ));
+                }
+            }
+        };
+        let lookup = lookup.map_err(|e| fail(describe(&e)))?;
         let addrs: Vec<IpAddr> = lookup.iter().filter(|ip| self.family.allows(*ip)).collect();
         tracing::debug!(name = %name, ?addrs, elapsed = ?started.elapsed(), "answered by DNS");
         if addrs.is_empty() {

@@ -14,6 +14,7 @@ mod dhcp_interop;
 mod dig;
 mod dig_interop;
 mod dig_transfer;
+mod dig_unreachable;
 mod explain;
 mod generated;
 mod hsts_check;

@@ -269,6 +269,10 @@ fn number<T: std::str::FromStr>(name: &str, value: Option<&str>) -> Result<T, St
     v.parse().map_err(|_| format!("+{name}={v}: not a valid number"))
 }
 
+/// Bounds on +time and +tries: past them a query could wait for hours.
+const MAX_TIME_SECS: u64 = 300;
+const MAX_TRIES: u32 = 20;
+
 const PLUS_OPTIONS: &[&str] = &[
     "tcp",
     "vc",
@@ -388,10 +392,19 @@ fn plus_option(opt: &str, s: &mut Settings) -> Result<(), String> {
         "bufsize" if on => s.bufsize = number("bufsize", value)?,
         "time" if on => {
             let secs: u64 = number("time", value)?;
+            if secs > MAX_TIME_SECS {
+                return Err(format!("+time={secs}: at most {MAX_TIME_SECS} seconds per try"));
+            }
             s.time = Duration::from_secs(secs.max(1));
         }
-        "tries" if on => s.tries = number::<u32>("tries", value)?.max(1),
-        "retry" if on => s.tries = number::<u32>("retry", value)?.saturating_add(1),
+        "tries" | "retry" if on => {
+            let n = number::<u32>(name, value)?;
+            let tries = if name == "retry" { n.saturating_add(1) } else { n.max(1) };
+            if tries > MAX_TRIES {
+                return Err(format!("+{name}={n}: at most {MAX_TRIES} tries"));
+            }
+            s.tries = tries;
+        }
         "subnet" if !on => s.subnet = None,
         "subnet" => {
             let v = value.ok_or("+subnet needs ADDR/LEN")?;
@@ -489,6 +502,11 @@ mod tests {
         let l = p("a.test ixfr=2026120301").unwrap();
         assert_eq!((l.questions[0].qtype, l.settings.ixfr_serial), (251, Some(2026120301)));
         assert!(p("a.test IXFR=x").unwrap_err().contains("IXFR serial"));
+        assert_eq!(p("+time=301 a.test").unwrap_err(), "+time=301: at most 300 seconds per try");
+        assert_eq!(p("+tries=21 a.test").unwrap_err(), "+tries=21: at most 20 tries");
+        assert_eq!(p("+retry=4294967295 a.test").unwrap_err(), "+retry=4294967295: at most 20 tries");
+        assert!(p("+time=99999999999999999999 a.test").is_err());
+        assert_eq!(p("+time=0 +retry=19 a.test").unwrap().settings.tries, 20);
     }
 
     #[test]

@@ -495,16 +495,25 @@ fn exchange_all(asks: &[Ask]) -> Vec<(Outcome, Vec<String>)> {
             }
         })
         .collect();
-    let replies = udp_exchange_many(&queries, BATCH_PARALLEL, |k, data, from| {
-        let a = &asks[udp[k]];
-        match judge(data, from, a.server, a.sent) {
-            Verdict::Ignore(why) => {
-                notes[udp[k]].push(why);
-                None
+    let mut said = 0;
+    let replies = udp_exchange_many(
+        &queries,
+        BATCH_PARALLEL,
+        |k, data, from| {
+            let a = &asks[udp[k]];
+            match judge(data, from, a.server, a.sent) {
+                Verdict::Ignore(why) => {
+                    notes[udp[k]].push(why);
+                    None
+                }
+                verdict => Some((verdict, data.to_vec())),
             }
-            verdict => Some((verdict, data.to_vec())),
-        }
-    });
+        },
+        |k, attempt, of| {
+            let a = &asks[udp[k]];
+            say_waiting(&mut said, a.server, "", a.settings.time, attempt, of);
+        },
+    );
     for (k, reply) in replies.into_iter().enumerate() {
         let i = udp[k];
         let (a, s) = (&asks[i], asks[i].settings);
@@ -559,9 +568,31 @@ fn exchange_all(asks: &[Ask]) -> Vec<(Outcome, Vec<String>)> {
         .collect()
 }
 
+/// Stderr lines shown per batch before the rest are summed up: a dead server must not bury the answers.
+const WAIT_LINES: usize = 20;
+
+/// One stderr line per unanswered try, so a silent server is never a silent wait.
+fn say_waiting(said: &mut usize, server: SocketAddr, over: &str, time: Duration, attempt: u32, of: u32) {
+    *said += 1;
+    let next = if attempt < of { "trying again" } else { "giving up" };
+    match *said {
+        n if n <= WAIT_LINES => crate::output::stderr_line(&format!(
+            ";; no response from {}{over} within {} s (try {attempt} of {of}), {next}",
+            query::endpoint(server),
+            time.as_secs()
+        )),
+        n if n == WAIT_LINES + 1 => {
+            crate::output::stderr_line(";; more tries without a response; not shown one by one")
+        }
+        _ => {}
+    }
+}
+
 fn over_tcp(server: SocketAddr, sent: &Sent, s: &Settings) -> Outcome {
     let mut last = String::new();
-    for _ in 0..s.tries.max(1) {
+    let of = s.tries.max(1);
+    let mut said = 0;
+    for attempt in 1..=of {
         match tcp_exchange(server, &sent.bytes, s.time) {
             Ok(Some((data, elapsed))) => {
                 return match judge(&data, server, server, sent) {
@@ -571,7 +602,13 @@ fn over_tcp(server: SocketAddr, sent: &Sent, s: &Settings) -> Outcome {
                 };
             }
             Ok(None) => {
-                last = format!("no response from {} over TCP within {} s", query::endpoint(server), s.time.as_secs())
+                say_waiting(&mut said, server, " over TCP", s.time, attempt, of);
+                last = format!(
+                    "no response from {} over TCP after {attempt} tries of {} s ({} s)",
+                    query::endpoint(server),
+                    s.time.as_secs(),
+                    s.time.as_secs() * attempt as u64
+                )
             }
             Err(e) => {
                 last = format!("communications error to {} over TCP: {e}", query::endpoint(server));

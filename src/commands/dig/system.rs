@@ -20,6 +20,9 @@ pub struct ResolvConf {
     pub nameservers: Vec<IpAddr>,
     pub search: Vec<String>,
     pub ndots: usize,
+    /// `options timeout:N` (seconds per try, glibc caps it at 30) and `attempts:N` (rounds over all servers, at most 5).
+    pub timeout: Option<u64>,
+    pub attempts: Option<u32>,
 }
 
 /// The parts of resolv.conf(5) that decide where a name is asked.
@@ -36,6 +39,12 @@ pub fn parse_resolv_conf(text: &str) -> ResolvConf {
                 for o in words {
                     if let Some(n) = o.strip_prefix("ndots:").and_then(|n| n.parse().ok()) {
                         conf.ndots = n;
+                    }
+                    if let Some(n) = o.strip_prefix("timeout:").and_then(|n| n.parse::<u64>().ok()) {
+                        conf.timeout = Some(n.clamp(1, 30));
+                    }
+                    if let Some(n) = o.strip_prefix("attempts:").and_then(|n| n.parse::<u32>().ok()) {
+                        conf.attempts = Some(n.clamp(1, 5));
                     }
                 }
             }
@@ -137,57 +146,64 @@ pub fn resolve(name: &str, family: Family) -> Result<SystemReport, Error> {
         Family::V4 => &[1],
         Family::V6 => &[28],
     };
-    let settings = Settings { time: Duration::from_secs(2), tries: 2, ..Settings::default() };
+    // As glibc: each round asks every server once, `timeout` apart; `attempts` rounds. Without
+    // options the wait is shorter than glibc's 5 s x 2 (this is a diagnosis, not a lookup to wait out).
+    let per_try = Duration::from_secs(conf.timeout.unwrap_or(2));
+    let rounds = conf.attempts.unwrap_or(2);
+    // Each unanswered try is said on stderr by the exchange itself (with the server and the wait).
+    let settings = Settings { time: per_try, tries: 1, ..Settings::default() };
     let mut steps = Vec::new();
     for candidate in candidates(&bare, &conf) {
         let mut addrs = Vec::new();
         let mut answered_by = None;
         let mut nxdomain = false;
         for &qtype in types {
-            for server in &conf.nameservers {
-                let q = Question { name: candidate.clone(), qtype, qclass: 1 };
-                let [a, b, c @ ..]: [u8; 10] = super::random_bytes();
-                let sent = query::build(&q, &settings, u16::from_be_bytes([a, b]), c).map_err(Error::usage)?;
-                let addr = SocketAddr::new(*server, 53);
-                let (outcome, _) = exchange(addr, &sent, &settings);
-                let answers: Vec<String> = match &outcome {
-                    Outcome::Reply { msg, .. } => msg
-                        .answer
-                        .iter()
-                        .map(|r| format!("{} {} {} {}", r.name, r.ttl, type_name(r.rtype), r.data))
-                        .collect(),
-                    _ => Vec::new(),
-                };
-                let (result, found, time) = match &outcome {
-                    Outcome::Reply { msg, elapsed, .. } => {
-                        let found: Vec<IpAddr> = msg
+            'rounds: for _round in 1..=rounds {
+                for server in &conf.nameservers {
+                    let q = Question { name: candidate.clone(), qtype, qclass: 1 };
+                    let [a, b, c @ ..]: [u8; 10] = super::random_bytes();
+                    let sent = query::build(&q, &settings, u16::from_be_bytes([a, b]), c).map_err(Error::usage)?;
+                    let addr = SocketAddr::new(*server, 53);
+                    let (outcome, _) = exchange(addr, &sent, &settings);
+                    let answers: Vec<String> = match &outcome {
+                        Outcome::Reply { msg, .. } => msg
                             .answer
                             .iter()
-                            .filter(|r| r.rtype == qtype)
-                            .filter_map(|r| r.data.parse().ok())
-                            .collect();
-                        nxdomain |= msg.rcode() == 3;
-                        (rcode_name(msg.rcode()), found, crate::timing::millis(*elapsed))
+                            .map(|r| format!("{} {} {} {}", r.name, r.ttl, type_name(r.rtype), r.data))
+                            .collect(),
+                        _ => Vec::new(),
+                    };
+                    let (result, found, time) = match &outcome {
+                        Outcome::Reply { msg, elapsed, .. } => {
+                            let found: Vec<IpAddr> = msg
+                                .answer
+                                .iter()
+                                .filter(|r| r.rtype == qtype)
+                                .filter_map(|r| r.data.parse().ok())
+                                .collect();
+                            nxdomain |= msg.rcode() == 3;
+                            (rcode_name(msg.rcode()), found, crate::timing::millis(*elapsed))
+                        }
+                        Outcome::Bad { error, .. } => (format!("bad reply: {error}"), Vec::new(), 0.0),
+                        Outcome::NoResponse { reason } => (reason.clone(), Vec::new(), 0.0),
+                    };
+                    let replied = matches!(outcome, Outcome::Reply { .. });
+                    steps.push(Step {
+                        name: candidate.clone(),
+                        qtype: type_name(qtype),
+                        server: query::endpoint(addr),
+                        result,
+                        addresses: found.clone(),
+                        answers,
+                        time_ms: time,
+                    });
+                    if !found.is_empty() {
+                        answered_by.get_or_insert(addr);
                     }
-                    Outcome::Bad { error, .. } => (format!("bad reply: {error}"), Vec::new(), 0.0),
-                    Outcome::NoResponse { reason } => (reason.clone(), Vec::new(), 0.0),
-                };
-                let replied = matches!(outcome, Outcome::Reply { .. });
-                steps.push(Step {
-                    name: candidate.clone(),
-                    qtype: type_name(qtype),
-                    server: query::endpoint(addr),
-                    result,
-                    addresses: found.clone(),
-                    answers,
-                    time_ms: time,
-                });
-                if !found.is_empty() {
-                    answered_by.get_or_insert(addr);
-                }
-                addrs.extend(found);
-                if replied {
-                    break; // the resolver moves to the next server only when one is silent
+                    addrs.extend(found);
+                    if replied {
+                        break 'rounds; // the resolver moves to the next server only when one is silent
+                    }
                 }
             }
         }
@@ -253,6 +269,10 @@ mod tests {
         assert_eq!(candidates("www", &conf), vec!["www.lab.test.", "www.corp.test.", "www."]);
         assert_eq!(candidates("a.b.c", &conf), vec!["a.b.c.", "a.b.c.lab.test.", "a.b.c.corp.test."]);
         assert_eq!(candidates("x.test.", &conf), vec!["x.test."]);
+        let conf =
+            parse_resolv_conf("nameserver 198.18.3.2\noptions timeout:1 attempts:3 rotate\noptions timeout:99\n");
+        assert_eq!((conf.timeout, conf.attempts), (Some(30), Some(3)), "glibc's caps");
+        assert_eq!((parse_resolv_conf("").timeout, parse_resolv_conf("").attempts), (None, None));
     }
 
     #[test]
