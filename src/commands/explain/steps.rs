@@ -1,5 +1,6 @@
 //! Steps 1–7, each a thin wrapper around the code another command runs.
 
+use super::har;
 use super::html::PageParser;
 use super::report::{Failure, Step};
 use super::{Flow, Walk};
@@ -557,6 +558,7 @@ pub async fn tls(
                 "sni": origin.host,
                 "certificate": cert,
                 "chain_length": facts.chain.len(),
+                "chain": facts.chain.iter().filter_map(|der| describe_cert(der)).collect::<Vec<_>>(),
             }),
         )
         .filter(format!("{filter} && tls.handshake.extensions_server_name == \"{}\"", origin.host));
@@ -752,6 +754,7 @@ pub async fn http(walk: &mut Walk<'_>, conn: &mut Connection, url: &Url, reused:
         format!("http.host == \"{host}\" && tcp.srcport == {lport}")
     });
     walk.push(begun, step);
+    record(walk, conn, url, reused, begun, &exchange, done, &sent, status, &parts.headers, body_bytes);
     Ok(Response {
         status,
         location,
@@ -761,4 +764,56 @@ pub async fn http(walk: &mut Walk<'_>, conn: &mut Connection, url: &Url, reused:
         content_type: header("content-type"),
         page,
     })
+}
+
+/// The hop's request for --har: its setup phases (unless the connection
+/// was reused) and the exchange's own marks.
+#[allow(clippy::too_many_arguments)]
+fn record(
+    walk: &mut Walk<'_>,
+    conn: &Connection,
+    url: &Url,
+    reused: bool,
+    begun: Instant,
+    exchange: &crate::net::http::Exchange,
+    done: Instant,
+    sent: &[String],
+    status: u16,
+    headers: &hyper::HeaderMap,
+    body_bytes: u64,
+) {
+    let since = |a: Instant, b: Instant| millis(b.saturating_duration_since(a));
+    let setup: Vec<&Step> = if reused {
+        Vec::new()
+    } else {
+        walk.steps
+            .iter()
+            .filter(|s| s.hop == walk.hop && matches!(s.name, "dns" | "route" | "arp" | "tcp" | "tls"))
+            .collect()
+    };
+    let (setup_start, blocked, dns, connect, ssl) = har::setup_phases(&setup, conn.setup.tls.filter(|_| !reused));
+    let queue = since(exchange.started, exchange.first_write);
+    let timings = har::Timings {
+        blocked: blocked.max(0.0) + queue,
+        dns,
+        connect,
+        ssl,
+        send: since(exchange.first_write, exchange.last_write),
+        wait: since(exchange.last_write, exchange.first_byte),
+        receive: since(exchange.first_byte, done),
+    };
+    let x = har::Exchange {
+        start: setup_start.unwrap_or(begun - walk.started),
+        url: url.to_string(),
+        http_version: conn.setup.protocol.to_string(),
+        request_headers: har::header_lines(sent),
+        status: Some(status),
+        response_headers: har::headers_of(headers),
+        body_bytes,
+        server: Some(conn.setup.remote.ip()),
+        connection: conn.setup.local.map(|l| l.port()),
+        timings,
+        error: None,
+    };
+    walk.exchanges.push(x);
 }
