@@ -697,3 +697,90 @@ fn har_holds_every_request_with_the_walks_own_timings_and_validates_against_har_
     let out = explain(&web, &["--har", "/nonexistent/dir/walk.har"], "http://www.example.test/");
     lab::cli::assert_refused("--har in a missing dir", &out, 2, "cannot write --har");
 }
+
+/// Runs headless Chromium (Debian's `chromium`) in `host` on `page`, with a
+/// profile in `dir`; returns its stdout.
+#[cfg(feature = "interop")]
+fn chromium(host: &Host, dir: &std::path::Path, args: &[&str], page: &std::path::Path) -> String {
+    let mut cmd = host.command(lab::require("chromium"));
+    cmd.args(["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-dev-shm-usage"])
+        .arg(format!("--user-data-dir={}", dir.join("chromium-profile").display()))
+        .args(args)
+        .arg(format!("file://{}", page.display()));
+    let out = host.output(cmd);
+    assert!(out.status.success(), "chromium {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Text as Chromium serialises it in a DOM dump.
+#[cfg(feature = "interop")]
+fn dom_text(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+#[test]
+#[cfg(feature = "interop")]
+fn html_page_renders_in_headless_chromium_with_every_step_the_waterfall_and_the_chain() {
+    let web = web();
+    let (_cdn, _) = cdn(&web);
+    let list = web.empty_list.to_str().unwrap().to_string();
+    let page = web.lab.dir().join("walk.html");
+    let out = explain(
+        &web,
+        &["--resources", "--preload-list", &list, "--html", page.to_str().unwrap()],
+        "https://www.example.test/page.html",
+    );
+    let report = json(&out);
+    assert_eq!(code(&out), 0, "{report:#}");
+    let html = std::fs::read_to_string(&page).unwrap();
+    // Self-contained: a CSP that forbids every load, and nothing that would load.
+    assert!(html.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none';"), "{html}");
+    for attr in [" src=", " href=", "<script", "<link", "@import", "url("] {
+        assert!(!html.contains(attr), "{attr} in the page");
+    }
+
+    // Chromium's DOM holds every step of the report, with its summary.
+    let dom = chromium(&web.client, web.lab.dir(), &["--dump-dom"], &page);
+    let steps = report["steps"].as_array().unwrap();
+    assert!(steps.len() >= 9, "{report:#}");
+    for s in steps {
+        let tag = format!(
+            "data-step=\"{}\" data-name=\"{}\" data-hop=\"{}\"",
+            s["number"],
+            s["name"].as_str().unwrap(),
+            s["hop"]
+        );
+        assert!(dom.contains(&tag), "{tag} not in the DOM:\n{dom}");
+        let summary = dom_text(s["summary"].as_str().unwrap());
+        assert!(dom.contains(&summary), "summary {summary:?} not in the DOM");
+        if let Some(f) = s["filter"].as_str() {
+            assert!(dom.contains(&format!("<code class=\"filter\">{}</code>", dom_text(f))), "filter {f}");
+        }
+    }
+    // The waterfall: one bar per step and per resource.
+    let rows = report["resources"]["items"].as_array().unwrap().len();
+    let svg = &dom[dom.find("<svg").expect("an inline SVG")..dom.find("</svg>").unwrap()];
+    assert_eq!(svg.matches("<rect").count(), steps.len() + rows, "{svg}");
+    // The chain the server sent: the leaf naming www.example.test, issued by the lab CA.
+    let chain = &dom[dom.find("<table class=\"chain\"").expect("a chain table")..];
+    assert!(chain.contains("DNSName(www.example.test)") && chain.contains("CN=netwalk lab CA"), "{chain}");
+    assert!(dom.contains("Final response: 200"), "{dom}");
+
+    // A screenshot in the test's output directory, at the size asked for.
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("explain-html");
+    std::fs::create_dir_all(&shots).unwrap();
+    let png = shots.join("walk.png");
+    let _ = std::fs::remove_file(&png);
+    chromium(
+        &web.client,
+        web.lab.dir(),
+        &["--window-size=1200,2400", &format!("--screenshot={}", png.display())],
+        &page,
+    );
+    let bytes = std::fs::read(&png).expect("chromium wrote the screenshot");
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    let (w, h) =
+        (u32::from_be_bytes(bytes[16..20].try_into().unwrap()), u32::from_be_bytes(bytes[20..24].try_into().unwrap()));
+    assert_eq!((w, h), (1200, 2400));
+    assert!(bytes.len() > 50_000, "a page with text and bars, not a blank: {} bytes", bytes.len());
+}

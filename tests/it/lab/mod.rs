@@ -94,6 +94,7 @@ pub const PROGRAMS: &[(&str, &str)] = &[
     ("dnssec-keygen", "bind9-utils"),
     ("dnssec-signzone", "bind9-utils"),
     ("dig", "bind9-dnsutils"),
+    ("chromium", "chromium"),
 ];
 
 /// The one line a test fails with when `program` is missing.
