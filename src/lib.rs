@@ -92,5 +92,8 @@ pub fn init_tracing(verbose: u8, color: bool) {
         .with_writer(std::io::stderr)
         .with_target(verbose > 1)
         .with_ansi(color)
+        // A closed stderr (`2>&1 | head -1`): its default is an eprintln!
+        // about the failed write, which panics on the same closed stderr.
+        .log_internal_errors(false)
         .init();
 }

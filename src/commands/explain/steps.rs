@@ -167,6 +167,10 @@ pub async fn dns(walk: &mut Walk<'_>, host: &str) -> Flow<Vec<IpAddr>> {
     let summary = match report.source.as_deref() {
         Some("hosts_file") => format!("{host} is in {}: {}", report.detail, list(&addrs)),
         Some(_) => format!("{host} is not in /etc/hosts; {} answered {}", report.detail, list(&addrs)),
+        // Every query unanswered: the server is silent (or unreachable), not the name unknown.
+        None if !report.steps.is_empty() && report.steps.iter().all(|q| q.result.starts_with("no response")) => {
+            format!("{host} cannot be resolved: not in /etc/hosts and {}", report.steps[0].result)
+        }
         None => format!("{host} does not resolve: not in /etc/hosts and no DNS server had an address"),
     };
     let mut step = Step::new(
