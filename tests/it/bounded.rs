@@ -92,6 +92,9 @@ fn short_body(s: &mut std::net::TcpStream) {
     silent(s);
 }
 
+/// What, the arguments, exit code, the failure's step, a text the story holds, wall bound (s).
+type Case<'a> = (&'a str, Vec<String>, i32, Option<u64>, &'a str, u64);
+
 #[test]
 fn explain_against_hostile_peers_ends_in_bounded_time_and_memory_with_its_step_and_exit_code() {
     let lab = Lab::chain(&["client", "server"]);
@@ -108,8 +111,7 @@ fn explain_against_hostile_peers_ends_in_bounded_time_and_memory_with_its_step_a
     );
     let dir = lab.dir().to_str().unwrap().to_string();
     let har = format!("{dir}/h.har");
-    // (what, args, exit code, the failure's step, the text the story holds, wall bound)
-    let cases: Vec<(&str, Vec<String>, i32, Option<u64>, &str, u64)> = vec![
+    let cases: Vec<Case> = vec![
         ("stalled server", vec!["http://198.18.1.2:9001/".into()], 1, Some(7), "no response within 1s", 4),
         (
             "stalled TLS",
