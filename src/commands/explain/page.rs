@@ -4,7 +4,7 @@
 //! from anywhere: no script, no external style or image, and a
 //! Content-Security-Policy that forbids every network load.
 
-use super::report::{ExplainReport, Step};
+use super::report::{ExplainReport, Step, label};
 use crate::timing::millis;
 use std::fmt::Write as _;
 
@@ -31,14 +31,6 @@ pub fn escape(text: &str) -> String {
         }
     }
     out
-}
-
-fn label(s: &Step) -> String {
-    match s.name {
-        "route" => "4a".into(),
-        "arp" => "4b".into(),
-        _ => s.number.to_string(),
-    }
 }
 
 /// The waterfall: a bar per step (and per resource) on one time axis.

@@ -255,7 +255,7 @@ fn step_text(s: &Step, out: &Output) -> String {
 
 /// Step 4 has two halves, the route (4a) and the next hop (4b); the JSON
 /// keeps `number` 4 for both, as failures report it.
-fn label(s: &Step) -> String {
+pub fn label(s: &Step) -> String {
     match s.name {
         "route" => "4a".into(),
         "arp" => "4b".into(),

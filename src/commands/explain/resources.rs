@@ -171,7 +171,7 @@ impl Resources {
             };
             step = step.detail(line);
             for s in &c.setup {
-                step = step.detail(format!("  {}. {} {}", s.number, s.name, s.summary));
+                step = step.detail(format!("  {}. {} {}", super::report::label(s), s.name, s.summary));
             }
         }
         for r in &self.items {
