@@ -310,6 +310,8 @@ Register-ArgumentCompleter -Native -CommandName 'netwalk' -ScriptBlock {
             [CompletionResult]::new('--preload-list', '--preload-list', [CompletionResultType]::ParameterName, 'Use this Chromium-format preload list (JSON) instead of the embedded one')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Longest wait for each network step (DNS server, ARP, TCP, TLS, HTTP response)')
             [CompletionResult]::new('--pcap', '--pcap', [CompletionResultType]::ParameterName, 'Capture the walk''s packets into this pcap file (needs CAP_NET_RAW: exit 3 without it, before anything is sent)')
+            [CompletionResult]::new('--har', '--har', [CompletionResultType]::ParameterName, 'Write the walk (and --resources) as an HTTP Archive (HAR 1.2) for Chrome DevTools and HAR viewers')
+            [CompletionResult]::new('--html', '--html', [CompletionResultType]::ParameterName, 'Write the walk as one self-contained HTML page (steps, waterfall, Wireshark filters, certificate chain)')
             [CompletionResult]::new('--dhcp-wait', '--dhcp-wait', [CompletionResultType]::ParameterName, 'How long --dhcp listens for offers (implies --dhcp)')
             [CompletionResult]::new('--lease', '--lease', [CompletionResultType]::ParameterName, 'Step 0: read this host''s DHCP lease from FILE (dhclient, NetworkManager, systemd-networkd, or netwalk lab''s lease.json) instead of searching the usual places')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of text')

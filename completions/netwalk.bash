@@ -263,7 +263,7 @@ _netwalk() {
             return 0
             ;;
         netwalk__subcmd__explain)
-            opts="-v -4 -6 -I -h -V --json --json-lines --color --verbose --interface --ca-file --preload-list --timeout --resources --pcap --dhcp --dhcp-wait --lease --help --version"
+            opts="-v -4 -6 -I -h -V --json --json-lines --color --verbose --interface --ca-file --preload-list --timeout --resources --pcap --har --html --dhcp --dhcp-wait --lease --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -294,6 +294,14 @@ _netwalk() {
                     return 0
                     ;;
                 --pcap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --har)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --html)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -298,6 +298,8 @@ set edit:completion:arg-completer[netwalk] = {|@words|
             cand --preload-list 'Use this Chromium-format preload list (JSON) instead of the embedded one'
             cand --timeout 'Longest wait for each network step (DNS server, ARP, TCP, TLS, HTTP response)'
             cand --pcap 'Capture the walk''s packets into this pcap file (needs CAP_NET_RAW: exit 3 without it, before anything is sent)'
+            cand --har 'Write the walk (and --resources) as an HTTP Archive (HAR 1.2) for Chrome DevTools and HAR viewers'
+            cand --html 'Write the walk as one self-contained HTML page (steps, waterfall, Wireshark filters, certificate chain)'
             cand --dhcp-wait 'How long --dhcp listens for offers (implies --dhcp)'
             cand --lease 'Step 0: read this host''s DHCP lease from FILE (dhclient, NetworkManager, systemd-networkd, or netwalk lab''s lease.json) instead of searching the usual places'
             cand --json 'Print one JSON document instead of text'

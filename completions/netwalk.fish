@@ -246,6 +246,8 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l ca-file -d '
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l preload-list -d 'Use this Chromium-format preload list (JSON) instead of the embedded one' -r -F
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l timeout -d 'Longest wait for each network step (DNS server, ARP, TCP, TLS, HTTP response)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l pcap -d 'Capture the walk\'s packets into this pcap file (needs CAP_NET_RAW: exit 3 without it, before anything is sent)' -r -F
+complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l har -d 'Write the walk (and --resources) as an HTTP Archive (HAR 1.2) for Chrome DevTools and HAR viewers' -r -F
+complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l html -d 'Write the walk as one self-contained HTML page (steps, waterfall, Wireshark filters, certificate chain)' -r -F
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l dhcp-wait -d 'How long --dhcp listens for offers (implies --dhcp)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l lease -d 'Step 0: read this host\'s DHCP lease from FILE (dhclient, NetworkManager, systemd-networkd, or netwalk lab\'s lease.json) instead of searching the usual places' -r -F
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l json -d 'Print one JSON document instead of text'

@@ -506,6 +506,47 @@ mod tests {
     }
 
     #[test]
+    fn parses_addresses_with_their_lifetimes_and_default_routes_of_the_main_table() {
+        // ifaddrmsg: AF_INET, /24, flags, scope global, index 2
+        let mut p = vec![libc::AF_INET as u8, 24, 0, 0];
+        p.extend_from_slice(&2u32.to_ne_bytes());
+        p.extend(attr(libc::IFA_ADDRESS, &[198, 18, 0, 100]));
+        p.extend(attr(libc::IFA_LOCAL, &[198, 18, 0, 100]));
+        let mut cache = 3000u32.to_ne_bytes().to_vec();
+        cache.extend_from_slice(&3500u32.to_ne_bytes());
+        cache.extend_from_slice(&[0; 8]);
+        p.extend(attr(libc::IFA_CACHEINFO, &cache));
+        p.extend(attr(libc::IFA_FLAGS, &0u32.to_ne_bytes()));
+        let a = parse_address(&p).unwrap();
+        assert_eq!((a.prefix_len, a.ifindex, a.scope, a.permanent), (24, 2, "global", false));
+        assert_eq!((a.valid_s, a.preferred_s), (Some(3500), Some(3000)));
+        let mut forever = p[..8].to_vec();
+        forever.extend(attr(libc::IFA_LOCAL, &[198, 18, 0, 100]));
+        forever.extend(attr(libc::IFA_CACHEINFO, &[0xff; 16]));
+        forever.extend(attr(libc::IFA_FLAGS, &IFA_F_PERMANENT.to_ne_bytes()));
+        let a = parse_address(&forever).unwrap();
+        assert_eq!((a.permanent, a.valid_s), (true, None));
+        assert_eq!(parse_address(&p[..6]), None);
+
+        // rtmsg: AF_INET, dst_len 0, table main, protocol dhcp, type unicast
+        let mut r = vec![libc::AF_INET as u8, 0, 0, 0, 254, 16, 0, 1, 0, 0, 0, 0];
+        r.extend(attr(libc::RTA_GATEWAY, &[198, 18, 0, 1]));
+        r.extend(attr(libc::RTA_OIF, &2u32.to_ne_bytes()));
+        r.extend(attr(libc::RTA_PRIORITY, &100u32.to_ne_bytes()));
+        let d = parse_default(&r).unwrap();
+        assert_eq!(
+            (d.gateway, d.ifindex, d.metric, d.protocol),
+            (Some([198, 18, 0, 1].into()), Some(2), Some(100), "dhcp")
+        );
+        let mut local_table = r.clone();
+        local_table[4] = 255;
+        assert_eq!(parse_default(&local_table), None);
+        let mut not_default = r.clone();
+        not_default[1] = 24;
+        assert_eq!(parse_default(&not_default), None);
+    }
+
+    #[test]
     fn nud_names_like_ip_neigh() {
         assert_eq!(nud_names(0x04), vec!["STALE"]);
         assert_eq!(nud_names(0), vec!["NONE"]);

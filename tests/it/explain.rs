@@ -613,3 +613,174 @@ fn step_0_reads_the_host_network_and_a_lease_file_of_each_client() {
     let out = explain(&web, &["--lease", web.ca.to_str().unwrap()], "https://bücher.test/");
     lab::cli::assert_refused("--lease ca.pem", &out, 2, "not a dhclient");
 }
+
+/// Errors of `har` against the HAR 1.2 schema in tests/data.
+fn har_errors(har: &Value) -> Vec<String> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/har-1.2.schema.json");
+    let schema: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let validator = jsonschema::options().should_validate_formats(true).build(&schema).expect("the schema compiles");
+    validator.iter_errors(har).map(|e| format!("{} at {}", e, e.instance_path())).collect()
+}
+
+fn ms(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+#[test]
+fn har_holds_every_request_with_the_walks_own_timings_and_validates_against_har_1_2() {
+    let web = web();
+    let (_cdn, _) = cdn(&web);
+    let list = web.empty_list.to_str().unwrap().to_string();
+    let file = web.lab.dir().join("walk.har");
+    let har_path = file.to_str().unwrap().to_string();
+    let out =
+        explain(&web, &["--resources", "--preload-list", &list, "--har", &har_path], "http://www.example.test/upgrade");
+    let report = json(&out);
+    assert_eq!(code(&out), 0, "{report:#}");
+    let har: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let errors = har_errors(&har);
+    assert!(errors.is_empty(), "{errors:#?}\n{har:#}");
+    let log = &har["log"];
+    assert_eq!((log["version"].as_str(), log["creator"]["name"].as_str()), (Some("1.2"), Some("netwalk")));
+    let entries = log["entries"].as_array().unwrap();
+    // Two hops, then the page's resources (the redirect target is /hsts; see http_peers).
+    let rows = report["resources"]["items"].as_array().map(Vec::len).unwrap_or(0);
+    assert_eq!(entries.len(), 2 + rows, "{har:#}");
+    let (first, second) = (&entries[0], &entries[1]);
+    assert_eq!(
+        (first["request"]["url"].as_str(), first["response"]["status"].as_u64()),
+        (Some("http://www.example.test/upgrade"), Some(301))
+    );
+    assert_eq!(first["response"]["redirectURL"], "https://www.example.test/hsts");
+    assert_eq!(first["serverIPAddress"], web.addr.to_string());
+    let local: SocketAddr = step(&report, 1, "tcp")["facts"]["local"].as_str().unwrap().parse().unwrap();
+    assert_eq!(first["connection"], local.port().to_string());
+    // The timings are the steps' own: DNS = step 3, connect = step 5 (no TLS on http), no ssl.
+    let t = &first["timings"];
+    let dns_ms = ms(&step(&report, 1, "dns")["duration_ms"]);
+    let tcp_ms = ms(&step(&report, 1, "tcp")["duration_ms"]);
+    assert!((ms(&t["dns"]) - dns_ms).abs() < 0.01, "{t} vs dns {dns_ms}");
+    assert!((ms(&t["connect"]) - tcp_ms).abs() < 0.01, "{t} vs tcp {tcp_ms}");
+    assert_eq!(ms(&t["ssl"]), -1.0);
+    let http_ms = ms(&step(&report, 1, "http")["duration_ms"]);
+    let exchange = ms(&t["send"]) + ms(&t["wait"]) + ms(&t["receive"]);
+    assert!(ms(&t["wait"]) > 0.0 && exchange <= http_ms + 0.01, "{t} vs http step {http_ms}");
+    let total: f64 = ["blocked", "dns", "connect", "send", "wait", "receive"].iter().map(|k| ms(&t[*k]).max(0.0)).sum();
+    assert!((ms(&first["time"]) - total).abs() < 0.01, "{first:#}");
+    // Hop 2: a cached name (0 ms of DNS), a new TLS connection whose ssl is inside connect.
+    let t2 = &second["timings"];
+    assert_eq!(second["response"]["status"], 200);
+    assert!(ms(&t2["ssl"]) > 0.0 && ms(&t2["ssl"]) <= ms(&t2["connect"]), "{t2}");
+    let headers = second["response"]["headers"].to_string().to_lowercase();
+    assert!(headers.contains("strict-transport-security"), "{headers}");
+    assert!(second["request"]["headers"].to_string().contains("user-agent"), "{second:#}");
+    // Entries start in the order the walk made them, on the page's clock.
+    let page = log["pages"][0]["startedDateTime"].as_str().unwrap().to_string();
+    let starts: Vec<&str> = entries[..2].iter().map(|e| e["startedDateTime"].as_str().unwrap()).collect();
+    assert!(page.as_str() <= starts[0] && starts[0] <= starts[1], "{page} {starts:?}");
+
+    // A failed walk is a valid HAR too: the refused request, no response, the step in _error.
+    let out = explain(&web, &["--har", &har_path], "http://www.example.test:81/");
+    assert_eq!(code(&out), 1);
+    let har: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert!(har_errors(&har).is_empty(), "{:#?}", har_errors(&har));
+    let e = &har["log"]["entries"][0];
+    assert_eq!(e["response"]["status"], 0, "{har:#}");
+    assert!(e["_error"].as_str().unwrap().starts_with("step 5 (tcp)"), "{har:#}");
+    // The schema does refuse what HAR viewers refuse.
+    let mut broken = har.clone();
+    broken["log"]["entries"][0].as_object_mut().unwrap().remove("timings");
+    broken["log"]["entries"][0]["startedDateTime"] = "yesterday".into();
+    assert_eq!(har_errors(&broken).len(), 2, "{:#?}", har_errors(&broken));
+
+    // An unwritable FILE is a usage error before anything is sent.
+    let out = explain(&web, &["--har", "/nonexistent/dir/walk.har"], "http://www.example.test/");
+    lab::cli::assert_refused("--har in a missing dir", &out, 2, "cannot write --har");
+}
+
+/// Runs headless Chromium (Debian's `chromium`) in `host` on `page`, with a
+/// profile in `dir`; returns its stdout.
+#[cfg(feature = "interop")]
+fn chromium(host: &Host, dir: &std::path::Path, args: &[&str], page: &std::path::Path) -> String {
+    let mut cmd = host.command(lab::require("chromium"));
+    cmd.args(["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-dev-shm-usage"])
+        .arg(format!("--user-data-dir={}", dir.join("chromium-profile").display()))
+        .args(args)
+        .arg(format!("file://{}", page.display()));
+    let out = host.output(cmd);
+    assert!(out.status.success(), "chromium {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Text as Chromium serialises it in a DOM dump.
+#[cfg(feature = "interop")]
+fn dom_text(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+#[test]
+#[cfg(feature = "interop")]
+fn html_page_renders_in_headless_chromium_with_every_step_the_waterfall_and_the_chain() {
+    let web = web();
+    let (_cdn, _) = cdn(&web);
+    let list = web.empty_list.to_str().unwrap().to_string();
+    let page = web.lab.dir().join("walk.html");
+    let out = explain(
+        &web,
+        &["--resources", "--preload-list", &list, "--html", page.to_str().unwrap()],
+        "https://www.example.test/page.html",
+    );
+    let report = json(&out);
+    assert_eq!(code(&out), 0, "{report:#}");
+    let html = std::fs::read_to_string(&page).unwrap();
+    // Self-contained: a CSP that forbids every load, and nothing that would load.
+    assert!(html.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none';"), "{html}");
+    for attr in [" src=", " href=", "<script", "<link", "@import", "url("] {
+        assert!(!html.contains(attr), "{attr} in the page");
+    }
+
+    // Chromium's DOM holds every step of the report, with its summary.
+    let dom = chromium(&web.client, web.lab.dir(), &["--dump-dom"], &page);
+    let steps = report["steps"].as_array().unwrap();
+    assert!(steps.len() >= 9, "{report:#}");
+    for s in steps {
+        let tag = format!(
+            "data-step=\"{}\" data-name=\"{}\" data-hop=\"{}\"",
+            s["number"],
+            s["name"].as_str().unwrap(),
+            s["hop"]
+        );
+        assert!(dom.contains(&tag), "{tag} not in the DOM:\n{dom}");
+        let summary = dom_text(s["summary"].as_str().unwrap());
+        assert!(dom.contains(&summary), "summary {summary:?} not in the DOM");
+        if let Some(f) = s["filter"].as_str() {
+            assert!(dom.contains(&format!("<code class=\"filter\">{}</code>", dom_text(f))), "filter {f}");
+        }
+    }
+    // The waterfall: one bar per step and per resource.
+    let rows = report["resources"]["items"].as_array().unwrap().len();
+    let svg = &dom[dom.find("<svg").expect("an inline SVG")..dom.find("</svg>").unwrap()];
+    assert_eq!(svg.matches("<rect").count(), steps.len() + rows, "{svg}");
+    // The chain the server sent: the leaf naming www.example.test, issued by the lab CA.
+    let chain = &dom[dom.find("<table class=\"chain\"").expect("a chain table")..];
+    assert!(chain.contains("DNSName(www.example.test)") && chain.contains("CN=netwalk lab CA"), "{chain}");
+    assert!(dom.contains("Final response: 200"), "{dom}");
+
+    // A screenshot in the test's output directory, at the size asked for.
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("explain-html");
+    std::fs::create_dir_all(&shots).unwrap();
+    let png = shots.join("walk.png");
+    let _ = std::fs::remove_file(&png);
+    chromium(
+        &web.client,
+        web.lab.dir(),
+        &["--window-size=1200,2400", &format!("--screenshot={}", png.display())],
+        &page,
+    );
+    let bytes = std::fs::read(&png).expect("chromium wrote the screenshot");
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    let (w, h) =
+        (u32::from_be_bytes(bytes[16..20].try_into().unwrap()), u32::from_be_bytes(bytes[20..24].try_into().unwrap()));
+    assert_eq!((w, h), (1200, 2400));
+    assert!(bytes.len() > 50_000, "a page with text and bars, not a blank: {} bytes", bytes.len());
+}

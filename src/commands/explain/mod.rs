@@ -5,9 +5,12 @@
 //! HTTP connection (http) — and records what happened, its timing and the
 //! Wireshark display filter that shows it.
 
+mod export;
+mod har;
 mod html;
 mod leases;
 mod network;
+mod page;
 mod report;
 mod resources;
 mod steps;
@@ -75,6 +78,11 @@ const MAX_HOPS: usize = 10;
     "It needs CAP_NET_RAW: without it explain stops before sending anything (exit 3); run it\n",
     "with sudo or `sudo setcap cap_net_raw+ep \"$(command -v netwalk)\"`. A FILE that cannot\n",
     "be written is a usage error (exit 2).\n\n",
+    "--har FILE: the walk's requests (each hop, --resources' rows, the request a failure stopped)\n",
+    "as HAR 1.2 with the walk's own timings (dns, connect with ssl inside, send, wait, receive).\n",
+    "--html FILE: one self-contained page (steps, Wireshark filters, the waterfall as a picture,\n",
+    "the certificate chain) that loads nothing. Both are created before anything is sent: a FILE\n",
+    "that cannot be written is a usage error (exit 2).\n\n",
     "Exit codes: 0 a final response arrived (whatever its status: the walk is the check, the\n",
     "status is reported); 1 the walk stopped at a step (no such name, no route, next hop silent,\n",
     "port closed, certificate rejected, redirect loop) and the report says which and why;\n",
@@ -106,6 +114,15 @@ pub struct Args {
     /// before anything is sent)
     #[arg(long, value_name = "FILE")]
     pub pcap: Option<PathBuf>,
+
+    /// Write the walk (and --resources) as an HTTP Archive (HAR 1.2) for Chrome DevTools and HAR viewers
+    #[arg(long, value_name = "FILE")]
+    pub har: Option<PathBuf>,
+
+    /// Write the walk as one self-contained HTML page (steps, waterfall, Wireshark filters,
+    /// certificate chain)
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 
     /// Step 0: also send a DHCPDISCOVER (no lease is taken) to show which servers answer now
     #[arg(long)]
@@ -150,6 +167,8 @@ pub(crate) struct Walk<'a> {
     pub(crate) preload: Option<PreloadList>,
     /// --pcap: the peers whose packets the capture keeps.
     pub(crate) watch: Option<Watch>,
+    /// Each hop's request and response, for --har and --html.
+    pub(crate) exchanges: Vec<har::Exchange>,
 }
 
 impl Walk<'_> {
@@ -236,9 +255,23 @@ pub async fn run(args: Args, global: &Global, _out: &Output) -> Result<ExplainRe
         crate::commands::dig::system::nameservers().into_iter().for_each(|ns| w.add(ns));
     }
     let lease = args.lease.as_deref().map(network::read_lease).transpose()?;
+    // Export files are created now: one that cannot be written is a usage error before anything is sent.
+    let har_file = args.har.as_deref().map(|p| export::create("--har", p)).transpose()?;
+    let html_file = args.html.as_deref().map(|p| export::create("--html", p)).transpose()?;
+    let started_at = std::time::SystemTime::now();
     let started = Instant::now();
-    let mut walk =
-        Walk { args: &args, global, started, steps: Vec::new(), hop: 0, dialer, plain: None, preload, watch };
+    let mut walk = Walk {
+        args: &args,
+        global,
+        started,
+        steps: Vec::new(),
+        hop: 0,
+        dialer,
+        plain: None,
+        preload,
+        watch,
+        exchanges: Vec::new(),
+    };
     let mut cache = Cache { names: Vec::new(), sts: HashSet::new(), conn: None };
     host_network(&mut walk, lease.as_deref()).await;
     let outcome = walk_all(&mut walk, &mut cache, first).await;
@@ -276,9 +309,24 @@ pub async fn run(args: Args, global: &Global, _out: &Output) -> Result<ExplainRe
         Some(c) => Some(c.stop().await),
         None => None,
     };
+    let mut exchanges = std::mem::take(&mut walk.exchanges);
+    if let Some(f) = &failure {
+        exchanges.extend(export::failed_exchange(&walk.steps, walk.hop, f));
+    }
+    if let Some(r) = &resources {
+        exchanges.extend(export::resource_exchanges(r));
+    }
     let mut report = ExplainReport::new(&args.url, walk.steps, final_status, failure, total);
     report.resources = resources;
     report.capture = capture;
+    report.started_at = started_at;
+    report.exchanges = exchanges;
+    if let Some((path, file)) = args.har.as_deref().zip(har_file) {
+        export::write(path, file, &serde_json::to_vec_pretty(&har::log(&report)).unwrap_or_default());
+    }
+    if let Some((path, file)) = args.html.as_deref().zip(html_file) {
+        export::write(path, file, page::render(&report).as_bytes());
+    }
     Ok(report)
 }
 

@@ -1,5 +1,6 @@
 //! The walk as a report: the steps in order, the waterfall, the verdict.
 
+use super::har::Exchange;
 use super::resources::{self, Resources};
 use crate::error::Exit;
 use crate::net::capture::Stats;
@@ -7,7 +8,7 @@ use crate::output::{Output, Report, Tone};
 use crate::timing::millis;
 use serde::Serialize;
 use serde_json::{Value, json};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// One step of one hop.
 #[derive(Debug, Clone, Serialize)]
@@ -99,6 +100,12 @@ pub struct ExplainReport {
     /// --pcap: what the capture wrote.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub capture: Option<Stats>,
+    /// The wall clock at the walk's start (HAR's startedDateTime).
+    #[serde(skip)]
+    pub started_at: SystemTime,
+    /// Every request and response, for --har and --html.
+    #[serde(skip)]
+    pub exchanges: Vec<Exchange>,
 }
 
 impl ExplainReport {
@@ -121,6 +128,8 @@ impl ExplainReport {
             overhead: total.saturating_sub(inside),
             resources: None,
             capture: None,
+            started_at: SystemTime::UNIX_EPOCH,
+            exchanges: Vec::new(),
         }
     }
 
@@ -246,7 +255,7 @@ fn step_text(s: &Step, out: &Output) -> String {
 
 /// Step 4 has two halves, the route (4a) and the next hop (4b); the JSON
 /// keeps `number` 4 for both, as failures report it.
-fn label(s: &Step) -> String {
+pub fn label(s: &Step) -> String {
     match s.name {
         "route" => "4a".into(),
         "arp" => "4b".into(),

@@ -66,6 +66,11 @@ pub struct Row {
     #[serde(rename = "end_ms", serialize_with = "crate::output::as_ms")]
     pub end: Duration,
     pub error: Option<String>,
+    /// For --har: the request's header lines and the response's headers.
+    #[serde(skip)]
+    pub request_lines: Vec<String>,
+    #[serde(skip)]
+    pub response_headers: Vec<(String, String)>,
 }
 
 impl Row {
@@ -85,6 +90,8 @@ impl Row {
             first_byte: None,
             end: at,
             error: Some(error),
+            request_lines: Vec::new(),
+            response_headers: Vec::new(),
         }
     }
 
@@ -164,7 +171,7 @@ impl Resources {
             };
             step = step.detail(line);
             for s in &c.setup {
-                step = step.detail(format!("  {}. {} {}", s.number, s.name, s.summary));
+                step = step.detail(format!("  {}. {} {}", super::report::label(s), s.name, s.summary));
             }
         }
         for r in &self.items {
@@ -371,6 +378,7 @@ async fn finish(
 ) -> Row {
     let (parts, mut body) = response.into_parts();
     row.status = Some(parts.status.as_u16());
+    row.response_headers = super::har::headers_of(&parts.headers);
     row.content_type = parts.headers.get("content-type").and_then(|v| v.to_str().ok()).map(str::to_string);
     let (bytes, complete) = steps::drain(&mut body, s.timeout, BODY_LIMIT, None).await;
     row.bytes = bytes;
@@ -392,10 +400,11 @@ async fn h1_fetch(conn: &mut Connection, r: Resource, s: Shared) -> Row {
     let mut out = row(r, s, conn.setup.protocol);
     let url = Url::parse(&out.url).expect("parsed before queuing");
     let started = Instant::now();
-    let (request, _) = match steps::get_request(conn, &url) {
+    let (request, lines) = match steps::get_request(conn, &url) {
         Ok(pair) => pair,
         Err(e) => return Row { error: Some(e), end: s.walk.elapsed(), ..out },
     };
+    out.request_lines = lines;
     match tokio::time::timeout(s.timeout, conn.send(request)).await {
         Ok(Ok((response, exchange))) => finish(out, s, response, exchange.started, exchange.first_byte).await,
         Ok(Err(e)) => {
@@ -425,7 +434,10 @@ async fn h2_fetch(
     let started = Instant::now();
     out.start = Some(started - s.walk);
     let request = match request {
-        Ok((request, _)) => request,
+        Ok((request, lines)) => {
+            out.request_lines = lines;
+            request
+        }
         Err(e) => return Row { error: Some(e), end: s.walk.elapsed(), ..out },
     };
     let sent = async {

@@ -1,5 +1,6 @@
 //! Steps 1–7, each a thin wrapper around the code another command runs.
 
+use super::har;
 use super::html::PageParser;
 use super::report::{Failure, Step};
 use super::{Flow, Walk};
@@ -166,6 +167,10 @@ pub async fn dns(walk: &mut Walk<'_>, host: &str) -> Flow<Vec<IpAddr>> {
     let summary = match report.source.as_deref() {
         Some("hosts_file") => format!("{host} is in {}: {}", report.detail, list(&addrs)),
         Some(_) => format!("{host} is not in /etc/hosts; {} answered {}", report.detail, list(&addrs)),
+        // Every query unanswered: the server is silent (or unreachable), not the name unknown.
+        None if !report.steps.is_empty() && report.steps.iter().all(|q| q.result.starts_with("no response")) => {
+            format!("{host} cannot be resolved: not in /etc/hosts and {}", report.steps[0].result)
+        }
         None => format!("{host} does not resolve: not in /etc/hosts and no DNS server had an address"),
     };
     let mut step = Step::new(
@@ -557,6 +562,7 @@ pub async fn tls(
                 "sni": origin.host,
                 "certificate": cert,
                 "chain_length": facts.chain.len(),
+                "chain": facts.chain.iter().filter_map(|der| describe_cert(der)).collect::<Vec<_>>(),
             }),
         )
         .filter(format!("{filter} && tls.handshake.extensions_server_name == \"{}\"", origin.host));
@@ -755,6 +761,7 @@ pub async fn http(walk: &mut Walk<'_>, conn: &mut Connection, url: &Url, reused:
         format!("http.host == \"{host}\" && tcp.srcport == {lport}")
     });
     walk.push(begun, step);
+    record(walk, conn, url, reused, begun, &exchange, done, &sent, status, &parts.headers, body_bytes);
     Ok(Response {
         status,
         location,
@@ -764,4 +771,56 @@ pub async fn http(walk: &mut Walk<'_>, conn: &mut Connection, url: &Url, reused:
         content_type: header("content-type"),
         page,
     })
+}
+
+/// The hop's request for --har: its setup phases (unless the connection
+/// was reused) and the exchange's own marks.
+#[allow(clippy::too_many_arguments)]
+fn record(
+    walk: &mut Walk<'_>,
+    conn: &Connection,
+    url: &Url,
+    reused: bool,
+    begun: Instant,
+    exchange: &crate::net::http::Exchange,
+    done: Instant,
+    sent: &[String],
+    status: u16,
+    headers: &hyper::HeaderMap,
+    body_bytes: u64,
+) {
+    let since = |a: Instant, b: Instant| millis(b.saturating_duration_since(a));
+    let setup: Vec<&Step> = if reused {
+        Vec::new()
+    } else {
+        walk.steps
+            .iter()
+            .filter(|s| s.hop == walk.hop && matches!(s.name, "dns" | "route" | "arp" | "tcp" | "tls"))
+            .collect()
+    };
+    let (setup_start, blocked, dns, connect, ssl) = har::setup_phases(&setup, conn.setup.tls.filter(|_| !reused));
+    let queue = since(exchange.started, exchange.first_write);
+    let timings = har::Timings {
+        blocked: blocked.max(0.0) + queue,
+        dns,
+        connect,
+        ssl,
+        send: since(exchange.first_write, exchange.last_write),
+        wait: since(exchange.last_write, exchange.first_byte),
+        receive: since(exchange.first_byte, done),
+    };
+    let x = har::Exchange {
+        start: setup_start.unwrap_or(begun - walk.started),
+        url: url.to_string(),
+        http_version: conn.setup.protocol.to_string(),
+        request_headers: har::header_lines(sent),
+        status: Some(status),
+        response_headers: har::headers_of(headers),
+        body_bytes,
+        server: Some(conn.setup.remote.ip()),
+        connection: conn.setup.local.map(|l| l.port()),
+        timings,
+        error: None,
+    };
+    walk.exchanges.push(x);
 }

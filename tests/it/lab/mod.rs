@@ -100,6 +100,7 @@ pub const PROGRAMS: &[(&str, &str)] = &[
     ("prometheus", "prometheus"),
     ("promtool", "prometheus"),
     ("prometheus-blackbox-exporter", "prometheus-blackbox-exporter"),
+    ("chromium", "chromium"),
 ];
 
 /// The one line a test fails with when `program` is missing.
