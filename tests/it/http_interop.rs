@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::time::Duration;
 
 const NETWALK: &str = env!("CARGO_BIN_EXE_netwalk");
 
@@ -213,4 +214,56 @@ fn cleartext_http2_upgrades_like_curl() {
     let lines = seen.requests.lock().unwrap().clone();
     let gets: Vec<&String> = lines.iter().filter(|l| !l.starts_with("UPGRADE ")).collect();
     assert_eq!(gets, ["GET http://web.test:8082/ HTTP/2.0", "GET http://web.test:8082/ HTTP/2.0"], "{lines:?}");
+}
+
+/// The same hostile peers, the same options, through curl and netwalk: the
+/// exit codes curl users script against come out the same.
+#[test]
+fn exit_codes_match_curls_on_hostile_peers() {
+    use std::io::Write;
+    let n = nginx();
+    let lab = Lab::chain(&["client", "server"]);
+    let (client, server) = (lab.host_by_name("client"), lab.host_by_name("server"));
+    let addr: IpAddr = lab.addr_of("server", 4);
+    client.set_hosts_entry("web.test", addr);
+    http_peers::raw_peer(server.tcp_listener(std::net::SocketAddr::new(addr, 9012)), |s| {
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
+        for _ in 0..100 {
+            if s.write_all(b"x").is_err() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    });
+    http_peers::raw_peer(server.tcp_listener(std::net::SocketAddr::new(addr, 9013)), |s| {
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nshort");
+    });
+    http_peers::raw_peer(server.tcp_listener(std::net::SocketAddr::new(addr, 9014)), |_| {
+        std::thread::sleep(Duration::from_secs(30));
+    });
+    let cases: [(&Host, &str, &[&str], i32); 7] = [
+        (&client, "http://web.test:9012/", &["--speed-limit", "100", "--speed-time", "2"], 28),
+        (&client, "http://web.test:9013/", &[], 18),
+        (&client, "http://web.test:9014/", &["--max-time", "1"], 28),
+        (&client, "https://web.test:9014/", &["--connect-timeout", "1"], 28),
+        (&client, "http://web.test:9999/", &[], 7),
+        (&n.client, "http://web.test:8080/missing", &["--fail"], 22),
+        (&n.client, "http://web.test:8080/old", &["-L", "--max-redirs", "0"], 47),
+    ];
+    for (host, url, flags, want) in cases {
+        let mut curl = vec!["-sS", "-o", "/dev/null"];
+        curl.extend_from_slice(flags);
+        curl.push(url);
+        let mut cmd = host.command("curl");
+        cmd.args(&curl);
+        let curl_out = host.output(cmd);
+        let mut ours = vec!["http", "-o", "/dev/null"];
+        ours.extend_from_slice(flags);
+        ours.push(url);
+        let mut cmd = host.command(NETWALK);
+        cmd.args(&ours);
+        let out = host.output(cmd);
+        assert_eq!(curl_out.status.code(), Some(want), "curl {curl:?}: {}", String::from_utf8_lossy(&curl_out.stderr));
+        assert_eq!(out.status.code(), Some(want), "netwalk {ours:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
 }
