@@ -267,3 +267,44 @@ fn exit_codes_match_curls_on_hostile_peers() {
         assert_eq!(out.status.code(), Some(want), "netwalk {ours:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
 }
+
+/// Cookie jars go both ways between curl and netwalk: what one saved after
+/// a login redirect, the other sends back.
+#[test]
+fn cookie_jars_are_shared_with_curl() {
+    lab::require("curl");
+    let lab = Lab::chain(&["client", "server"]);
+    let (client, server) = (lab.host_by_name("client"), lab.host_by_name("server"));
+    let addr: IpAddr = lab.addr_of("server", 4);
+    client.set_hosts_entry("web.test", addr);
+    http_peers::serve(vec![server.tcp_listener(std::net::SocketAddr::new(addr, 8080))], vec![], None);
+    let (curl_jar, our_jar) = (lab.dir().join("curl.jar"), lab.dir().join("netwalk.jar"));
+    let (curl_jar, our_jar) = (curl_jar.to_str().unwrap(), our_jar.to_str().unwrap());
+    run(&client, "curl", &["-sS", "-L", "-c", curl_jar, "-o", "/dev/null", "http://web.test:8080/login"]);
+    run(&client, NETWALK, &["http", "-L", "-c", our_jar, "-o", "/dev/null", "http://web.test:8080/login"]);
+    for (reader, jar) in [("netwalk", curl_jar), ("curl", our_jar)] {
+        let out = if reader == "curl" {
+            run(&client, "curl", &["-sS", "-b", jar, "http://web.test:8080/echo"])
+        } else {
+            run(&client, NETWALK, &["http", "-b", jar, "http://web.test:8080/echo"])
+        };
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let cookie =
+            text.lines().find_map(|l| l.strip_prefix("cookie: ")).unwrap_or_else(|| panic!("{reader}: {text}"));
+        let mut got: Vec<&str> = cookie.split("; ").collect();
+        got.sort();
+        assert_eq!(got, ["sid=abc123", "theme=dark"], "{reader} reading {jar}");
+    }
+    // And the login itself: curl needs -b '' (its engine is off by default), netwalk keeps them always.
+    let out = run(&client, "curl", &["-sS", "-L", "-b", "", "http://web.test:8080/login"]);
+    let curl_text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let out = run(&client, NETWALK, &["http", "-L", "http://web.test:8080/login"]);
+    let ours = String::from_utf8_lossy(&out.stdout).into_owned();
+    let cookie = |t: &str| {
+        let mut v: Vec<String> =
+            t.lines().find_map(|l| l.strip_prefix("cookie: ")).unwrap_or("").split("; ").map(String::from).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(cookie(&ours), cookie(&curl_text), "{ours}\n{curl_text}");
+}
