@@ -541,7 +541,7 @@ _netwalk() {
             return 0
             ;;
         netwalk__subcmd__http)
-            opts="-v -4 -6 -I -u -H -d -T -f -L -o -i -k -m -Y -y -h -V --json --json-lines --color --verbose --interface --user --header --data --upload-file --fail --location --max-redirs --output --head --include --http1.1 --http2 --http2-prior-knowledge --resolve --connect-to --insecure --cacert --compressed --max-filesize --proxy --expect-status --max-time --connect-timeout --speed-limit --speed-time --etag --if-modified-since --show-secrets --help --version"
+            opts="-v -4 -6 -I -u -H -d -T -f -b -c -L -o -i -k -m -Y -y -h -V --json --json-lines --color --verbose --interface --user --header --data --upload-file --fail --cookie --cookie-jar --location --max-redirs --output --head --include --http1.1 --http2 --http2-prior-knowledge --resolve --connect-to --insecure --cacert --compressed --max-filesize --proxy --expect-status --max-time --connect-timeout --speed-limit --speed-time --etag --if-modified-since --show-secrets --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -588,6 +588,22 @@ _netwalk() {
                     return 0
                     ;;
                 -T)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cookie)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -b)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cookie-jar)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -159,6 +159,8 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s u -l user -d 'B
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s H -l header -d 'Add a request header (\'Name: value\'); \'Name:\' removes a default header' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s d -l data -d 'Request body: literal DATA, @FILE (streamed), or @- for standard input (POST unless a method is given)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s T -l upload-file -d 'Upload FILE as the body, streamed (PUT unless a method is given); a URL ending in / gets the file\'s name' -r -F
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s b -l cookie -d 'Send cookies: \'name=value; name2=value2\', or a jar FILE to read (curl\'s Netscape format; repeatable)' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s c -l cookie-jar -d 'Write the cookies at the end to FILE (Netscape format, which curl -b reads)' -r -F
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l max-redirs -d 'Most redirects to follow with -L' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s o -l output -d 'Stream the body to FILE (constant memory); \'-\' writes it to stdout even if binary' -r -F
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l resolve -d 'Use ADDR for HOST:PORT instead of resolving it (repeatable)' -r

@@ -938,3 +938,56 @@ fn verbose_output_into_a_closed_pipe_keeps_the_exit_code() {
         assert_eq!(stdout(&out).lines().count(), 1, "{url}");
     }
 }
+
+/// Cookies set on a redirect are sent on the next hop (a login flow), kept
+/// to their host; -b sends literal cookies or a jar, -c saves the jar in
+/// curl's format; their values are redacted in -v and JSON.
+#[test]
+fn cookies_follow_redirects_and_live_in_curls_jar_format() {
+    let w = web();
+    let jar = w.lab.dir().join("jar.txt");
+    let out = netwalk(&w.client, &["http", "-L", "-c", jar.to_str().unwrap(), "http://web.test:8080/login"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(echo_field(&stdout(&out), "cookie").as_deref(), Some("sid=abc123; theme=dark"), "{}", stdout(&out));
+    let saved = std::fs::read_to_string(&jar).unwrap();
+    assert!(saved.starts_with("# Netscape HTTP Cookie File\n"), "{saved}");
+    assert!(saved.contains("#HttpOnly_web.test\tFALSE\t/\tFALSE\t0\tsid\tabc123\n"), "{saved}");
+    let theme = saved.lines().find(|l| l.contains("\ttheme\t")).unwrap_or_else(|| panic!("{saved}"));
+    let expires: i64 = theme.split('\t').nth(4).unwrap().parse().unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    assert!((now + 3500..=now + 3700).contains(&expires), "Max-Age=3600 as a date: {theme}");
+
+    // The jar read back, and literal cookies beside it.
+    let out =
+        netwalk(&w.client, &["http", "-b", jar.to_str().unwrap(), "-b", "lit=1; two=2", "http://web.test:8080/echo"]);
+    assert_eq!(echo_field(&stdout(&out), "cookie").as_deref(), Some("lit=1; two=2; sid=abc123; theme=dark"));
+    // A missing jar is an empty one (curl's -b jar -c jar habit).
+    let out = netwalk(&w.client, &["http", "-b", "/nonexistent/jar", "http://web.test:8080/echo"]);
+    assert_eq!((code(&out), echo_field(&stdout(&out), "cookie")), (0, None));
+
+    // Another host never gets them.
+    let out = netwalk(&w.client, &["http", "-L", "http://web.test:8080/login-cross"]);
+    assert_eq!(echo_field(&stdout(&out), "cookie"), None, "{}", stdout(&out));
+
+    // Redacted in -v and JSON, both ways.
+    let out = netwalk(&w.client, &["-v", "--json", "http", "-L", "http://web.test:8080/login"]);
+    assert!(!stderr(&out).contains("abc123"), "{}", stderr(&out));
+    let doc = json(&out);
+    let hops = doc["hops"].as_array().unwrap();
+    assert!(
+        hops[0]["response_headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h[0] == "set-cookie" && h[1].as_str().unwrap().starts_with("<redacted")),
+        "{doc}"
+    );
+    assert!(
+        hops[1]["request_headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h[0] == "cookie" && h[1].as_str().unwrap().starts_with("<redacted")),
+        "{doc}"
+    );
+}

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::time::Duration;
 
 const NETWALK: &str = env!("CARGO_BIN_EXE_netwalk");
 
@@ -213,4 +214,97 @@ fn cleartext_http2_upgrades_like_curl() {
     let lines = seen.requests.lock().unwrap().clone();
     let gets: Vec<&String> = lines.iter().filter(|l| !l.starts_with("UPGRADE ")).collect();
     assert_eq!(gets, ["GET http://web.test:8082/ HTTP/2.0", "GET http://web.test:8082/ HTTP/2.0"], "{lines:?}");
+}
+
+/// The same hostile peers, the same options, through curl and netwalk: the
+/// exit codes curl users script against come out the same.
+#[test]
+fn exit_codes_match_curls_on_hostile_peers() {
+    use std::io::Write;
+    let n = nginx();
+    let lab = Lab::chain(&["client", "server"]);
+    let (client, server) = (lab.host_by_name("client"), lab.host_by_name("server"));
+    let addr: IpAddr = lab.addr_of("server", 4);
+    client.set_hosts_entry("web.test", addr);
+    http_peers::raw_peer(server.tcp_listener(std::net::SocketAddr::new(addr, 9012)), |s| {
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
+        for _ in 0..100 {
+            if s.write_all(b"x").is_err() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    });
+    http_peers::raw_peer(server.tcp_listener(std::net::SocketAddr::new(addr, 9013)), |s| {
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nshort");
+    });
+    http_peers::raw_peer(server.tcp_listener(std::net::SocketAddr::new(addr, 9014)), |_| {
+        std::thread::sleep(Duration::from_secs(30));
+    });
+    let cases: [(&Host, &str, &[&str], i32); 7] = [
+        (&client, "http://web.test:9012/", &["--speed-limit", "100", "--speed-time", "2"], 28),
+        (&client, "http://web.test:9013/", &[], 18),
+        (&client, "http://web.test:9014/", &["--max-time", "1"], 28),
+        (&client, "https://web.test:9014/", &["--connect-timeout", "1"], 28),
+        (&client, "http://web.test:9999/", &[], 7),
+        (&n.client, "http://web.test:8080/missing", &["--fail"], 22),
+        (&n.client, "http://web.test:8080/old", &["-L", "--max-redirs", "0"], 47),
+    ];
+    for (host, url, flags, want) in cases {
+        let mut curl = vec!["-sS", "-o", "/dev/null"];
+        curl.extend_from_slice(flags);
+        curl.push(url);
+        let mut cmd = host.command("curl");
+        cmd.args(&curl);
+        let curl_out = host.output(cmd);
+        let mut ours = vec!["http", "-o", "/dev/null"];
+        ours.extend_from_slice(flags);
+        ours.push(url);
+        let mut cmd = host.command(NETWALK);
+        cmd.args(&ours);
+        let out = host.output(cmd);
+        assert_eq!(curl_out.status.code(), Some(want), "curl {curl:?}: {}", String::from_utf8_lossy(&curl_out.stderr));
+        assert_eq!(out.status.code(), Some(want), "netwalk {ours:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+/// Cookie jars go both ways between curl and netwalk: what one saved after
+/// a login redirect, the other sends back.
+#[test]
+fn cookie_jars_are_shared_with_curl() {
+    lab::require("curl");
+    let lab = Lab::chain(&["client", "server"]);
+    let (client, server) = (lab.host_by_name("client"), lab.host_by_name("server"));
+    let addr: IpAddr = lab.addr_of("server", 4);
+    client.set_hosts_entry("web.test", addr);
+    http_peers::serve(vec![server.tcp_listener(std::net::SocketAddr::new(addr, 8080))], vec![], None);
+    let (curl_jar, our_jar) = (lab.dir().join("curl.jar"), lab.dir().join("netwalk.jar"));
+    let (curl_jar, our_jar) = (curl_jar.to_str().unwrap(), our_jar.to_str().unwrap());
+    run(&client, "curl", &["-sS", "-L", "-c", curl_jar, "-o", "/dev/null", "http://web.test:8080/login"]);
+    run(&client, NETWALK, &["http", "-L", "-c", our_jar, "-o", "/dev/null", "http://web.test:8080/login"]);
+    for (reader, jar) in [("netwalk", curl_jar), ("curl", our_jar)] {
+        let out = if reader == "curl" {
+            run(&client, "curl", &["-sS", "-b", jar, "http://web.test:8080/echo"])
+        } else {
+            run(&client, NETWALK, &["http", "-b", jar, "http://web.test:8080/echo"])
+        };
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let cookie =
+            text.lines().find_map(|l| l.strip_prefix("cookie: ")).unwrap_or_else(|| panic!("{reader}: {text}"));
+        let mut got: Vec<&str> = cookie.split("; ").collect();
+        got.sort();
+        assert_eq!(got, ["sid=abc123", "theme=dark"], "{reader} reading {jar}");
+    }
+    // And the login itself: curl needs -b '' (its engine is off by default), netwalk keeps them always.
+    let out = run(&client, "curl", &["-sS", "-L", "-b", "", "http://web.test:8080/login"]);
+    let curl_text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let out = run(&client, NETWALK, &["http", "-L", "http://web.test:8080/login"]);
+    let ours = String::from_utf8_lossy(&out.stdout).into_owned();
+    let cookie = |t: &str| {
+        let mut v: Vec<String> =
+            t.lines().find_map(|l| l.strip_prefix("cookie: ")).unwrap_or("").split("; ").map(String::from).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(cookie(&ours), cookie(&curl_text), "{ours}\n{curl_text}");
 }

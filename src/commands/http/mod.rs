@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod cookies;
 pub mod redirect;
 mod report;
 pub mod upload;
@@ -93,6 +94,14 @@ pub struct Args {
     /// Exit 22, writing no body, when the final status is 400 or more (curl's -f)
     #[arg(short = 'f', long)]
     pub fail: bool,
+
+    /// Send cookies: 'name=value; name2=value2', or a jar FILE to read (curl's Netscape format; repeatable)
+    #[arg(short = 'b', long = "cookie", value_name = "DATA|FILE")]
+    pub cookie: Vec<String>,
+
+    /// Write the cookies at the end to FILE (Netscape format, which curl -b reads)
+    #[arg(short = 'c', long = "cookie-jar", value_name = "FILE")]
+    pub cookie_jar: Option<PathBuf>,
 
     /// Follow redirects (301, 302, 303, 307, 308), listing every hop
     #[arg(short = 'L', long = "location")]
@@ -395,7 +404,8 @@ pub async fn run(args: Args, global: &Global, out: &Output) -> Result<HttpReport
         crate::output::stderr_line(&format!("netwalk: warning: {warning}"));
         warnings.push(warning.to_string());
     }
-    let mut session = Session { args: &args, global, dialer, plan, destination, warnings, hops: Vec::new() };
+    let jar = cookies::Jar::new(&args.cookie, args.cookie_jar.as_deref())?;
+    let mut session = Session { args: &args, global, dialer, plan, destination, warnings, hops: Vec::new(), jar };
     let started = Instant::now();
     let what = format!("{} {}", session.plan.method, session.plan.url);
     let watched = async {
@@ -409,7 +419,10 @@ pub async fn run(args: Args, global: &Global, out: &Output) -> Result<HttpReport
             tokio::time::timeout(limit, watched).await.map_err(|_| Error::TimedOut { what, after: limit })?
         }
         None => watched.await,
-    }?;
+    };
+    // The jar is written whatever happened, as curl writes it.
+    session.jar.save()?;
+    let outcome = outcome?;
     Ok(HttpReport::new(session.hops, outcome, session.warnings, args.expect_status, started.elapsed(), out))
 }
 
@@ -467,6 +480,7 @@ struct Session<'a> {
     destination: Destination,
     warnings: Vec<String>,
     hops: Vec<Hop>,
+    jar: cookies::Jar,
 }
 
 /// What happened to the final body.
@@ -500,13 +514,15 @@ impl Session<'_> {
                 conn = Some(self.dialer.connect(&origin).await?);
             }
             let Some(c) = conn.as_mut() else { unreachable!("connection set above") };
-            let request = self.build(&url, &method, &headers, auth.as_ref(), body.as_ref(), c)?;
+            let cookie = self.jar.header(&url);
+            let request = self.build(&url, &method, &headers, [auth.as_ref(), cookie.as_ref()], body.as_ref(), c)?;
             let request_head = report::request_head(&request, c.setup.protocol, self.args.show_secrets);
             if self.global.verbose > 0 {
                 report::print_request(&request_head);
             }
             let (response, exchange) = c.send(request).await?;
             let (parts, incoming) = response.into_parts();
+            self.jar.store(&parts.headers, &url);
             if self.global.verbose > 0 {
                 report::print_response(&parts, c.setup.protocol);
             }
@@ -516,6 +532,7 @@ impl Session<'_> {
             let setup = (!reuse).then(|| c.setup.clone());
             let mut hop =
                 Hop::new(&method, &url, &parts, setup, c, &request_head, location.clone(), hop_start, &exchange);
+            hop.redact_response(self.args.show_secrets);
             if self.args.include {
                 let head = report::response_head_text(&parts, c.setup.protocol);
                 self.write_head(&head)?;
@@ -595,7 +612,7 @@ impl Session<'_> {
         url: &Url,
         method: &Method,
         extra: &[(HeaderName, Option<HeaderValue>)],
-        auth: Option<&HeaderValue>,
+        [auth, cookie]: [Option<&HeaderValue>; 2],
         body: Option<&Upload>,
         conn: &Connection,
     ) -> Result<Request<ReqBody>, Error> {
@@ -630,6 +647,9 @@ impl Session<'_> {
         }
         if let Some(auth) = auth {
             headers.insert(hyper::header::AUTHORIZATION, auth.clone());
+        }
+        if let Some(cookie) = cookie {
+            headers.insert(hyper::header::COOKIE, cookie.clone());
         }
         for (name, value) in conn.upgrade_headers() {
             headers.insert(name, value);
@@ -802,6 +822,7 @@ fn is_default(name: &HeaderName) -> bool {
         hyper::header::ACCEPT_ENCODING,
         hyper::header::CONTENT_TYPE,
         hyper::header::AUTHORIZATION,
+        hyper::header::COOKIE,
     ]
     .contains(name)
 }

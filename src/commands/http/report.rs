@@ -218,6 +218,13 @@ impl Hop {
         }
     }
 
+    /// Set-Cookie values (session tokens) are shown only with --show-secrets.
+    pub fn redact_response(&mut self, show_secrets: bool) {
+        for (name, value) in &mut self.response_headers {
+            *value = redact(name, value, show_secrets);
+        }
+    }
+
     /// The body is done: the hop's total time is known.
     pub fn finish(&mut self, end: Instant, wire_bytes: u64) {
         self.body_wire_bytes = wire_bytes;

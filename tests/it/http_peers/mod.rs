@@ -273,6 +273,21 @@ async fn handle(req: Request<Incoming>, seen: Seen, tls: bool, port: u16) -> Res
             let to = format!("/{}", rest.join("/"));
             reply(code.parse().unwrap(), &[("location", &to)], "moved\n")
         }
+        // A login: the session cookie comes with the redirect.
+        ["login"] => reply(
+            302,
+            &[
+                ("location", "/echo"),
+                ("set-cookie", "sid=abc123; Path=/; HttpOnly"),
+                ("set-cookie", "theme=dark; Max-Age=3600"),
+            ],
+            "",
+        ),
+        ["login-cross"] => reply(
+            302,
+            &[("location", &format!("http://other.test:{port}/echo")), ("set-cookie", "sid=abc123; Path=/")],
+            "",
+        ),
         ["loop", "a"] => reply(302, &[("location", "/loop/b")], ""),
         ["loop", "b"] => reply(302, &[("location", "/loop/a")], ""),
         ["chain", n] => {
