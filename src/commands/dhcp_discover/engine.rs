@@ -177,7 +177,10 @@ pub fn reply(frame: &[u8], req: &Request, latency: Duration) -> Result<(u8, Box<
     if msg.xid() != req.xid {
         return Err(Seen::Ignored(Ignored::OtherTransaction));
     }
-    if msg.chaddr().get(..6) != Some(&req.chaddr[..]) {
+    let Some(chaddr) = dhcp_options::chaddr(&msg) else {
+        return Err(malformed(format!("hardware address length {} is over chaddr's 16 bytes", msg.hlen())));
+    };
+    if chaddr.get(..6) != Some(&req.chaddr[..]) {
         return Err(Seen::Ignored(Ignored::OtherClient));
     }
     match raw.get(53) {
@@ -439,7 +442,11 @@ pub(crate) mod tests {
     #[test]
     #[allow(clippy::single_element_loop)] // the fuzzer's next finds join the list
     fn fuzzer_found_replies_are_reported_not_panicked_on() {
-        for name in ["dhcp_reply-c61694aa.bin"] {
+        for (name, why) in [
+            ("dhcp_reply-c61694aa.bin", "option 80 (rapid commit) is 80 bytes long, not 0"),
+            ("dhcp_reply-562676d7.bin", "hardware address length 255 is over chaddr's 16 bytes"),
+            ("dhcp_reply-16714176.bin", "option 81 (client FQDN) is 1 bytes long, under 3"),
+        ] {
             let payload = std::fs::read(format!("{}/tests/data/fuzz/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
             let xid = u32::from_be_bytes(payload[4..8].try_into().unwrap());
             let chaddr: [u8; 6] = payload[28..34].try_into().unwrap();
@@ -454,7 +461,7 @@ pub(crate) mod tests {
             let req = Request { xid, chaddr, client_id: None, hostname: None };
             let seen = inspect(&udp_frame::build(&ends, 64, &payload), &req, Duration::ZERO);
             let Seen::Malformed { reason, .. } = &seen else { panic!("{name}: {seen:?}") };
-            assert_eq!(reason, "option 80 (rapid commit) is 80 bytes long, not 0", "{name}");
+            assert_eq!(reason, why, "{name}");
         }
     }
 

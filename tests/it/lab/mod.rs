@@ -94,6 +94,12 @@ pub const PROGRAMS: &[(&str, &str)] = &[
     ("dnssec-keygen", "bind9-utils"),
     ("dnssec-signzone", "bind9-utils"),
     ("dig", "bind9-dnsutils"),
+    ("nsupdate", "bind9-dnsutils"),
+    ("python3", "python3"),
+    ("sslscan", "sslscan"),
+    ("prometheus", "prometheus"),
+    ("promtool", "prometheus"),
+    ("prometheus-blackbox-exporter", "prometheus-blackbox-exporter"),
 ];
 
 /// The one line a test fails with when `program` is missing.
