@@ -117,6 +117,8 @@ Register-ArgumentCompleter -Native -CommandName 'netwalk' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v debug, -vv trace)')
             [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Use IPv4 only')
             [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Use IPv6 only')
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Sweep the IPv4 network of the interface (-I, or the only one with an IPv4 address), as arp-scan does')
+            [CompletionResult]::new('--localnet', '--localnet', [CompletionResultType]::ParameterName, 'Sweep the IPv4 network of the interface (-I, or the only one with an IPv4 address), as arp-scan does')
             [CompletionResult]::new('--dad', '--dad', [CompletionResultType]::ParameterName, 'Duplicate-address detection: RFC 5227 probes from 0.0.0.0; exit 1 if the address is in use')
             [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'When TARGET is off-link, ask for the gateway the route uses instead')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Allow sweeps larger than a /16 (up to a /12)')

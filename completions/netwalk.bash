@@ -121,7 +121,7 @@ _netwalk() {
             return 0
             ;;
         netwalk__subcmd__arp)
-            opts="-v -4 -6 -I -c -i -h -V --json --json-lines --color --verbose --interface --count --interval --timeout --dad --rate --retries --gateway --force --cache --help --version"
+            opts="-v -4 -6 -I -l -c -i -h -V --json --json-lines --color --verbose --interface --localnet --count --interval --timeout --dad --rate --retries --gateway --force --cache --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

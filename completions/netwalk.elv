@@ -111,6 +111,8 @@ set edit:completion:arg-completer[netwalk] = {|@words|
             cand --verbose 'More detail on stderr (-v debug, -vv trace)'
             cand -4 'Use IPv4 only'
             cand -6 'Use IPv6 only'
+            cand -l 'Sweep the IPv4 network of the interface (-I, or the only one with an IPv4 address), as arp-scan does'
+            cand --localnet 'Sweep the IPv4 network of the interface (-I, or the only one with an IPv4 address), as arp-scan does'
             cand --dad 'Duplicate-address detection: RFC 5227 probes from 0.0.0.0; exit 1 if the address is in use'
             cand --gateway 'When TARGET is off-link, ask for the gateway the route uses instead'
             cand --force 'Allow sweeps larger than a /16 (up to a /12)'

@@ -100,6 +100,7 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -l json-lines -d 'P
 complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -s v -l verbose -d 'More detail on stderr (-v debug, -vv trace)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -s 4 -d 'Use IPv4 only'
 complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -s 6 -d 'Use IPv6 only'
+complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -s l -l localnet -d 'Sweep the IPv4 network of the interface (-I, or the only one with an IPv4 address), as arp-scan does'
 complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -l dad -d 'Duplicate-address detection: RFC 5227 probes from 0.0.0.0; exit 1 if the address is in use'
 complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -l gateway -d 'When TARGET is off-link, ask for the gateway the route uses instead'
 complete -c netwalk -n "__fish_netwalk_using_subcommand arp" -l force -d 'Allow sweeps larger than a /16 (up to a /12)'

@@ -51,18 +51,23 @@ done
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-declare -a t_scan t_nw t_arping t_one
-found_scan=() found_nw=()
+declare -a t_scan t_nw t_arping t_one t_lscan t_lnw
+found_scan=() found_nw=() found_lscan=() found_lnw=()
 for r in $(seq 1 "$rounds"); do
   s=$(now_ms); out=$(arp-scan -I scan0 198.18.7.0/24); e=$(now_ms)
   t_scan+=($((e - s))); found_scan+=("$(grep -cE '^198\.18\.7\.[0-9]+\s' <<<"$out")")
   s=$(now_ms); out=$("$NETWALK" --json arp 198.18.7.0/24); e=$(now_ms)
   t_nw+=($((e - s))); found_nw+=("$(grep -c '"ip": ' <<<"$out")")
+  s=$(now_ms); out=$(arp-scan -I scan0 --localnet); e=$(now_ms)
+  t_lscan+=($((e - s))); found_lscan+=("$(grep -cE '^198\.18\.7\.[0-9]+\s' <<<"$out")")
+  s=$(now_ms); out=$("$NETWALK" --json arp scan0); e=$(now_ms)
+  t_lnw+=($((e - s))); found_lnw+=("$(grep -c '"ip": ' <<<"$out")")
   s=$(now_ms); arping -c 1 -w 1 -i scan0 198.18.7.125 >/dev/null; e=$(now_ms); t_arping+=($((e - s)))
   s=$(now_ms); "$NETWALK" arp -c 1 198.18.7.125 >/dev/null; e=$(now_ms); t_one+=($((e - s)))
 done
 m_scan=$(printf '%s\n' "${t_scan[@]}" | median); m_nw=$(printf '%s\n' "${t_nw[@]}" | median)
 m_arping=$(printf '%s\n' "${t_arping[@]}" | median); m_one=$(printf '%s\n' "${t_one[@]}" | median)
+m_lscan=$(printf '%s\n' "${t_lscan[@]}" | median); m_lnw=$(printf '%s\n' "${t_lnw[@]}" | median)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
 verdict() { awk -v r="$1" -v t="$2" 'BEGIN {print (r <= t) ? "PASS" : "FAIL"}'; }
 r_sweep=$(ratio "$m_nw" "$m_scan"); r_one=$(ratio "$m_one" "$m_arping")
@@ -73,5 +78,7 @@ printf '\nnetwalk arp benchmark: 50 live hosts on 198.18.7.0/24, %s rounds, medi
 printf '%-44s %10s %14s %8s %s\n' "case" "median ms" "found/answer" "ratio" "target"
 printf '%-44s %10s %14s %8s %s\n' "arp-scan -I scan0 198.18.7.0/24" "$m_scan" "${found_scan[*]}" "" ""
 printf '%-44s %10s %14s %8s %s\n' "netwalk arp 198.18.7.0/24" "$m_nw" "${found_nw[*]}" "$r_sweep" "<= 0.25 and all 50: $(verdict "$r_sweep" 0.25)/$all50"
+printf '%-44s %10s %14s %8s %s\n' "arp-scan -I scan0 --localnet" "$m_lscan" "${found_lscan[*]}" "" ""
+printf '%-44s %10s %14s %8s %s\n' "netwalk arp scan0 (its network, as --localnet)" "$m_lnw" "${found_lnw[*]}" "$(ratio "$m_lnw" "$m_lscan")" ""
 printf '%-44s %10s %14s %8s %s\n' "arping -c 1 -w 1 198.18.7.125 (Habets 2.x)" "$m_arping" "" "" ""
 printf '%-44s %10s %14s %8s %s\n' "netwalk arp -c 1 198.18.7.125" "$m_one" "" "$r_one" "<= 0.10: $(verdict "$r_one" 0.10)"

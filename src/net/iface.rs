@@ -12,6 +12,8 @@ pub struct Interface {
     pub index: u32,
     pub mac: Option<String>,
     pub addrs: Vec<IpAddr>,
+    /// The same addresses with their prefix lengths (the on-link networks).
+    pub networks: Vec<(IpAddr, u8)>,
     pub up: bool,
     pub loopback: bool,
 }
@@ -24,6 +26,7 @@ pub fn all() -> Vec<Interface> {
             up: i.is_up(),
             loopback: i.is_loopback(),
             addrs: i.ips.iter().map(|n| n.ip()).collect(),
+            networks: i.ips.iter().map(|n| (n.ip(), n.prefix())).collect(),
             name: i.name,
             index: i.index,
         })

@@ -389,3 +389,73 @@ fn the_vendor_table_is_current_with_its_script() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("data/oui.tsv is current"));
 }
+
+#[test]
+fn dad_names_every_claimant_of_the_address() {
+    let l = lan();
+    l.host("a1", "198.18.5.30/24", "02:aa:00:00:05:a1");
+    l.host("a2", "198.18.5.30/24", "02:aa:00:00:05:a2");
+    let fresh = l.lab.host("fresh");
+    l.lab.attach(&fresh, &l.lan, "");
+    let out = netwalk(&fresh, &["--json", "arp", "--dad", "-I", "eth0", "-c", "3", "-i", "200ms", "198.18.5.30"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!((&doc["in_use"], &doc["conflict"]), (&Value::from(true), &Value::from(true)), "{doc}");
+    let mut macs: Vec<&str> =
+        doc["responders"].as_array().unwrap().iter().map(|r| r["mac"].as_str().unwrap()).collect();
+    macs.sort();
+    assert_eq!(macs, ["02:aa:00:00:05:a1", "02:aa:00:00:05:a2"], "{doc}");
+    assert_eq!(doc["summary"]["sent"], 1, "no probe after the address is known to be in use");
+    let verdict = doc["verdict"].as_str().unwrap();
+    assert!(verdict.starts_with("198.18.5.30 is in use by 2 hosts: 02:aa:00:00:05:a"), "{verdict}");
+
+    let out = netwalk(&fresh, &["arp", "--dad", "-I", "eth0", "198.18.5.30"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(code(&out), 1, "{text}");
+    assert!(text.contains("CONFLICT 198.18.5.30 is claimed by:"), "{text}");
+    assert!(text.contains("  02:aa:00:00:05:a1 ") && text.contains("  02:aa:00:00:05:a2 "), "{text}");
+}
+
+#[test]
+fn localnet_and_an_interface_name_sweep_the_interfaces_network() {
+    let l = lan();
+    l.host("h7", "198.18.5.7/24", "02:aa:00:00:05:07");
+    l.host("h9", "198.18.5.9/24", "02:aa:00:00:05:09");
+    for args in
+        [&["--json", "arp", "--localnet"][..], &["--json", "arp", "-l", "-I", "eth0"], &["--json", "arp", "eth0"]]
+    {
+        let out = netwalk(&l.client, args);
+        assert_eq!(code(&out), 0, "{args:?}: {}", stderr(&out));
+        let doc = json(&out);
+        assert_eq!(doc["mode"], "sweep", "{args:?}");
+        assert_eq!(doc["target"], "198.18.5.0/24", "{args:?}");
+        assert_eq!(doc["addresses"], 253, "{args:?}: the /24 without network, broadcast and our own address");
+        assert_eq!(doc["link"]["interface"], "eth0");
+        let ips: Vec<&str> = doc["hosts"].as_array().unwrap().iter().map(|h| h["ip"].as_str().unwrap()).collect();
+        assert_eq!(ips, ["198.18.5.7", "198.18.5.9"], "{args:?}");
+    }
+    // Two interfaces with IPv4: --localnet needs to be told which.
+    let lan2 = l.lab.switch("lan2");
+    l.lab.attach(&l.client, &lan2, "198.18.6.1/24");
+    assert_refused(
+        "two networks",
+        &netwalk(&l.client, &["arp", "--localnet"]),
+        2,
+        "several interfaces have an IPv4 network",
+    );
+    let out = netwalk(&l.client, &["--json", "arp", "eth1"]);
+    assert_eq!(code(&out), 1, "nobody on lan2: {}", stderr(&out));
+    assert_eq!(json(&out)["target"], "198.18.6.0/24");
+    for (args, want, says) in [
+        (&["arp", "--localnet", "198.18.5.0/24"][..], 2, "cannot be used with"),
+        (&["arp", "-I", "eth1", "eth0"][..], 2, "name two different interfaces"),
+        (&["arp", "-c", "2", "eth0"][..], 2, "apply to a single address"),
+        (&["arp", "nosuch0"][..], 2, "is not an IP address, CIDR or range"),
+        (&["arp", "lo"][..], 3, "interface lo has no Ethernet address"),
+    ] {
+        assert_refused(&format!("{args:?}"), &netwalk(&l.client, args), want, says);
+    }
+    let fresh = l.lab.host("fresh");
+    l.lab.attach(&fresh, &l.lan, "");
+    assert_refused("no IPv4", &netwalk(&fresh, &["arp", "eth0"]), 3, "interface eth0 has no IPv4 network to sweep");
+}

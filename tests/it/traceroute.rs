@@ -588,6 +588,30 @@ fn live_view_in_an_80x24_tmux_pane() {
     // The alternate screen is gone: the -c report of the whole run, the verdict, and the terminal as it was.
     assert!(!text.contains("q quit"), "{text}");
     assert!(text.contains("Loss%") && text.contains("destination reached in 7 hops"), "{text}");
+    assert!(!text.contains("interrupted"), "q is how a live view ends, not an interruption: {text}");
+    assert!(text.contains("exit=0 tty=restored"), "{text}");
+}
+
+#[test]
+fn live_view_shows_the_as_of_each_hop_with_asn() {
+    let lab = chain();
+    let server = lab.host_by_name("server");
+    let dns = lab.addr_of("server", 4);
+    start_hop_dns(&server, dns);
+    let client = lab.host_by_name("client");
+    client.set_resolv_conf(&format!("nameserver {dns}\n"));
+    let target = dns.to_string();
+    let cmd = format!("{NETWALK} traceroute --live --icmp -n --asn --asn-zone asn.lab.test -i 20ms {target}");
+    let pane = lab::tmux::Tmux::start(&client, "trace-asn", &in_pane(&cmd));
+    let screen = pane.wait_for("every hop with its AS", |s| {
+        (1..=ROUTERS + 1).all(|n| s.iter().any(|l| l.contains(&format!("198.18.{n}.2 [AS{}]", 64500 + n))))
+    });
+    assert!(screen.iter().all(|l| l.chars().count() <= 80), "{screen:#?}");
+    pane.keys("q");
+    let report = pane.wait_for("the report", |s| s.iter().any(|l| l.starts_with("exit=")));
+    let text = report.join("\n");
+    assert!(text.contains("198.18.3.2") && text.contains("[AS64503]"), "the report keeps the AS: {text}");
+    assert!(!text.contains("interrupted"), "{text}");
     assert!(text.contains("exit=0 tty=restored"), "{text}");
 }
 

@@ -76,6 +76,11 @@ struct Sent {
     stamp: Stamp,
 }
 
+/// After a DAD probe is answered, listen at least this long for more
+/// claimants (hosts answer a broadcast probe within microseconds of each
+/// other; this covers a slow one without delaying the verdict).
+const DAD_LINGER_MIN: Duration = Duration::from_millis(10);
+
 /// Most replies kept verbatim; the rest are counted.
 const MAX_REPLIES: usize = 10_000;
 /// Most distinct responders remembered.
@@ -129,7 +134,11 @@ impl Pinger {
 
     pub fn poll(&self, now: Instant) -> Action {
         if self.in_use_by.is_some() {
-            return Action::Done;
+            // In use: no more probes, but every other claimant that answers
+            // the same probe is still heard (an address conflict names them all).
+            let Some((_, at, rtt)) = self.last_answer else { return Action::Done };
+            let end = at + linger(rtt, self.timeout).max(DAD_LINGER_MIN);
+            return if now >= end { Action::Done } else { Action::Wait(end) };
         }
         let more = self.count == 0 || self.sent < self.count;
         let next_due = self.started + self.interval * self.sent as u32;
@@ -193,7 +202,7 @@ impl Pinger {
             }
             self.last_answer = Some((last.seq, now, rtt));
         }
-        if self.mode == Mode::Dad {
+        if self.mode == Mode::Dad && self.in_use_by.is_none() {
             self.in_use_by = Some(mac);
         }
         let reply = Reply { seq: last.seq, ip: self.target, mac, rtt, rtt_source, conflict, duplicate };
@@ -455,7 +464,14 @@ mod tests {
         let other_probe = Seen::Request { target: ip("198.18.5.20"), mac: B, probe: true };
         assert!(p.on_frame(&other_probe, kstamp(5), t0).is_some());
         assert_eq!(p.in_use_by, Some(B));
-        assert_eq!(p.poll(t0), Action::Done);
+        let ms = Duration::from_millis;
+        assert_eq!(p.poll(t0), Action::Wait(t0 + ms(10)), "no more probes, but listen for other claimants");
+        let claim = Seen::Claim { ip: ip("198.18.5.20"), mac: A, reply: true };
+        assert!(p.on_frame(&claim, kstamp(40), t0 + ms(2)).unwrap().conflict);
+        assert_eq!((p.in_use_by, p.macs.clone()), (Some(B), vec![B, A]), "every claimant, the first first");
+        assert_eq!(p.poll(t0 + ms(11)), Action::Wait(t0 + ms(12)));
+        assert_eq!(p.poll(t0 + ms(12)), Action::Done);
+        assert_eq!(p.sent, 1);
     }
 
     fn addrs(n: u8) -> Vec<IpAddr> {

@@ -33,6 +33,7 @@ use vendor::Vendor;
     "  netwalk arp -c 1 2001:db8:5::20          IPv6 neighbour solicitation\n",
     "  netwalk arp --dad -I eth0 198.18.5.20    is the address free? (RFC 5227 probe from 0.0.0.0)\n",
     "  netwalk arp 198.18.5.0/24                sweep: IP, MAC, vendor, RTT of every host that answers\n",
+    "  netwalk arp --localnet                   sweep the network of the interface (or: netwalk arp eth0)\n",
     "  netwalk arp --gateway 198.18.9.9         ARP for the gateway the route to 198.18.9.9 uses\n",
     "  netwalk arp --cache                      the kernel's neighbour table (IPv4 and IPv6)\n\n",
     "The interface comes from the routing table unless -I names one. RTTs are kernel software\n",
@@ -44,9 +45,13 @@ use vendor::Vendor;
     crate::exit_codes!()
 ))]
 pub struct Args {
-    /// IPv4 or IPv6 address, or an IPv4 CIDR / range to sweep (198.18.5.0/24, 198.18.5.10-40)
-    #[arg(value_name = "TARGET", required_unless_present = "cache", conflicts_with = "cache")]
+    /// IPv4 or IPv6 address, an IPv4 CIDR / range to sweep (198.18.5.0/24, 198.18.5.10-40), or an interface: sweep its network
+    #[arg(value_name = "TARGET", required_unless_present_any = ["cache", "localnet"], conflicts_with = "cache")]
     pub target: Option<String>,
+
+    /// Sweep the IPv4 network of the interface (-I, or the only one with an IPv4 address), as arp-scan does
+    #[arg(short = 'l', long, conflicts_with_all = ["target", "cache"])]
+    pub localnet: bool,
 
     /// Probes for a single address [default: 3; 0 runs until interrupted]
     #[arg(short, long, value_name = "COUNT")]
@@ -95,14 +100,27 @@ pub async fn run(args: Args, global: &Global, out: &Output) -> Result<ArpReport,
     if args.cache {
         return cache(global);
     }
-    let text = args.target.clone().unwrap_or_default();
-    let spec = targets::parse(&text, args.force)?;
+    let (spec, text, forced) = match &args.target {
+        None => localnet(global.interface.as_deref(), args.force)?,
+        Some(text) => match targets::parse(text, args.force) {
+            Ok(spec) => (spec, text.clone(), global.interface.clone()),
+            // An interface's name: its network, as --localnet -I NAME.
+            Err(e) => match iface::find(text.trim()) {
+                Ok(_) if global.interface.as_ref().is_none_or(|i| i == text.trim()) => {
+                    localnet(Some(text.trim()), args.force)?
+                }
+                Ok(_) => return Err(Error::usage(format!("TARGET {text} and -I name two different interfaces"))),
+                Err(_) => return Err(e),
+            },
+        },
+    };
+    let forced = forced.as_deref();
     match spec {
         Spec::One(ip) => {
             if args.rate.is_some() || args.retries.is_some() || args.force {
                 return Err(Error::usage("--rate, --retries and --force apply to sweeps (a CIDR or range)"));
             }
-            one(ip, &text, &args, global, out).await
+            one(ip, &text, &args, forced, out).await
         }
         Spec::Sweep { .. } => {
             if args.count.is_some() || args.interval.is_some() || args.dad || args.gateway {
@@ -110,9 +128,52 @@ pub async fn run(args: Args, global: &Global, out: &Output) -> Result<ArpReport,
                     "-c, -i, --dad and --gateway apply to a single address; sweeps use --rate and --retries",
                 ));
             }
-            sweep(&spec, &text, &args, global, out).await
+            sweep(&spec, &text, &args, forced, out).await
         }
     }
+}
+
+/// The IPv4 network of `name` (or of the one interface that has IPv4), as
+/// a sweep: the spec, its CIDR text and the interface it must go out of.
+fn localnet(name: Option<&str>, force: bool) -> Result<(Spec, String, Option<String>), Error> {
+    let has_v4 = |i: &iface::Interface| i.networks.iter().any(|(a, _)| a.is_ipv4());
+    let found = match name {
+        Some(name) => interface(name)?.0, // an Ethernet link, not loopback
+        None => {
+            let mut candidates: Vec<iface::Interface> =
+                iface::all().into_iter().filter(|i| i.up && !i.loopback && i.mac.is_some() && has_v4(i)).collect();
+            match candidates.len() {
+                1 => candidates.remove(0),
+                0 => return Err(Error::usage("no interface here is up with an IPv4 address; name one with -I")),
+                _ => {
+                    let names: Vec<&str> = candidates.iter().map(|i| i.name.as_str()).collect();
+                    return Err(Error::usage_with_hint(
+                        "several interfaces have an IPv4 network",
+                        format!("choose one with -I, or name it as TARGET ({})", names.join(", ")),
+                    ));
+                }
+            }
+        }
+    };
+    let network = found.networks.iter().find_map(|(a, len)| match a {
+        IpAddr::V4(v4) if *len < 32 => Some((*v4, *len)),
+        _ => None,
+    });
+    let Some((addr, len)) = network else {
+        return Err(Error::Link {
+            message: format!("interface {} has no IPv4 network to sweep", found.name),
+            hint: Some("give a CIDR or range as TARGET, with -I for the interface".into()),
+        });
+    };
+    let mask = if len == 0 { 0 } else { u32::MAX << (32 - u32::from(len)) };
+    let cidr = format!("{}/{len}", Ipv4Addr::from(u32::from(addr) & mask));
+    let spec = targets::parse(&cidr, force).map_err(|e| match e {
+        Error::Usage { message, hint } => {
+            Error::Usage { message: format!("{} (the network of {})", message, found.name), hint }
+        }
+        other => other,
+    })?;
+    Ok((spec, cidr, Some(found.name)))
 }
 
 /// The sending side of the link: interface, its MAC, and our address on it.
@@ -141,8 +202,8 @@ fn interface(name: &str) -> Result<(iface::Interface, Mac), Error> {
 
 /// Route lookup → interface → our MAC and address: the first steps of the
 /// "what happens when" story, made visible in the report.
-fn resolve_link(target: IpAddr, global: &Global, dad: bool) -> Result<(Link, Option<RoutePath>), Error> {
-    let forced = match &global.interface {
+fn resolve_link(target: IpAddr, forced: Option<&str>, dad: bool) -> Result<(Link, Option<RoutePath>), Error> {
+    let forced = match forced {
         Some(name) => Some(interface(name)?),
         None => None,
     };
@@ -236,7 +297,7 @@ fn io_error(what: &str) -> impl FnOnce(std::io::Error) -> Error + '_ {
     move |e| Error::io(what, e)
 }
 
-async fn one(target: IpAddr, input: &str, args: &Args, global: &Global, out: &Output) -> Result<ArpReport, Error> {
+async fn one(target: IpAddr, input: &str, args: &Args, forced: Option<&str>, out: &Output) -> Result<ArpReport, Error> {
     if args.dad && target.is_ipv6() {
         return Err(Error::usage(
             "--dad is for IPv4 addresses (IPv6 hosts run their own DAD when an address is added)",
@@ -246,18 +307,18 @@ async fn one(target: IpAddr, input: &str, args: &Args, global: &Global, out: &Ou
         return Err(Error::usage("--gateway and --dad do not go together: DAD probes the address itself"));
     }
     let mut socket = new_socket(target)?;
-    let (mut link, route) = resolve_link(target, global, args.dad)?;
+    let (mut link, route) = resolve_link(target, forced, args.dad)?;
     let mut asked = target;
     let mut via_gateway = None;
     let mut asked_route = route.clone();
-    if global.interface.is_none()
+    if forced.is_none()
         && let Some(r) = route.as_ref().filter(|r| !r.on_link())
     {
         match (r.gateway, args.gateway) {
             (Some(gw), true) => {
                 via_gateway = Some(gw);
                 asked = gw;
-                (link, asked_route) = resolve_link(gw, global, false)?;
+                (link, asked_route) = resolve_link(gw, forced, false)?;
             }
             _ => return Ok(ArpReport::OffLink(OffLink { target: input.to_string(), route: r.clone() })),
         }
@@ -356,7 +417,7 @@ fn reply_line(out: &Output, reply: &Reply, mode: Mode) -> String {
     line
 }
 
-async fn sweep(spec: &Spec, input: &str, args: &Args, global: &Global, out: &Output) -> Result<ArpReport, Error> {
+async fn sweep(spec: &Spec, input: &str, args: &Args, forced: Option<&str>, out: &Output) -> Result<ArpReport, Error> {
     let all = spec.addresses();
     let mut socket = new_socket(all[0])?;
     // The first address that is not one of ours tells the interface and source.
@@ -366,8 +427,8 @@ async fn sweep(spec: &Spec, input: &str, args: &Args, global: &Global, out: &Out
         .find(|a| !matches!(netlink::route_get(**a, None), Ok(Some(r)) if r.kind == "local"))
         .copied()
         .unwrap_or(all[0]);
-    let (link, route) = resolve_link(probe, global, false)?;
-    if global.interface.is_none()
+    let (link, route) = resolve_link(probe, forced, false)?;
+    if forced.is_none()
         && let Some(r) = route.as_ref().filter(|r| !r.on_link())
     {
         return Ok(ArpReport::OffLink(OffLink { target: input.to_string(), route: r.clone() }));
@@ -563,6 +624,10 @@ impl ProbeReport {
         rtt_sources.dedup();
         let in_use = p.in_use_by.is_some();
         let (passed, verdict) = match p.mode {
+            Mode::Dad if in_use && responders.len() > 1 => {
+                let macs: Vec<String> = responders.iter().map(|r| r.mac.to_string()).collect();
+                (false, format!("{} is in use by {} hosts: {}", p.target, macs.len(), macs.join(", ")))
+            }
             Mode::Dad if in_use => (false, format!("{} is in use by {}", p.target, responders[0].mac)),
             Mode::Dad => (true, format!("{} is free: no claim or probe in {} probes", p.target, p.sent)),
             Mode::Ask if p.conflict() => {

@@ -440,7 +440,6 @@ pub(crate) mod tests {
     /// Inputs the fuzzer found (fuzz/fuzz_targets/dhcp_reply.rs), replayed the
     /// way that target feeds them: the UDP payload of a reply addressed to us.
     #[test]
-    #[allow(clippy::single_element_loop)] // the fuzzer's next finds join the list
     fn fuzzer_found_replies_are_reported_not_panicked_on() {
         for (name, why) in [
             ("dhcp_reply-c61694aa.bin", "option 80 (rapid commit) is 80 bytes long, not 0"),

@@ -346,6 +346,7 @@ async fn arp_step(walk: &mut Walk<'_>, route: &RoutePath, next_hop: IpAddr) -> F
         gateway: false,
         force: false,
         cache: false,
+        localnet: false,
     };
     let quiet = Output::new(Format::Json, false);
     let report = match arp::run(args, &global, &quiet).await {

@@ -4,6 +4,7 @@
 //! names in the background. The report printed afterwards is the prober's
 //! own statistics of the whole run, as `-c` prints them.
 
+use super::asn::{self, AsInfo};
 use super::path::PathStats;
 use super::{Progress, Rounds, RoundsDone, TraceReport, engine};
 use crate::error::Error;
@@ -27,19 +28,36 @@ enum Update {
 /// How often the screen is redrawn and keys are read.
 const FRAME: Duration = Duration::from_millis(50);
 
-/// Runs the rounds with the live view; returns the rounds' outcome and the
-/// hop names found (looked up only when `lookups` names a family: no -n).
+/// What the view looks up about each hop, in the background.
+pub struct Lookups {
+    /// Reverse DNS names (no -n).
+    pub names: bool,
+    /// The AS of each hop from this zone (--asn).
+    pub asn_zone: Option<String>,
+    pub family: Family,
+}
+
+/// What the lookups found: names and AS numbers of hops.
+#[derive(Default)]
+pub struct Found {
+    pub names: BTreeMap<IpAddr, String>,
+    pub asns: BTreeMap<IpAddr, AsInfo>,
+}
+
+/// Runs the rounds with the live view; returns the rounds' outcome and
+/// what the background lookups found about the hops.
 pub fn run(
     prober: &mut Prober,
     plan: &Rounds,
     interrupt: &Interrupt,
     report: &TraceReport,
-    lookups: Option<Family>,
-) -> Result<(RoundsDone, BTreeMap<IpAddr, String>), Error> {
+    lookups: Lookups,
+) -> Result<(RoundsDone, Found), Error> {
     let paused = AtomicBool::new(false);
     let (tx, rx) = mpsc::sync_channel::<Update>(4096);
-    let names = lookups.map(spawn_names);
-    let mut found: BTreeMap<IpAddr, String> = BTreeMap::new();
+    let can_name = lookups.names;
+    let names = (lookups.names || lookups.asn_zone.is_some()).then(|| spawn_lookups(lookups));
+    let mut found = Found::default();
     std::thread::scope(|scope| {
         let driver = scope.spawn(|| {
             let done = super::run_rounds(prober, plan, interrupt, Some(&paused), |p| {
@@ -54,7 +72,7 @@ pub fn run(
             drop(tx);
             done
         });
-        let shown = show(&rx, plan, interrupt, &paused, report, names.as_ref(), &mut found);
+        let shown = show(&rx, plan, interrupt, &paused, report, names.as_ref(), can_name, &mut found);
         // However the view ended, the prober stops and its thread is joined.
         interrupt.stop();
         drop(rx);
@@ -68,6 +86,7 @@ pub fn run(
 }
 
 /// The view's loop: until the prober is done or a key (or signal) quits.
+#[allow(clippy::too_many_arguments)]
 fn show(
     rx: &mpsc::Receiver<Update>,
     plan: &Rounds,
@@ -75,11 +94,12 @@ fn show(
     paused: &AtomicBool,
     report: &TraceReport,
     names: Option<&Names>,
-    found: &mut BTreeMap<IpAddr, String>,
+    can_name: bool,
+    found: &mut Found,
 ) -> Result<(), Error> {
     let mut screen = Screen::open()?;
     let mut path = PathStats::default();
-    let mut view = View::new(report.header(), "Hop", names.is_some());
+    let mut view = View::new(report.header(), "Hop", can_name);
     let mut asked: HashSet<IpAddr> = HashSet::new();
     let mut round = 0;
     loop {
@@ -106,7 +126,14 @@ fn show(
             }
         }
         if let Some(n) = names {
-            found.extend(n.answers.try_iter().filter_map(|(ip, name)| name.map(|name| (ip, name))));
+            for (ip, name, asn) in n.answers.try_iter() {
+                if let Some(name) = name {
+                    found.names.insert(ip, name);
+                }
+                if let Some(asn) = asn {
+                    found.asns.insert(ip, asn);
+                }
+            }
         }
         if finished || interrupt.stopped() {
             return Ok(());
@@ -134,10 +161,16 @@ fn status(round: u64, plan: &Rounds, report: &TraceReport) -> String {
 }
 
 /// The table rows: one per hop, responders merged with their shares.
-fn entries<'a>(path: &'a PathStats, view: &View, names: &BTreeMap<IpAddr, String>) -> Vec<Entry<'a>> {
-    let label = |ip: &IpAddr| match names.get(ip) {
-        Some(name) if view.names => name.clone(),
-        _ => ip.to_string(),
+fn entries<'a>(path: &'a PathStats, view: &View, found: &Found) -> Vec<Entry<'a>> {
+    let label = |ip: &IpAddr| {
+        let host = match found.names.get(ip) {
+            Some(name) if view.names => name.clone(),
+            _ => ip.to_string(),
+        };
+        match found.asns.get(ip) {
+            Some(a) => format!("{host} [AS{}]", a.asn),
+            None => host,
+        }
     };
     path.rows()
         .map(|(ttl, row)| {
@@ -169,25 +202,40 @@ fn entries<'a>(path: &'a PathStats, view: &View, names: &BTreeMap<IpAddr, String
         .collect()
 }
 
-/// The background name lookups: addresses in, names out, never blocking the view.
+/// The background lookups: addresses in, names and AS numbers out, never
+/// blocking the view.
 struct Names {
     ask: mpsc::Sender<IpAddr>,
-    answers: mpsc::Receiver<(IpAddr, Option<String>)>,
+    answers: mpsc::Receiver<(IpAddr, Option<String>, Option<AsInfo>)>,
 }
 
-fn spawn_names(family: Family) -> Names {
+fn spawn_lookups(lookups: Lookups) -> Names {
     let (ask, requests) = mpsc::channel::<IpAddr>();
     let (reply, answers) = mpsc::channel();
     std::thread::spawn(move || {
         let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
-        let resolver = Resolver::system(family);
+        let resolver = Resolver::system(lookups.family);
+        let timeout = Duration::from_secs(2);
         while let Ok(first) = requests.recv() {
             // Everything asked meanwhile goes in one batch, looked up at once.
             let batch: Vec<IpAddr> = std::iter::once(first).chain(requests.try_iter()).collect();
-            let lookups = batch.iter().map(|ip| resolver.reverse(*ip, Duration::from_secs(2)));
-            let results = rt.block_on(futures_util::future::join_all(lookups));
-            for (ip, name) in batch.into_iter().zip(results) {
-                if reply.send((ip, name)).is_err() {
+            let one = |ip: IpAddr| {
+                let resolver = &resolver;
+                let zone = lookups.asn_zone.as_deref();
+                async move {
+                    let name = async { if lookups.names { resolver.reverse(ip, timeout).await } else { None } };
+                    let asn = async {
+                        match zone {
+                            Some(zone) => asn::lookup(resolver, ip, zone, timeout).await,
+                            None => None,
+                        }
+                    };
+                    futures_util::join!(name, asn)
+                }
+            };
+            let results = rt.block_on(futures_util::future::join_all(batch.iter().map(|ip| one(*ip))));
+            for (ip, (name, asn)) in batch.into_iter().zip(results) {
+                if reply.send((ip, name, asn)).is_err() {
                     return;
                 }
             }

@@ -320,9 +320,14 @@ pub fn run(args: Args, global: &Global, out: &Output) -> Result<TraceReport, Err
         Some(count) => {
             let plan = Rounds { cfg, count, interval: args.interval, max_ttl: args.max_ttl };
             let done = if live {
-                let lookups = (!args.numeric).then(|| global.family());
-                let (done, names) = live::run(&mut prober, &plan, &interrupt, &report, lookups)?;
-                report.names = names;
+                let lookups = live::Lookups {
+                    names: !args.numeric,
+                    asn_zone: args.asn.then(|| args.asn_zone.clone()),
+                    family: global.family(),
+                };
+                let (done, found) = live::run(&mut prober, &plan, &interrupt, &report, lookups)?;
+                report.names = found.names;
+                report.asns = found.asns;
                 done
             } else {
                 let json_lines = out.format == Format::JsonLines;
@@ -345,11 +350,12 @@ pub fn run(args: Args, global: &Global, out: &Output) -> Result<TraceReport, Err
     report.elapsed = started.elapsed();
     if !args.numeric || args.asn {
         let known = std::mem::take(&mut report.names);
+        let known_asns = std::mem::take(&mut report.asns);
         let zone = args.asn.then_some(args.asn_zone.as_str());
         let (names, asns) = crate::block_on(async {
             let names =
                 async { if args.numeric { BTreeMap::new() } else { reverse_names(&resolver, &report, known).await } };
-            futures_util::join!(names, as_numbers(&resolver, &report, zone))
+            futures_util::join!(names, as_numbers(&resolver, &report, zone, known_asns))
         })?;
         report.names = names;
         report.asns = asns;
@@ -515,13 +521,20 @@ fn iface_mtu(name: &str) -> Option<u16> {
     std::fs::read_to_string(format!("/sys/class/net/{name}/mtu")).ok()?.trim().parse().ok()
 }
 
-/// The AS of every hop, all at once (nothing without --asn).
-async fn as_numbers(resolver: &Resolver, report: &TraceReport, zone: Option<&str>) -> BTreeMap<IpAddr, asn::AsInfo> {
+/// The AS of every hop not `known` yet (the live view's), all at once
+/// (nothing without --asn).
+async fn as_numbers(
+    resolver: &Resolver,
+    report: &TraceReport,
+    zone: Option<&str>,
+    mut known: BTreeMap<IpAddr, asn::AsInfo>,
+) -> BTreeMap<IpAddr, asn::AsInfo> {
     let Some(zone) = zone else { return BTreeMap::new() };
-    let addrs = report.all_addrs();
+    let addrs: Vec<IpAddr> = report.all_addrs().into_iter().filter(|ip| !known.contains_key(ip)).collect();
     let lookups = addrs.iter().map(|ip| asn::lookup(resolver, *ip, zone, Duration::from_secs(2)));
     let found = futures_util::future::join_all(lookups).await;
-    addrs.into_iter().zip(found).filter_map(|(ip, info)| info.map(|i| (ip, i))).collect()
+    known.extend(addrs.into_iter().zip(found).filter_map(|(ip, info)| info.map(|i| (ip, i))));
+    known
 }
 
 /// Looks up the name of every hop not `known` yet, all at once.
