@@ -263,7 +263,7 @@ _netwalk() {
             return 0
             ;;
         netwalk__subcmd__explain)
-            opts="-v -4 -6 -I -h -V --json --json-lines --color --verbose --interface --ca-file --preload-list --timeout --resources --pcap --help --version"
+            opts="-v -4 -6 -I -h -V --json --json-lines --color --verbose --interface --ca-file --preload-list --timeout --resources --pcap --dhcp --dhcp-wait --lease --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -294,6 +294,14 @@ _netwalk() {
                     return 0
                     ;;
                 --pcap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dhcp-wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -525,7 +533,7 @@ _netwalk() {
             return 0
             ;;
         netwalk__subcmd__http)
-            opts="-v -4 -6 -I -H -d -L -o -i -k -h -V --json --json-lines --color --verbose --interface --header --data --location --max-redirs --output --head --include --http1.1 --http2 --http2-prior-knowledge --resolve --connect-to --insecure --cacert --compressed --max-filesize --proxy --expect-status --max-time --etag --if-modified-since --show-secrets --help --version"
+            opts="-v -4 -6 -I -u -H -d -T -f -L -o -i -k -m -Y -y -h -V --json --json-lines --color --verbose --interface --user --header --data --upload-file --fail --location --max-redirs --output --head --include --http1.1 --http2 --http2-prior-knowledge --resolve --connect-to --insecure --cacert --compressed --max-filesize --proxy --expect-status --max-time --connect-timeout --speed-limit --speed-time --etag --if-modified-since --show-secrets --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -543,6 +551,14 @@ _netwalk() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -u)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --header)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -556,6 +572,14 @@ _netwalk() {
                     return 0
                     ;;
                 -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --upload-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -T)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -596,6 +620,30 @@ _netwalk() {
                     return 0
                     ;;
                 --max-time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --speed-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -Y)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --speed-time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -y)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -745,7 +793,7 @@ _netwalk() {
             return 0
             ;;
         netwalk__subcmd__tls__subcmd__inspect)
-            opts="-v -4 -6 -I -p -h -V --json --json-lines --color --verbose --interface --port --servername --no-sni --alpn --ca-file --roots --expires-within --starttls --enumerate --all-addresses --pem --timeout --help --version"
+            opts="-v -4 -6 -I -p -h -V --json --json-lines --color --verbose --interface --port --servername --no-sni --alpn --ca-file --roots --expires-within --starttls --enumerate --all-addresses --pem --no-verify-name --at --max-depth --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -793,6 +841,14 @@ _netwalk() {
                     ;;
                 --starttls)
                     COMPREPLY=($(compgen -W "smtp imap pop3" -- "${cur}"))
+                    return 0
+                    ;;
+                --at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-depth)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --timeout)

@@ -136,6 +136,8 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l expires-
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l starttls -d 'Speak this protocol\'s upgrade dialogue before TLS' -r -f -a "smtp\t''
 imap\t''
 pop3\t''"
+complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l at -d 'Judge validity at this time instead of now (2027-01-31T12:00:00Z, 2027-01-31, @UNIX)' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l max-depth -d 'Most intermediates a verified path may have (openssl\'s -verify_depth)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l timeout -d 'Limit for each step: TCP connect, STARTTLS dialogue, TLS handshake, each probe' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l json -d 'Print one JSON document instead of text'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l json-lines -d 'Print one JSON object per line as events happen (NDJSON)'
@@ -146,14 +148,17 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l no-sni -
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l enumerate -d 'Also list the versions, cipher suites and groups the server accepts (crafted ClientHellos)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l all-addresses -d 'Inspect every A/AAAA address of the name, side by side'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l pem -d 'Print the served chain as PEM instead of the report (JSON adds a pem field per certificate)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l no-verify-name -d 'Judge the chain without checking that it names the server'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -s V -l version -d 'Print version'
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s I -l interface -d 'Send from this network interface' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s u -l user -d 'Basic credentials (curl\'s -u): USER:PASSWORD, or USER to be asked for the password on the terminal; overrides a URL\'s user:password@' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s H -l header -d 'Add a request header (\'Name: value\'); \'Name:\' removes a default header' -r
-complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s d -l data -d 'Request body: literal DATA, @FILE, or @- for standard input (POST unless a method is given)' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s d -l data -d 'Request body: literal DATA, @FILE (streamed), or @- for standard input (POST unless a method is given)' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s T -l upload-file -d 'Upload FILE as the body, streamed (PUT unless a method is given); a URL ending in / gets the file\'s name' -r -F
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l max-redirs -d 'Most redirects to follow with -L' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s o -l output -d 'Stream the body to FILE (constant memory); \'-\' writes it to stdout even if binary' -r -F
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l resolve -d 'Use ADDR for HOST:PORT instead of resolving it (repeatable)' -r
@@ -162,7 +167,10 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l cacert -d 'Trus
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l max-filesize -d 'Fail when the body (after decoding) exceeds this size: 1048576, 512K, 10M, 2G [default: 1G once decoded]' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l proxy -d 'Go through this HTTP proxy (CONNECT tunnels for https)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l expect-status -d 'Fail (exit 1) unless the final status is this code or class (200, 2xx, 304)' -r
-complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l max-time -d 'Fail (exit 1) when the whole transfer takes longer than this' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s m -l max-time -d 'Give up (exit 28) when the whole transfer takes longer than this (2.5 or 2500ms; bare numbers are seconds)' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l connect-timeout -d 'Give up on an address (exit 7, or 28 when every address timed out), and on the proxy CONNECT and TLS handshake' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s Y -l speed-limit -d 'Abort (exit 28) when fewer than this many bytes/s move for --speed-time; 0 turns the check off' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s y -l speed-time -d 'How long the transfer may stay under --speed-limit (a server that never answers, a trickling body)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l etag -d 'Conditional request: send If-None-Match with this ETag' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l if-modified-since -d 'Conditional request: send If-Modified-Since with this date (HTTP date or RFC 3339)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l json -d 'Print one JSON document instead of text'
@@ -170,6 +178,7 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l json-lines -d '
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s v -l verbose -d 'More detail on stderr (-v debug, -vv trace)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s 4 -d 'Use IPv4 only'
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s 6 -d 'Use IPv6 only'
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s f -l fail -d 'Exit 22, writing no body, when the final status is 400 or more (curl\'s -f)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s L -l location -d 'Follow redirects (301, 302, 303, 307, 308), listing every hop'
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l head -d 'Send a HEAD request (curl\'s -I; -I is --interface in netwalk)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s i -l include -d 'Write the response headers before the body'
@@ -237,12 +246,15 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l ca-file -d '
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l preload-list -d 'Use this Chromium-format preload list (JSON) instead of the embedded one' -r -F
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l timeout -d 'Longest wait for each network step (DNS server, ARP, TCP, TLS, HTTP response)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l pcap -d 'Capture the walk\'s packets into this pcap file (needs CAP_NET_RAW: exit 3 without it, before anything is sent)' -r -F
+complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l dhcp-wait -d 'How long --dhcp listens for offers (implies --dhcp)' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l lease -d 'Step 0: read this host\'s DHCP lease from FILE (dhclient, NetworkManager, systemd-networkd, or netwalk lab\'s lease.json) instead of searching the usual places' -r -F
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l json -d 'Print one JSON document instead of text'
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l json-lines -d 'Print one JSON object per line as events happen (NDJSON)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -s v -l verbose -d 'More detail on stderr (-v debug, -vv trace)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -s 4 -d 'Use IPv4 only'
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -s 6 -d 'Use IPv6 only'
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l resources -d 'After an HTML page, fetch its images, scripts, stylesheets and icons as a browser would (a failing resource is reported, the exit code stays 0 when the page loaded)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l dhcp -d 'Step 0: also send a DHCPDISCOVER (no lease is taken) to show which servers answer now'
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -s V -l version -d 'Print version'
 complete -c netwalk -n "__fish_netwalk_using_subcommand serve" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''

@@ -45,6 +45,8 @@ pub struct Cli {
 /// Development).
 macro_rules! commands {
     ($($variant:ident($module:ident) = $name:literal, $about:literal;)*) => {
+        // One Command is parsed per run; boxing http's many options would buy nothing.
+        #[allow(clippy::large_enum_variant)]
         #[derive(Debug)]
         pub enum Command {
             $(#[doc = $about] $variant($module::Args),)*

@@ -96,5 +96,8 @@ pub fn init_tracing(verbose: u8, color: bool) {
         .with_writer(std::io::stderr)
         .with_target(verbose > 1)
         .with_ansi(color)
+        // On a closed stderr (`-v … 2>&1 | head -1`) tracing would report its
+        // write error with eprintln!, which panics: the exit code must stay ours.
+        .log_internal_errors(false)
         .init();
 }

@@ -42,7 +42,7 @@ impl Pool {
         if msg.opcode() != Opcode::BootRequest {
             return None;
         }
-        let chaddr = msg.chaddr().get(..6)?.to_vec();
+        let chaddr = crate::wire::dhcp_options::chaddr(msg)?.get(..6)?.to_vec();
         let (kind, yiaddr) = match msg.opts().msg_type()? {
             MessageType::Discover => (MessageType::Offer, self.address_for(leases, &chaddr)?),
             MessageType::Request => {

@@ -328,6 +328,142 @@ fn parse_neighbour(p: &[u8]) -> Option<Neighbour> {
     })
 }
 
+/// One address of an interface, as `ip addr` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Address {
+    pub address: IpAddr,
+    pub prefix_len: u8,
+    pub ifindex: u32,
+    /// host, link, global, …
+    pub scope: &'static str,
+    /// No lifetime: configured by hand or by a static configuration, not a lease
+    /// (`ip addr` prints "dynamic" when this is false).
+    pub permanent: bool,
+    /// Seconds left of the valid and preferred lifetimes (None: forever).
+    pub valid_s: Option<u32>,
+    pub preferred_s: Option<u32>,
+}
+
+const IFA_F_PERMANENT: u32 = 0x80;
+
+fn scope_name(scope: u8) -> &'static str {
+    match scope {
+        0 => "global",
+        200 => "site",
+        253 => "link",
+        254 => "host",
+        _ => "other",
+    }
+}
+
+/// Every IPv4 and IPv6 address (RTM_GETADDR dump).
+pub fn addresses() -> Result<Vec<Address>, Error> {
+    // struct ifaddrmsg: family, prefixlen, flags, scope, index(u32)
+    let answer = request(libc::RTM_GETADDR, libc::NLM_F_DUMP as u16, &[0u8; 8])
+        .map_err(|e| Error::io("cannot read the interface addresses", e))?;
+    Ok(answer.iter().filter(|m| m.kind == libc::RTM_NEWADDR).filter_map(|m| parse_address(&m.payload)).collect())
+}
+
+fn parse_address(p: &[u8]) -> Option<Address> {
+    if p.len() < 8 {
+        return None;
+    }
+    let mut flags = u32::from(p[2]);
+    let (mut local, mut address, mut valid, mut preferred) = (None, None, None, None);
+    for (kind, value) in attributes(p, 8) {
+        match kind {
+            libc::IFA_LOCAL => local = ip_from(value),
+            libc::IFA_ADDRESS => address = ip_from(value),
+            libc::IFA_FLAGS => flags = u32_from(value).unwrap_or(flags),
+            libc::IFA_CACHEINFO if value.len() >= 8 => {
+                // struct ifa_cacheinfo: ifa_prefered, ifa_valid, cstamp, tstamp
+                let forever = |v: u32| (v != u32::MAX).then_some(v);
+                preferred = u32_from(&value[0..4]).and_then(forever);
+                valid = u32_from(&value[4..8]).and_then(forever);
+            }
+            _ => {}
+        }
+    }
+    Some(Address {
+        // IPv4 point-to-point links put the peer in IFA_ADDRESS: ours is IFA_LOCAL.
+        address: local.or(address)?,
+        prefix_len: p[1],
+        ifindex: u32_from(&p[4..8])?,
+        scope: scope_name(p[3]),
+        permanent: flags & IFA_F_PERMANENT != 0,
+        valid_s: valid,
+        preferred_s: preferred,
+    })
+}
+
+/// The MTU of interface `index` (RTM_GETLINK).
+pub fn link_mtu(index: u32) -> Result<Option<u32>, Error> {
+    // struct ifinfomsg: family, pad, type(u16), index(i32), flags(u32), change(u32)
+    let mut body = vec![0u8; 16];
+    body[4..8].copy_from_slice(&(index as i32).to_ne_bytes());
+    let answer =
+        request(libc::RTM_GETLINK, 0, &body).map_err(|e| Error::io(format!("cannot read interface {index}"), e))?;
+    let Some(msg) = answer.into_iter().find(|m| m.kind == libc::RTM_NEWLINK) else { return Ok(None) };
+    Ok(attributes(&msg.payload, 16).into_iter().find(|(k, _)| *k == libc::IFLA_MTU).and_then(|(_, v)| u32_from(v)))
+}
+
+/// A default route (destination length 0) of the main table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DefaultRoute {
+    pub gateway: Option<IpAddr>,
+    pub interface: Option<String>,
+    pub ifindex: Option<u32>,
+    pub metric: Option<u32>,
+    /// Who installed it: `dhcp`, `static`, `boot` (ip route add), `kernel`, `ra`, …
+    pub protocol: &'static str,
+}
+
+fn protocol_name(p: u8) -> &'static str {
+    match p {
+        1 => "redirect",
+        2 => "kernel",
+        3 => "boot",
+        4 => "static",
+        9 => "ra",
+        16 => "dhcp",
+        _ => "other",
+    }
+}
+
+/// The IPv4 and IPv6 default routes of the main table, lowest metric first.
+pub fn default_routes() -> Result<Vec<DefaultRoute>, Error> {
+    let answer = request(libc::RTM_GETROUTE, libc::NLM_F_DUMP as u16, &[0u8; 12])
+        .map_err(|e| Error::io("cannot read the routing table", e))?;
+    let mut routes: Vec<DefaultRoute> =
+        answer.iter().filter(|m| m.kind == libc::RTM_NEWROUTE).filter_map(|m| parse_default(&m.payload)).collect();
+    routes.sort_by_key(|r| r.metric.unwrap_or(0));
+    Ok(routes)
+}
+
+fn parse_default(p: &[u8]) -> Option<DefaultRoute> {
+    // rtmsg: family, dst_len, src_len, tos, table, protocol, scope, type, flags
+    if p.len() < 12 || p[1] != 0 || p[7] != 1 {
+        return None;
+    }
+    let mut table = u32::from(p[4]);
+    let mut route =
+        DefaultRoute { gateway: None, interface: None, ifindex: None, metric: None, protocol: protocol_name(p[5]) };
+    for (kind, value) in attributes(p, 12) {
+        match kind {
+            libc::RTA_TABLE => table = u32_from(value).unwrap_or(table),
+            libc::RTA_GATEWAY => route.gateway = ip_from(value),
+            libc::RTA_OIF => route.ifindex = u32_from(value),
+            libc::RTA_PRIORITY => route.metric = u32_from(value),
+            _ => {}
+        }
+    }
+    if table != libc::RT_TABLE_MAIN as u32 {
+        return None;
+    }
+    route.interface = route.ifindex.map(ifname);
+    Some(route)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

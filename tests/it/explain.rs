@@ -278,8 +278,18 @@ fn human_output_lists_the_steps_and_a_waterfall() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(code(&out), 0, "{text}");
-    for needle in ["1. URL", "2. HSTS", "3. Name resolution", "4. Route", "5. TCP", "6. TLS", "7. HTTP", "8. Waterfall"]
-    {
+    for needle in [
+        "0. This host's network",
+        "1. URL",
+        "2. HSTS",
+        "3. Name resolution",
+        "4a. Route",
+        "4b. Next hop",
+        "5. TCP",
+        "6. TLS",
+        "7. HTTP",
+        "8. Waterfall",
+    ] {
         assert!(text.contains(needle), "{needle} missing:\n{text}");
     }
     assert!(text.contains("wireshark: tls.handshake.type == 1"), "{text}");
@@ -534,4 +544,72 @@ fn pcap_without_cap_net_raw_stops_before_sending_and_a_bad_path_is_a_usage_error
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("cannot write the capture file /nonexistent-dir/walk.pcap"), "{err}");
     assert_eq!(web.seen.connections.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
+
+#[test]
+fn step_0_reads_the_host_network_and_a_lease_file_of_each_client() {
+    let web = web();
+    let client_addr = web.lab.addr_of("client", 4).to_string();
+    let gateway = web.lab.addr_of("router", 4).to_string();
+    // A default route as a DHCP client installs it (route protocol dhcp).
+    web.client.sh(&format!("ip route replace default via {gateway} proto dhcp"));
+    let run = |extra: &[&str]| {
+        let out = explain(&web, extra, "https://bücher.test/");
+        let report = json(&out);
+        assert_eq!(code(&out), 0, "{report:#}");
+        step(&report, 0, "network").clone()
+    };
+    let s = run(&[]);
+    let f = &s["facts"];
+    assert_eq!(s["number"], 0);
+    assert_eq!(f["interface"], "eth0", "{f:#}");
+    assert_eq!(f["gateway"]["gateway"], gateway, "{f:#}");
+    assert_eq!(f["gateway"]["protocol"], "dhcp", "{f:#}");
+    assert_eq!(f["resolv_conf"]["nameservers"][0], web.addr.to_string(), "{f:#}");
+    // The lab configured the address by hand: permanent, told as static.
+    let a = f["addresses"].as_array().unwrap().iter().find(|a| a["address"] == client_addr).expect("address");
+    assert_eq!(a["permanent"], true, "{f:#}");
+    assert!(f["address_sources"][&client_addr].as_str().unwrap().contains("static"), "{f:#}");
+    assert!(f["lease"].is_null(), "{f:#}");
+
+    // dhclient's file: the last lease block of eth0 (an older one of eth1 first).
+    let dhclient = web.lab.dir().join("dhclient.leases");
+    std::fs::write(
+        &dhclient,
+        format!(
+            "lease {{\n  interface \"eth1\";\n  fixed-address 198.18.7.7;\n}}\nlease {{\n  interface \"eth0\";\n  \
+             fixed-address {client_addr};\n  option subnet-mask 255.255.255.0;\n  option routers {gateway};\n  \
+             option dhcp-lease-time 7200;\n  option domain-name-servers {};\n  option dhcp-server-identifier {gateway};\n  \
+             expire epoch {};\n}}\n",
+            web.addr,
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 3600
+        ),
+    )
+    .unwrap();
+    let f = run(&["--lease", dhclient.to_str().unwrap()])["facts"].clone();
+    assert_eq!(
+        (f["lease"]["client"].as_str(), f["lease"]["server"].as_str()),
+        (Some("dhclient"), Some(gateway.as_str()))
+    );
+    assert!(f["lease_remaining_s"].as_u64().is_some_and(|s| s > 3500 && s <= 3600), "{f:#}");
+    assert!(f["address_sources"][&client_addr].as_str().unwrap().contains("DHCP lease"), "{f:#}");
+    assert!(f["dns_source"].as_str().unwrap().contains("DHCP lease"), "{f:#}");
+    assert_eq!(f["gateway_source"], "DHCP (route protocol dhcp)");
+
+    // systemd-networkd's: T1/T2/LIFETIME from the file's time.
+    let networkd = web.lab.dir().join("networkd-lease");
+    std::fs::write(
+        &networkd,
+        format!("# This is private data. Do not parse.\nADDRESS={client_addr}\nNETMASK=255.255.255.0\nROUTER={gateway}\nSERVER_ADDRESS={gateway}\nT1=600\nT2=1050\nLIFETIME=1200\nDNS={}\n", web.addr),
+    )
+    .unwrap();
+    let f = run(&["--lease", networkd.to_str().unwrap()])["facts"].clone();
+    assert_eq!(f["lease"]["client"], "systemd-networkd", "{f:#}");
+    let l = &f["lease"];
+    let obtained = l["obtained"].as_u64().unwrap();
+    assert_eq!((l["renew"].as_u64(), l["expires"].as_u64()), (Some(obtained + 600), Some(obtained + 1200)), "{f:#}");
+
+    // A --lease that is not one is a usage error, before anything is sent.
+    let out = explain(&web, &["--lease", web.ca.to_str().unwrap()], "https://bücher.test/");
+    lab::cli::assert_refused("--lease ca.pem", &out, 2, "not a dhclient");
 }

@@ -234,3 +234,45 @@ fn shell_reads_commands_from_stdin_inside_the_client() {
     assert!(stdout.starts_with(std::path::Path::new(NETWALK).to_str().unwrap()), "{stdout}");
     assert!(stdout.contains("inet 198.18.0.100/24"), "{stdout}");
 }
+
+#[test]
+fn step_0_tells_the_lab_lease_and_dhcp_shows_who_answers_now() {
+    let out = lab(&[
+        "--",
+        "sh",
+        "-c",
+        "netwalk --json explain --dhcp --dhcp-wait 500ms --ca-file \"$NETWALK_LAB_CA\" http://www.example.test/",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", show(&out)));
+    let first = &report["steps"][0];
+    assert_eq!((first["number"].as_u64(), first["name"].as_str()), (Some(0), Some("network")), "{report:#}");
+    assert_eq!(first["filter"], "dhcp");
+    let f = &first["facts"];
+    assert_eq!(f["interface"], "eth0", "{f:#}");
+    assert_eq!(f["mtu"], 1500, "{f:#}");
+    // The kernel holds the leased address with the lease's lifetime (not permanent).
+    let v4 =
+        f["addresses"].as_array().unwrap().iter().find(|a| a["address"] == "198.18.0.100").expect("leased address");
+    assert_eq!((v4["prefix_len"].as_u64(), v4["permanent"].as_bool()), (Some(24), Some(false)), "{f:#}");
+    assert!(v4["valid_s"].as_u64().is_some_and(|s| s > 3500 && s <= 3600), "{f:#}");
+    assert_eq!(f["gateway"]["gateway"], "198.18.0.1", "{f:#}");
+    assert!(f["gateway_source"].as_str().unwrap().contains("DHCP lease"), "{f:#}");
+    assert_eq!(f["resolv_conf"]["nameservers"], serde_json::json!(["198.18.0.1"]), "{f:#}");
+    assert_eq!(f["resolv_conf"]["search"], serde_json::json!(["home.test"]), "{f:#}");
+    assert!(f["dns_source"].as_str().unwrap().contains("DHCP lease"), "{f:#}");
+    let lease = &f["lease"];
+    assert_eq!((lease["client"].as_str(), lease["server"].as_str()), (Some("netwalk lab"), Some("198.18.0.1")));
+    assert_eq!(lease["lease_time_s"], 3600);
+    assert!(f["lease_remaining_s"].as_u64().is_some_and(|s| s > 3500 && s <= 3600), "{f:#}");
+    // --dhcp: the home router answers a fresh DISCOVER; no lease is taken.
+    let offers = f["dhcp_discover"]["offers"].as_array().expect("offers");
+    assert_eq!(offers.len(), 1, "{f:#}");
+    assert_eq!(
+        (offers[0]["server"].as_str(), offers[0]["routers"][0].as_str()),
+        (Some("198.18.0.1"), Some("198.18.0.1"))
+    );
+    // Step 0 does not move the other steps' numbers.
+    let numbers: Vec<u64> = report["steps"].as_array().unwrap().iter().map(|s| s["number"].as_u64().unwrap()).collect();
+    assert_eq!(&numbers[..4], [0, 1, 2, 3], "{numbers:?}");
+}

@@ -13,6 +13,7 @@ mod dhcp_discover;
 mod dhcp_interop;
 mod dig;
 mod dig_interop;
+mod dig_transfer;
 mod explain;
 mod generated;
 mod hsts_check;

@@ -6,6 +6,8 @@
 //! Wireshark display filter that shows it.
 
 mod html;
+mod leases;
+mod network;
 mod report;
 mod resources;
 mod steps;
@@ -37,17 +39,26 @@ const MAX_HOPS: usize = 10;
     "  netwalk explain http://www.example.test/\n",
     "  netwalk explain --ca-file lab-ca.pem https://bücher.test/\n",
     "  netwalk --json explain --preload-list list.json http://www.example.test/\n\n",
+    "Step 0, once: this host's network (the interface the walk leaves by, its address and\n",
+    "  prefix, default gateway, MTU, DNS servers and search list) and where each came from: the\n",
+    "  DHCP lease (dhclient, NetworkManager or systemd-networkd lease files, or --lease), a\n",
+    "  static configuration, resolv.conf as systemd-resolved, NetworkManager or resolvconf\n",
+    "  manage it; the lease's server, times and remaining time. --dhcp sends one DISCOVER\n",
+    "  (dhcp-discover's, never a REQUEST: no lease is taken; needs CAP_NET_RAW) and lists the\n",
+    "  servers that answer within --dhcp-wait.\n",
     "The steps, in order, for each hop of the walk (a redirect is a new hop):\n",
     "  1 URL parsing (scheme, host, port, path; IDN hosts punycoded)\n",
     "  2 HSTS: the Chromium preload list (and Strict-Transport-Security seen on an earlier hop)\n",
     "    upgrades http:// to https:// before anything is sent\n",
     "  3 name resolution as the OS does it: /etc/hosts, then the servers of /etc/resolv.conf\n",
-    "  4 the route to the server and the next hop's link-layer address (ARP / neighbour cache;\n",
-    "    a who-has of our own with CAP_NET_RAW when the cache has no entry)\n",
+    "  4a the route to the server, 4b the next hop's link-layer address (ARP / neighbour cache;\n",
+    "    a who-has of our own with CAP_NET_RAW when the cache has no entry); both are step 4\n",
+    "    in JSON and in failures\n",
     "  5 the TCP handshake (4-tuple, kernel RTT)\n",
     "  6 the TLS handshake for https (version, cipher, ALPN, certificate, verdict)\n",
     "  7 the HTTP request and response (status, key headers, first byte, transfer)\n",
     "  8 a waterfall of the whole walk\n",
+    "  9 with --resources, the page's sub-resources\n",
     "Each step prints the Wireshark display filter that shows its packets. A connection is\n",
     "reused when the next hop has the same origin; at most 10 redirects are followed.\n\n",
     "--resources: when the final response is HTML, every img src, script src and link\n",
@@ -95,7 +106,23 @@ pub struct Args {
     /// before anything is sent)
     #[arg(long, value_name = "FILE")]
     pub pcap: Option<PathBuf>,
+
+    /// Step 0: also send a DHCPDISCOVER (no lease is taken) to show which servers answer now
+    #[arg(long)]
+    pub dhcp: bool,
+
+    /// How long --dhcp listens for offers (implies --dhcp)
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub dhcp_wait: Option<Duration>,
+
+    /// Step 0: read this host's DHCP lease from FILE (dhclient, NetworkManager, systemd-networkd,
+    /// or netwalk lab's lease.json) instead of searching the usual places
+    #[arg(long, value_name = "FILE", env = "NETWALK_LAB_LEASE", hide_env_values = true)]
+    pub lease: Option<PathBuf>,
 }
+
+/// --dhcp's listening time when --dhcp-wait is not given.
+const DHCP_WAIT: Duration = Duration::from_secs(1);
 
 /// How a step ended: go on, or stop the walk here.
 pub(crate) type Flow<T> = Result<T, Failure>;
@@ -164,6 +191,7 @@ fn dialer(args: &Args, global: &Global, tls: tls_client::Client) -> Dialer {
         connect_timeout: args.timeout,
         tls,
         version: Version::Auto,
+        progress: Default::default(),
     }
 }
 
@@ -207,10 +235,12 @@ pub async fn run(args: Args, global: &Global, _out: &Output) -> Result<ExplainRe
     if let Some(w) = &watch {
         crate::commands::dig::system::nameservers().into_iter().for_each(|ns| w.add(ns));
     }
+    let lease = args.lease.as_deref().map(network::read_lease).transpose()?;
     let started = Instant::now();
     let mut walk =
         Walk { args: &args, global, started, steps: Vec::new(), hop: 0, dialer, plain: None, preload, watch };
     let mut cache = Cache { names: Vec::new(), sts: HashSet::new(), conn: None };
+    host_network(&mut walk, lease.as_deref()).await;
     let outcome = walk_all(&mut walk, &mut cache, first).await;
     let (final_status, failure, resources) = match outcome {
         Ok(end) => {
@@ -250,6 +280,19 @@ pub async fn run(args: Args, global: &Global, _out: &Output) -> Result<ExplainRe
     report.resources = resources;
     report.capture = capture;
     Ok(report)
+}
+
+/// Step 0: where the walk starts from (and with --dhcp, who answers a DISCOVER now).
+async fn host_network(walk: &mut Walk<'_>, lease: Option<&str>) {
+    let begun = Instant::now();
+    let file = walk.args.lease.as_deref().zip(lease);
+    let net = network::gather(walk.global, file);
+    let wait = walk.args.dhcp_wait.or(walk.args.dhcp.then_some(DHCP_WAIT));
+    let dhcp = match wait {
+        Some(wait) => Some(network::discover(walk.global, net.interface.as_deref(), wait).await),
+        None => None,
+    };
+    walk.push(begun, network::step(&net, dhcp));
 }
 
 /// Where the walk ended well.

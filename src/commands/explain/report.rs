@@ -12,9 +12,10 @@ use std::time::Duration;
 /// One step of one hop.
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {
-    /// 1 URL, 2 HSTS, 3 DNS, 4 route/ARP, 5 TCP, 6 TLS, 7 HTTP, 9 resources.
+    /// 0 this host's network, 1 URL, 2 HSTS, 3 DNS, 4 route/ARP, 5 TCP, 6 TLS, 7 HTTP, 9 resources
+    /// (8 is the waterfall).
     pub number: u8,
-    /// `url`, `hsts`, `dns`, `route`, `arp`, `tcp`, `tls`, `http`.
+    /// `network`, `url`, `hsts`, `dns`, `route`, `arp`, `tcp`, `tls`, `http`, `resources`.
     pub name: &'static str,
     /// 1 for the URL typed, +1 per redirect.
     pub hop: usize,
@@ -156,29 +157,22 @@ impl Report for ExplainReport {
     fn human(&self, out: &Output) -> String {
         let mut text = format!("What happens when you open {}\n", self.url);
         let mut hop = 0;
-        for s in &self.steps {
+        // Resources (step 9) come after the waterfall (step 8) that covers them.
+        let (later, steps): (Vec<&Step>, Vec<&Step>) = self.steps.iter().partition(|s| s.name == "resources");
+        for s in steps {
             if s.hop != hop {
                 hop = s.hop;
                 if hop > 1 {
                     text += &format!("\n{}\n", out.paint(&format!("— redirect: hop {hop} —"), Tone::Bold));
                 }
             }
-            let mark = if s.ok { out.paint("✓", Tone::Good) } else { out.paint("✗", Tone::Bad) };
-            text += &format!(
-                "\n{mark} {} {} {}\n",
-                out.paint(&format!("{}. {}", s.number, title(s.name)), Tone::Bold),
-                out.paint(&format!("({:.3} ms)", millis(s.duration)), Tone::Dim),
-                s.summary
-            );
-            for line in &s.details {
-                text += &format!("    {line}\n");
-            }
-            if let Some(filter) = &s.filter {
-                text += &format!("    {} {filter}\n", out.paint("wireshark:", Tone::Dim));
-            }
+            text += &step_text(s, out);
         }
         text += "\n8. ";
         text += &self.waterfall(out);
+        for s in later {
+            text += &step_text(s, out);
+        }
         text += "\n";
         if let Some(r) = self.resources.as_ref().filter(|r| !r.items.is_empty()) {
             text += &resources::waterfall(&r.items, self.total);
@@ -233,8 +227,36 @@ impl Report for ExplainReport {
     }
 }
 
+fn step_text(s: &Step, out: &Output) -> String {
+    let mark = if s.ok { out.paint("✓", Tone::Good) } else { out.paint("✗", Tone::Bad) };
+    let mut text = format!(
+        "\n{mark} {} {} {}\n",
+        out.paint(&format!("{}. {}", label(s), title(s.name)), Tone::Bold),
+        out.paint(&format!("({:.3} ms)", millis(s.duration)), Tone::Dim),
+        s.summary
+    );
+    for line in &s.details {
+        text += &format!("    {line}\n");
+    }
+    if let Some(filter) = &s.filter {
+        text += &format!("    {} {filter}\n", out.paint("wireshark:", Tone::Dim));
+    }
+    text
+}
+
+/// Step 4 has two halves, the route (4a) and the next hop (4b); the JSON
+/// keeps `number` 4 for both, as failures report it.
+fn label(s: &Step) -> String {
+    match s.name {
+        "route" => "4a".into(),
+        "arp" => "4b".into(),
+        _ => s.number.to_string(),
+    }
+}
+
 fn title(name: &str) -> &'static str {
     match name {
+        "network" => "This host's network",
         "url" => "URL",
         "hsts" => "HSTS",
         "dns" => "Name resolution",
