@@ -341,3 +341,59 @@ fn a_bad_config_is_one_line_and_exit_2() {
     let out = lab::cli::netwalk(&site.client, &["serve", "--config", "/dev/zero"]);
     lab::cli::assert_refused("a device", &out, 2, "larger than 1 MiB");
 }
+
+#[test]
+fn netwalk_probers_tls_verdict_traceroute_hops_and_arp() {
+    let site = site();
+    let s = site.server_addr;
+    let ca = site.lab.dir().join("serve-ca.pem");
+    let config = site.lab.dir().join("netwalk.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "modules:\n  tls:\n    prober: tls\n    timeout: 3s\n    tls:\n      ca_file: {}\n  trace:\n    prober: traceroute\n    timeout: 3s\n  arp:\n    prober: arp\n    timeout: 2s\n    arp:\n      count: 2\n",
+            ca.display()
+        ),
+    )
+    .unwrap();
+    let server = site
+        .client
+        .spawn_server(NETWALK, ["serve", "--listen", "127.0.0.1:9117", "--config", config.to_str().unwrap()]);
+    wait_accepting(&site.client, 9117, &server);
+
+    // The expired leaf: blackbox's expiry names with its date, and the verdict's reason.
+    let (_, body) = get(&site.client, 9117, &(probe_path("tls", &format!("{s}:8443")) + "&debug=true"), &[]);
+    let m = samples(&body);
+    assert_eq!(m["probe_success"], 0.0, "{body}");
+    assert_eq!(m["probe_ssl_earliest_cert_expiry"], 1_609_459_200.0, "not after 2021-01-01: {body}");
+    assert_eq!(m["probe_tls_trusted"], 0.0, "{body}");
+    let verdict = m.keys().find(|k| k.starts_with("probe_tls_verdict_info{")).expect("a verdict");
+    assert!(verdict.contains("status=\"expired\""), "{verdict}");
+
+    // client — r1 — server: two hops, none lossy; the same path the second time.
+    let (_, body) = get(&site.client, 9117, &probe_path("trace", &s.to_string()), &[]);
+    let m = samples(&body);
+    assert_eq!(m["probe_success"], 1.0, "{body}");
+    assert_eq!(m["probe_traceroute_hops"], 2.0, "{body}");
+    assert_eq!(m["probe_traceroute_hop_loss_ratio{ttl=\"1\",address=\"198.18.1.2\"}"], 0.0, "{body}");
+    assert_eq!(m[&format!("probe_traceroute_hop_loss_ratio{{ttl=\"2\",address=\"{s}\"}}")], 0.0, "{body}");
+    assert!(m["probe_traceroute_hop_rtt_seconds{ttl=\"1\",address=\"198.18.1.2\"}"] > 0.0, "{body}");
+    assert!(!m.contains_key("probe_traceroute_path_changed"), "nothing to compare with yet: {body}");
+    let (_, body) = get(&site.client, 9117, &probe_path("trace", &s.to_string()), &[]);
+    assert_eq!(samples(&body)["probe_traceroute_path_changed"], 0.0, "{body}");
+    // r1 stops forwarding to the server: the path ends at r1, which is a change.
+    site.lab.host_by_name("r1").route(&format!("blackhole {s}/32"));
+    let (_, body) = get(&site.client, 9117, &(probe_path("trace", &s.to_string()) + "&debug=true"), &[]);
+    let m = samples(&body);
+    assert_eq!(m.get("probe_success"), Some(&0.0), "{body}");
+    assert_eq!(m.get("probe_traceroute_path_changed"), Some(&1.0), "{body}");
+
+    // r1 answers who-has from the client's link.
+    let (_, body) = get(&site.client, 9117, &probe_path("arp", "198.18.1.2"), &[]);
+    let m = samples(&body);
+    assert_eq!(m["probe_success"], 1.0, "{body}");
+    assert_eq!(m["probe_arp_replies"], 2.0, "{body}");
+    assert_eq!(m["probe_arp_conflict"], 0.0, "{body}");
+    let (status, body) = get(&site.client, 9117, &probe_path("arp", "r1.test"), &[]);
+    assert_eq!(status, 400, "{body}");
+}

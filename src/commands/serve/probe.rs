@@ -82,8 +82,7 @@ pub struct Outcome {
 
 impl Outcome {
     /// A probe whose thread did not hand in its report in time.
-    pub fn unfinished(name: &str, timeout: Duration) -> Outcome {
-        let log = Log::default();
+    pub fn unfinished(name: &str, timeout: Duration, log: Log) -> Outcome {
         log.line("error", "Probe did not finish within its timeout", &[("module", name.to_string())]);
         let mut metrics = Metrics::default();
         let duration = timeout.as_secs_f64();
@@ -93,17 +92,22 @@ impl Outcome {
     }
 }
 
-/// Runs `module` against `target` within `timeout` (on the calling thread).
-pub fn run(
-    name: &str,
-    module: &Module,
-    target: &str,
-    timeout: Duration,
-    debug: bool,
-    interface: Option<&str>,
-    memory: &Memory,
-) -> Outcome {
-    let log = Log::default();
+/// One probe to run: which module, against what, for how long.
+pub struct Job {
+    pub name: String,
+    pub module: Module,
+    pub target: String,
+    pub timeout: Duration,
+    pub debug: bool,
+    /// serve's `-I`, for probes whose module names no interface.
+    pub interface: Option<String>,
+}
+
+/// Runs the job on the calling thread, logging into `log`.
+pub fn run(job: &Job, memory: &Memory, log: Log) -> Outcome {
+    let Job { name, module, target, timeout, debug, interface } = job;
+    let (name, target, timeout, debug, interface) =
+        (name.as_str(), target.as_str(), *timeout, *debug, interface.as_deref());
     let _capture = debug.then(|| {
         let subscriber = tracing_subscriber::fmt()
             .with_max_level(tracing::Level::DEBUG)
@@ -146,7 +150,7 @@ pub fn run(
             None
         }
     };
-    let success = prober::metrics(module, target, report.as_ref(), &mut metrics, &log, memory);
+    let success = prober::metrics(name, module, target, report.as_ref(), &mut metrics, &log, memory);
     let elapsed = started.elapsed().as_secs_f64();
     metrics.gauge("probe_duration_seconds", "Returns how long the probe took to complete in seconds", elapsed);
     metrics.gauge("probe_success", "Displays whether or not the probe was a success", if success { 1.0 } else { 0.0 });

@@ -189,16 +189,26 @@ async fn probe(req: &Request<Incoming>, state: &Arc<State>) -> Result<Reply, Ref
         }
     };
     let left = timeout.saturating_sub(waited.elapsed()).max(Duration::from_millis(1));
-    let (module, name, shared, interface) =
-        (module.clone(), module_name.clone(), state.clone(), state.interface.clone());
+    let job = probe::Job {
+        name: module_name.clone(),
+        module: module.clone(),
+        target,
+        timeout: left,
+        debug,
+        interface: state.interface.clone(),
+    };
+    let shared = state.clone();
+    // Shared, so a probe cut at its deadline still shows what it had logged.
+    let log = probe::Log::default();
+    let probe_log = log.clone();
     let work = tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        probe::run(&name, &module, &target, left, debug, interface.as_deref(), &shared.memory)
+        probe::run(&job, &shared.memory, probe_log)
     });
     let outcome = match tokio::time::timeout(left + GRACE, work).await {
         Ok(Ok(outcome)) => outcome,
         // The probe's thread is left to end by its own timeouts (it keeps its slot).
-        _ => probe::Outcome::unfinished(&module_name, left),
+        _ => probe::Outcome::unfinished(&module_name, left, log),
     };
     {
         let mut probes = state.probes.lock().unwrap_or_else(|e| e.into_inner());

@@ -55,6 +55,7 @@ pub fn argv(module: &Module, target: &str, timeout: Duration) -> Result<Vec<Stri
 
 /// Adds the prober's metrics; whether the probe succeeded.
 pub fn metrics(
+    name: &str,
     module: &Module,
     target: &str,
     report: Option<&Value>,
@@ -69,7 +70,7 @@ pub fn metrics(
         Prober::Dns => dns::metrics(module.dns.as_ref(), report, m, log),
         Prober::Tls => tls::metrics(report, m),
         Prober::Hsts => hsts::metrics(module.hsts.as_ref(), report, m),
-        Prober::Traceroute => traceroute::metrics(report, m, &format!("{}\0{target}", module.prober.name()), memory),
+        Prober::Traceroute => traceroute::metrics(report, m, &format!("{name}\0{target}"), memory),
         Prober::Dhcp => link::dhcp_metrics(report, m),
         Prober::Arp => link::arp_metrics(report, m),
     }

@@ -22,10 +22,13 @@ pub fn argv(module: Option<&TracerouteModule>, target: &str, timeout: Duration) 
     // Every TTL is in flight at once, so the whole trace takes about one
     // per-probe timeout: leave a quarter of the probe's time for the rest.
     argv.extend(["-n".into(), "--timeout".into(), duration(timeout * 3 / 4)]);
-    argv.extend(["-q".into(), module.queries.unwrap_or(3).max(1).to_string()]);
-    if let Some(max) = module.max_ttl {
-        argv.extend(["-m".into(), max.to_string()]);
-    }
+    let queries = module.queries.unwrap_or(3).max(1);
+    let max_ttl = module.max_ttl.unwrap_or(30).max(1);
+    // All of them in flight at once (traceroute's window is 32 by
+    // default): in waves, a silent path would take a timeout per wave.
+    let window = (u16::from(queries) * u16::from(max_ttl)).min(1024);
+    argv.extend(["-q".into(), queries.to_string(), "-m".into(), max_ttl.to_string()]);
+    argv.extend(["-N".into(), window.to_string()]);
     if let Some(port) = module.port {
         argv.extend(["-p".into(), port.to_string()]);
     }
