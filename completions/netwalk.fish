@@ -147,6 +147,8 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l no-sni -
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l enumerate -d 'Also list the versions, cipher suites and groups the server accepts (crafted ClientHellos)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l all-addresses -d 'Inspect every A/AAAA address of the name, side by side'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l pem -d 'Print the served chain as PEM instead of the report (JSON adds a pem field per certificate)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l ocsp -d 'Ask the leaf\'s OCSP responder (its AIA URL) whether it is revoked'
+complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l crl -d 'Check every certificate of the path against its issuer\'s CRL (CRL distribution points)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l no-verify-name -d 'Judge the chain without checking that it names the server'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -s V -l version -d 'Print version'

@@ -153,6 +153,8 @@ fn trusted_chain_every_fact_and_the_ocsp_staple() {
     assert_eq!(o["cert_status"], "good");
     assert_eq!(o["produced_at"], 1_735_732_800);
     assert_eq!(o["next_update"], 1_736_294_400);
+    // The hand-built staple is about another serial and unsigned: said so, not trusted blindly.
+    assert_eq!(a["ocsp_signature"]["valid"], false, "{a}");
     // Leaf 89 days; the root (from the CA file) is in the verified path and lasts longer.
     let e = &a["expiry"];
     assert_eq!(e["leaf"]["days_left"], 90);
