@@ -734,7 +734,7 @@ _netwalk() {
                     return 0
                     ;;
                 --starttls)
-                    COMPREPLY=($(compgen -W "smtp imap pop3" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "smtp imap pop3 ftp xmpp ldap postgres mysql lmtp nntp sieve irc" -- "${cur}"))
                     return 0
                     ;;
                 --at)

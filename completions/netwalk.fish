@@ -134,7 +134,16 @@ mozilla\t'Mozilla\'s root program, built in (webpki-roots)'"
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l expires-within -d 'Fail (exit 1) when the leaf, the served chain or the verified chain expires within this' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l starttls -d 'Speak this protocol\'s upgrade dialogue before TLS' -r -f -a "smtp\t''
 imap\t''
-pop3\t''"
+pop3\t''
+ftp\t''
+xmpp\t''
+ldap\t''
+postgres\t''
+mysql\t''
+lmtp\t''
+nntp\t''
+sieve\t''
+irc\t''"
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l at -d 'Judge validity at this time instead of now (2027-01-31T12:00:00Z, 2027-01-31, @UNIX)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l max-depth -d 'Most intermediates a verified path may have (openssl\'s -verify_depth)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l timeout -d 'Limit for each step: TCP connect, STARTTLS dialogue, TLS handshake, each probe' -r

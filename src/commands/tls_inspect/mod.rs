@@ -218,6 +218,8 @@ struct Plan {
     ocsp: bool,
     crl: bool,
     family: crate::net::resolve::Family,
+    /// The server's name, for STARTTLS dialogues that announce it.
+    domain: String,
 }
 
 pub async fn run(args: Args, global: &Global, _out: &crate::output::Output) -> Result<TlsReport, Error> {
@@ -254,6 +256,7 @@ pub async fn run(args: Args, global: &Global, _out: &crate::output::Output) -> R
         ocsp: args.ocsp,
         crl: args.crl,
         family: global.family(),
+        domain: name_text.clone(),
         at: args.at,
         max_depth: args.max_depth,
     });
@@ -330,6 +333,7 @@ async fn inspect(address: SocketAddr, plan: &Plan, name: String) -> AddressResul
         bind: plan.bind.clone(),
         timeout: plan.timeout,
         starttls: plan.starttls,
+        domain: name.clone(),
         limit: Arc::new(tokio::sync::Semaphore::new(8)),
     };
     let sni = (plan.offer.send_sni && name.parse::<std::net::IpAddr>().is_err()).then_some(name);
@@ -426,7 +430,7 @@ async fn handshake(r: &mut AddressResult, plan: &Plan) -> Result<Observed, Strin
     };
     r.tcp_connect = Some(attempt.elapsed);
     if let Some(protocol) = plan.starttls {
-        r.starttls = starttls::upgrade(&mut stream, protocol, plan.timeout).await?;
+        r.starttls = starttls::upgrade(&mut stream, protocol, &plan.domain, plan.timeout).await?;
     }
     let (hs, _tls) = tls::handshake(stream, &plan.offer, plan.timeout).await?;
     Ok(Observed {
