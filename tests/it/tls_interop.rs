@@ -8,7 +8,7 @@
 
 use crate::lab;
 
-use lab::cli::{accepted_versions, code, json, netwalk, openssl, suite_names, wait_listening};
+use lab::cli::{accepted_versions, code, json, netwalk, openssl, stdout, suite_names, wait_listening};
 use lab::{Host, Lab};
 use serde_json::Value;
 use std::net::SocketAddr;
@@ -804,5 +804,33 @@ fn ocsp_fetch_and_crl_from_lab_responders() {
         netwalk(&client, &["--json", "tls-inspect", "--ca-file", &ca, "--ocsp", "--timeout", "2s", "web.test:4449"]);
     let a = &json(&out)["addresses"][0];
     assert_eq!((code(&out), a["verdict"]["status"].as_str()), (1, Some("revocation_unknown")), "{a}");
+    drop(lab);
+}
+
+#[test]
+fn client_certificate_request_names_its_acceptable_cas() {
+    let (lab, client, server, addr) = setup();
+    let ca = server.dir().join("root.pem").display().to_string();
+    // TLS 1.3 (the request is encrypted: rustls reports it) and TLS 1.0 (the
+    // clear-text flight), both asking for a certificate from Interop Root.
+    for (port, extra, via) in [
+        (4450u16, "-verify 1", "rustls"),
+        (4451, "-Verify 1 -tls1 -cipher ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0", "crafted ClientHello"),
+    ] {
+        let _s =
+            s_server(&server, port, &format!("-cert DIR/ec.pem -key DIR/ec.key -CAfile DIR/root.pem {extra} -quiet"));
+        wait_listening(&client, SocketAddr::new(addr, port));
+        let out = netwalk(&client, &["--json", "tls-inspect", "--ca-file", &ca, &format!("web.test:{port}")]);
+        let a = &json(&out)["addresses"][0];
+        assert_eq!(a["handshake"]["via"], via, "{a}");
+        assert_eq!(a["client_ca_names"], serde_json::json!(["CN=Interop Root"]), "{a}");
+        let text = netwalk(&client, &["tls-inspect", "--ca-file", &ca, &format!("web.test:{port}")]);
+        assert!(String::from_utf8_lossy(&text.stdout).contains("client cert CAs CN=Interop Root"), "{}", stdout(&text));
+    }
+    // No request: null.
+    let _s = s_server(&server, 4452, "-cert DIR/ec.pem -key DIR/ec.key -quiet");
+    wait_listening(&client, SocketAddr::new(addr, 4452));
+    let out = netwalk(&client, &["--json", "tls-inspect", "--ca-file", &ca, "web.test:4452"]);
+    assert_eq!(json(&out)["addresses"][0]["client_ca_names"], Value::Null);
     drop(lab);
 }
