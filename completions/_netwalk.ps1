@@ -175,6 +175,8 @@ Register-ArgumentCompleter -Native -CommandName 'netwalk' -ScriptBlock {
             [CompletionResult]::new('--enumerate', '--enumerate', [CompletionResultType]::ParameterName, 'Also list the versions, cipher suites and groups the server accepts (crafted ClientHellos)')
             [CompletionResult]::new('--all-addresses', '--all-addresses', [CompletionResultType]::ParameterName, 'Inspect every A/AAAA address of the name, side by side')
             [CompletionResult]::new('--pem', '--pem', [CompletionResultType]::ParameterName, 'Print the served chain as PEM instead of the report (JSON adds a pem field per certificate)')
+            [CompletionResult]::new('--ocsp', '--ocsp', [CompletionResultType]::ParameterName, 'Ask the leaf''s OCSP responder (its AIA URL) whether it is revoked')
+            [CompletionResult]::new('--crl', '--crl', [CompletionResultType]::ParameterName, 'Check every certificate of the path against its issuer''s CRL (CRL distribution points)')
             [CompletionResult]::new('--no-verify-name', '--no-verify-name', [CompletionResultType]::ParameterName, 'Judge the chain without checking that it names the server')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

@@ -817,7 +817,7 @@ _netwalk() {
             return 0
             ;;
         netwalk__subcmd__tls__subcmd__inspect)
-            opts="-v -4 -6 -I -p -h -V --json --json-lines --color --verbose --interface --port --servername --no-sni --alpn --ca-file --roots --expires-within --starttls --enumerate --all-addresses --pem --no-verify-name --at --max-depth --timeout --help --version"
+            opts="-v -4 -6 -I -p -h -V --json --json-lines --color --verbose --interface --port --servername --no-sni --alpn --ca-file --roots --expires-within --starttls --enumerate --all-addresses --pem --ocsp --crl --no-verify-name --at --max-depth --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -864,7 +864,7 @@ _netwalk() {
                     return 0
                     ;;
                 --starttls)
-                    COMPREPLY=($(compgen -W "smtp imap pop3" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "smtp imap pop3 ftp xmpp ldap postgres mysql lmtp nntp sieve irc" -- "${cur}"))
                     return 0
                     ;;
                 --at)

@@ -167,6 +167,8 @@ set edit:completion:arg-completer[netwalk] = {|@words|
             cand --enumerate 'Also list the versions, cipher suites and groups the server accepts (crafted ClientHellos)'
             cand --all-addresses 'Inspect every A/AAAA address of the name, side by side'
             cand --pem 'Print the served chain as PEM instead of the report (JSON adds a pem field per certificate)'
+            cand --ocsp 'Ask the leaf''s OCSP responder (its AIA URL) whether it is revoked'
+            cand --crl 'Check every certificate of the path against its issuer''s CRL (CRL distribution points)'
             cand --no-verify-name 'Judge the chain without checking that it names the server'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'

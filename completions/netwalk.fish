@@ -136,7 +136,16 @@ mozilla\t'Mozilla\'s root program, built in (webpki-roots)'"
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l expires-within -d 'Fail (exit 1) when the leaf, the served chain or the verified chain expires within this' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l starttls -d 'Speak this protocol\'s upgrade dialogue before TLS' -r -f -a "smtp\t''
 imap\t''
-pop3\t''"
+pop3\t''
+ftp\t''
+xmpp\t''
+ldap\t''
+postgres\t''
+mysql\t''
+lmtp\t''
+nntp\t''
+sieve\t''
+irc\t''"
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l at -d 'Judge validity at this time instead of now (2027-01-31T12:00:00Z, 2027-01-31, @UNIX)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l max-depth -d 'Most intermediates a verified path may have (openssl\'s -verify_depth)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l timeout -d 'Limit for each step: TCP connect, STARTTLS dialogue, TLS handshake, each probe' -r
@@ -149,6 +158,8 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l no-sni -
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l enumerate -d 'Also list the versions, cipher suites and groups the server accepts (crafted ClientHellos)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l all-addresses -d 'Inspect every A/AAAA address of the name, side by side'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l pem -d 'Print the served chain as PEM instead of the report (JSON adds a pem field per certificate)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l ocsp -d 'Ask the leaf\'s OCSP responder (its AIA URL) whether it is revoked'
+complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l crl -d 'Check every certificate of the path against its issuer\'s CRL (CRL distribution points)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l no-verify-name -d 'Judge the chain without checking that it names the server'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -s V -l version -d 'Print version'

@@ -3,6 +3,7 @@
 pub mod capture;
 pub mod dns;
 pub mod errqueue;
+pub mod fetch;
 pub mod h2c;
 pub mod http;
 pub mod iface;

@@ -20,6 +20,8 @@ pub struct Prober {
     pub bind: Bind,
     pub timeout: Duration,
     pub starttls: Option<Protocol>,
+    /// The name a STARTTLS dialogue announces (XMPP's stream `to`).
+    pub domain: String,
     /// At most this many probe connections at once.
     pub limit: Arc<tokio::sync::Semaphore>,
 }
@@ -40,7 +42,7 @@ impl Prober {
             });
         };
         if let Some(protocol) = self.starttls {
-            starttls::upgrade(&mut stream, protocol, self.timeout).await?;
+            starttls::upgrade(&mut stream, protocol, &self.domain, self.timeout).await?;
         }
         let exchange = async {
             stream.write_all(hello).await.map_err(|e| format!("sending the ClientHello failed: {e}"))?;

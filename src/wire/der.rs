@@ -32,6 +32,13 @@ pub fn read(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
     Some((Tlv { tag, value: &rest[..len] }, &rest[len..]))
 }
 
+/// The whole encoding (tag, length, value) of `tlv`, read from `input`.
+pub fn raw<'a>(input: &'a [u8], tlv: &Tlv<'a>) -> Option<&'a [u8]> {
+    let start = input.as_ptr() as usize;
+    let end = (tlv.value.as_ptr() as usize).checked_add(tlv.value.len())?.checked_sub(start)?;
+    input.get(..end)
+}
+
 /// Iterates over the elements inside a constructed value.
 pub fn children(value: &[u8]) -> impl Iterator<Item = Tlv<'_>> {
     let mut rest = value;

@@ -1,6 +1,6 @@
 //! The stapled OCSP response (RFC 6960), decoded far enough to say what it
 //! claims: response status, certificate status, produced-at, this/next update.
-//! The responder's signature is not checked here; the report says so.
+//! The signed part is kept for the caller to check (tls_inspect::revocation).
 
 use super::der::{self, Tlv};
 use serde::Serialize;
@@ -21,6 +21,42 @@ pub struct Staple {
     pub revoked_at: Option<i64>,
     /// How many SingleResponses the responder included.
     pub responses: usize,
+    /// What the responder signed, for the caller to check.
+    #[serde(skip)]
+    pub signed: Option<Signed>,
+}
+
+/// The signed part of a BasicOCSPResponse.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Signed {
+    /// tbsResponseData, DER, as signed.
+    pub tbs: Vec<u8>,
+    /// The signature algorithm's OID, dotted.
+    pub algorithm: String,
+    pub signature: Vec<u8>,
+    /// Certificates the responder included (a delegated responder's).
+    pub certs: Vec<Vec<u8>>,
+    /// The first SingleResponse's certificate serial number (INTEGER contents).
+    pub serial: Vec<u8>,
+}
+
+/// A dotted OID from its DER contents.
+pub fn oid_text(value: &[u8]) -> String {
+    let mut parts: Vec<u64> = Vec::new();
+    let mut n: u64 = 0;
+    for (i, b) in value.iter().enumerate() {
+        n = (n << 7) | u64::from(b & 0x7f);
+        if b & 0x80 == 0 {
+            if parts.is_empty() && i < 8 {
+                let first = (n / 40).min(2);
+                parts.extend([first, n - first * 40]);
+            } else {
+                parts.push(n);
+            }
+            n = 0;
+        }
+    }
+    parts.iter().map(u64::to_string).collect::<Vec<_>>().join(".")
 }
 
 fn response_status(code: u8) -> String {
@@ -60,6 +96,7 @@ pub fn parse(bytes: &[u8]) -> Result<Staple, String> {
         next_update: None,
         revoked_at: None,
         responses: 0,
+        signed: None,
     };
     if code != 0 {
         return Ok(staple);
@@ -75,7 +112,24 @@ pub fn parse(bytes: &[u8]) -> Result<Staple, String> {
     let octets = expect(rb.next(), der::OCTET_STRING)?;
     // BasicOCSPResponse { tbsResponseData ResponseData, … }
     let basic = expect(der::read(octets.value).map(|(t, _)| t), der::SEQUENCE)?;
-    let tbs = expect(der::children(basic.value).next(), der::SEQUENCE)?;
+    let mut parts = der::children(basic.value);
+    let tbs = expect(parts.next(), der::SEQUENCE)?;
+    let alg = expect(parts.next(), der::SEQUENCE)?;
+    let alg = expect(der::children(alg.value).next(), der::OID)?;
+    let sig = expect(parts.next(), 0x03)?;
+    let certs = parts.next().filter(|t| t.tag == 0xa0).and_then(|t| der::children(t.value).next());
+    let mut signed = Signed {
+        tbs: der::raw(basic.value, &tbs).ok_or("bad tbsResponseData")?.to_vec(),
+        algorithm: oid_text(alg.value),
+        signature: sig.value.get(1..).ok_or("empty signature")?.to_vec(),
+        certs: Vec::new(),
+        serial: Vec::new(),
+    };
+    if let Some(list) = certs {
+        for c in der::children(list.value) {
+            signed.certs.push(der::raw(list.value, &c).ok_or("bad certs")?.to_vec());
+        }
+    }
     let mut fields = der::children(tbs.value).peekable();
     if fields.peek().is_some_and(|t| t.tag == 0xa0) {
         fields.next(); // version
@@ -90,7 +144,8 @@ pub fn parse(bytes: &[u8]) -> Result<Staple, String> {
     staple.responses = der::children(responses.value).count();
     let single = expect(der::children(responses.value).next(), der::SEQUENCE)?;
     let mut single = der::children(single.value);
-    expect(single.next(), der::SEQUENCE)?; // certID
+    let cert_id = expect(single.next(), der::SEQUENCE)?;
+    signed.serial = der::children(cert_id.value).nth(3).map(|t| t.value.to_vec()).unwrap_or_default();
     let status = single.next().ok_or("missing certStatus")?;
     staple.cert_status = Some(
         match status.tag {
@@ -111,6 +166,7 @@ pub fn parse(bytes: &[u8]) -> Result<Staple, String> {
         let time = expect(der::children(next.value).next(), der::GENERALIZED_TIME)?;
         staple.next_update = Some(der::generalized_time(time.value).ok_or("bad nextUpdate")?);
     }
+    staple.signed = Some(signed);
     Ok(staple)
 }
 
@@ -170,6 +226,10 @@ pub(crate) mod tests {
         assert_eq!(s.this_update, Some(1_735_689_600));
         assert_eq!(s.next_update, Some(1_736_294_400));
         assert_eq!(s.responses, 1);
+        let signed = s.signed.unwrap();
+        assert_eq!(signed.algorithm, "1.2.840.10045.4.3.2");
+        assert_eq!((signed.signature, signed.serial), (vec![0xde, 0xad], vec![0x10]));
+        assert_eq!(signed.tbs[0], 0x30);
     }
 
     #[test]

@@ -153,6 +153,8 @@ fn trusted_chain_every_fact_and_the_ocsp_staple() {
     assert_eq!(o["cert_status"], "good");
     assert_eq!(o["produced_at"], 1_735_732_800);
     assert_eq!(o["next_update"], 1_736_294_400);
+    // The hand-built staple is about another serial and unsigned: said so, not trusted blindly.
+    assert_eq!(a["ocsp_signature"]["valid"], false, "{a}");
     // Leaf 89 days; the root (from the CA file) is in the verified path and lasts longer.
     let e = &a["expiry"];
     assert_eq!(e["leaf"]["days_left"], 90);
@@ -412,8 +414,97 @@ fn pop3(s: &mut std::net::TcpStream) {
     s.write_all(b"+OK Begin TLS negotiation\r\n").unwrap();
 }
 
+fn read_exact(s: &mut std::net::TcpStream, n: usize) -> Vec<u8> {
+    let mut buf = vec![0u8; n];
+    s.read_exact(&mut buf).unwrap();
+    buf
+}
+
+fn ftp(s: &mut std::net::TcpStream) {
+    s.write_all(b"220-lab FTP\r\n220 ready\r\n").unwrap();
+    assert_eq!(read_line(s), "AUTH TLS");
+    s.write_all(b"234 AUTH TLS successful\r\n").unwrap();
+}
+
+fn lmtp(s: &mut std::net::TcpStream) {
+    s.write_all(b"220 mx.test LMTP\r\n").unwrap();
+    assert!(read_line(s).starts_with("LHLO "));
+    s.write_all(b"250-mx.test\r\n250 STARTTLS\r\n").unwrap();
+    assert_eq!(read_line(s), "STARTTLS");
+    s.write_all(b"220 2.0.0 go ahead\r\n").unwrap();
+}
+
+fn nntp(s: &mut std::net::TcpStream) {
+    s.write_all(b"200 news.test ready\r\n").unwrap();
+    assert_eq!(read_line(s), "STARTTLS");
+    s.write_all(b"382 Continue with TLS negotiation\r\n").unwrap();
+}
+
+fn sieve(s: &mut std::net::TcpStream) {
+    s.write_all(b"\"IMPLEMENTATION\" \"lab\"\r\n\"SIEVE\" \"fileinto\"\r\n\"STARTTLS\"\r\nOK \"ready\"\r\n").unwrap();
+    assert_eq!(read_line(s), "STARTTLS");
+    s.write_all(b"OK \"Begin TLS negotiation now\"\r\n").unwrap();
+}
+
+fn irc(s: &mut std::net::TcpStream) {
+    s.write_all(b":irc.test NOTICE * :*** Looking up your hostname\r\n").unwrap();
+    assert_eq!(read_line(s), "STARTTLS");
+    s.write_all(b":irc.test 670 * :STARTTLS successful, proceed with TLS handshake\r\n").unwrap();
+}
+
+fn xmpp(s: &mut std::net::TcpStream) {
+    let mut seen = Vec::new();
+    while !String::from_utf8_lossy(&seen).contains("version='1.0'>") {
+        seen.extend(read_exact(s, 1));
+    }
+    assert!(String::from_utf8_lossy(&seen).contains("to='mx.test'"));
+    s.write_all(
+        b"<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' \
+          id='1' from='mx.test' version='1.0'><stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'>\
+          <required/></starttls></stream:features>",
+    )
+    .unwrap();
+    let ask = read_exact(s, "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>".len());
+    assert_eq!(ask, b"<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+    s.write_all(b"<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>").unwrap();
+}
+
+fn ldap(s: &mut std::net::TcpStream) {
+    let request = read_exact(s, 31);
+    assert_eq!(&request[9..], b"1.3.6.1.4.1.1466.20037");
+    // ExtendedResponse: success, empty matchedDN and diagnostic, the responseName.
+    let mut reply =
+        vec![0x30, 0x24, 0x02, 0x01, 0x01, 0x78, 0x1f, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00, 0x8a, 0x16];
+    reply.extend(b"1.3.6.1.4.1.1466.20037");
+    s.write_all(&reply).unwrap();
+}
+
+fn postgres(s: &mut std::net::TcpStream) {
+    assert_eq!(read_exact(s, 8), [0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]);
+    s.write_all(b"S").unwrap();
+}
+
+fn mysql(s: &mut std::net::TcpStream) {
+    let mut greeting = vec![10];
+    greeting.extend(b"8.0.36-lab\0");
+    greeting.extend([7, 0, 0, 0]);
+    greeting.extend([b'x'; 8]);
+    greeting.push(0);
+    greeting.extend([0xff, 0xff, 0x2d, 0x02, 0x00, 0xff, 0xdf, 21]);
+    greeting.extend([0; 10]);
+    greeting.extend([b'y'; 12]);
+    greeting.push(0);
+    greeting.extend(b"caching_sha2_password\0");
+    let mut packet = vec![greeting.len() as u8, 0, 0, 0];
+    packet.extend(&greeting);
+    s.write_all(&packet).unwrap();
+    let ssl_request = read_exact(s, 36);
+    assert_eq!(&ssl_request[..4], [32, 0, 0, 1]);
+    assert_ne!(u32::from_le_bytes(ssl_request[4..8].try_into().unwrap()) & 0x0800, 0, "CLIENT_SSL");
+}
+
 #[test]
-fn starttls_smtp_imap_pop3() {
+fn starttls_every_protocol_through_a_lab_dialogue() {
     let n = net();
     let root = root("Lab Root");
     let ca = n.ca_file("root.pem", &[root.der()]);
@@ -421,6 +512,15 @@ fn starttls_smtp_imap_pop3() {
         (25u16, "smtp", smtp as fn(&mut std::net::TcpStream), "S: 220 2.0.0 Ready to start TLS"),
         (143, "imap", imap, "S: a001 OK Begin TLS negotiation now"),
         (110, "pop3", pop3, "S: +OK Begin TLS negotiation"),
+        (21, "ftp", ftp, "S: 234 AUTH TLS successful"),
+        (24, "lmtp", lmtp, "S: 220 2.0.0 go ahead"),
+        (119, "nntp", nntp, "S: 382 Continue with TLS negotiation"),
+        (4190, "sieve", sieve, "S: OK \"Begin TLS negotiation now\""),
+        (6667, "irc", irc, "S: :irc.test 670 * :STARTTLS successful, proceed with TLS handshake"),
+        (5222, "xmpp", xmpp, "S: <proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"),
+        (389, "ldap", ldap, "S: ExtendedResponse resultCode 0"),
+        (5432, "postgres", postgres, "S: S"),
+        (3306, "mysql", mysql, "C: SSL request"),
     ] {
         let (der, key) = Leaf::new("mx.test").signed(&root);
         let mut spec = ServerSpec::new(vec![der], key);
@@ -556,7 +656,7 @@ fn bad_input_is_a_one_line_usage_error() {
         (vec!["tls-inspect", "--ca-file", &missing, "web.test"], "missing.pem: No such file"),
         (vec!["tls-inspect", "--ca-file", &not_pem, "web.test"], "no CERTIFICATE blocks"),
         (vec!["tls-inspect", "--ca-file", &dir, "web.test"], "Is a directory"),
-        (vec!["tls-inspect", "--starttls", "ftp", "web.test"], "ftp"),
+        (vec!["tls-inspect", "--starttls", "gopher", "web.test"], "gopher"),
         (vec!["tls-inspect", "--servername", "a..b", "web.test"], "not a valid host name"),
     ] {
         assert_refused(&format!("{args:?}"), &netwalk(&n.client, &args), 2, needle);

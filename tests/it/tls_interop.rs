@@ -8,7 +8,7 @@
 
 use crate::lab;
 
-use lab::cli::{accepted_versions, code, json, netwalk, openssl, suite_names, wait_listening};
+use lab::cli::{accepted_versions, code, json, netwalk, openssl, stdout, suite_names, wait_listening};
 use lab::{Host, Lab};
 use serde_json::Value;
 use std::net::SocketAddr;
@@ -329,6 +329,8 @@ fn ocsp_staples_from_openssl_ocsp_decoded_as_openssl_reads_them() {
         assert_eq!(o["this_update"], ocsp_time(&server, &text, "This Update:"), "{text}");
         assert_eq!(o["next_update"], ocsp_time(&server, &text, "Next Update:"), "{text}");
         assert_eq!(o["next_update"].as_i64().unwrap() - o["this_update"].as_i64().unwrap(), 7 * 86_400);
+        assert_eq!(a["ocsp_signature"]["valid"], true, "{a}");
+        assert!(a["ocsp_signature"]["detail"].as_str().unwrap().starts_with("signed by the issuer (CN=Interop Root"));
         if status == "good" {
             assert_eq!(out.status.code(), Some(0), "{a}");
             assert_eq!(o["revoked_at"], Value::Null);
@@ -701,5 +703,134 @@ fn starttls_smtp_through_a_lab_greeter_to_openssl() {
     let suites = suite_names(e, 3);
     assert_eq!(suites, ["TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"]);
     assert_eq!(e["groups"], serde_json::json!(["secp384r1"]), "{e}");
+    drop(lab);
+}
+
+/// `openssl ca -gencrl` from an index, as DER, into the server's directory.
+fn make_crl(server: &Host, index: &str) {
+    let dir = server.dir();
+    std::fs::write(dir.join("crl-index.txt"), index).unwrap();
+    std::fs::write(dir.join("crlnumber"), "01\n").unwrap();
+    std::fs::write(
+        dir.join("ca.cnf"),
+        "[ca]\ndefault_ca=lab\n[lab]\ndatabase=crl-index.txt\ncrlnumber=crlnumber\ndefault_md=sha256\ndefault_crl_days=7\n",
+    )
+    .unwrap();
+    openssl(server, "ca -gencrl -config ca.cnf -keyfile root.key -cert root.pem -out crl.pem 2>&1");
+    openssl(server, "crl -in crl.pem -outform DER -out crl.der 2>&1");
+}
+
+#[test]
+fn ocsp_fetch_and_crl_from_lab_responders() {
+    let (lab, client, server, addr) = setup();
+    let dir = server.dir().display().to_string();
+    let _http = server.spawn_server(
+        "/usr/bin/python3",
+        ["-m", "http.server", "8000", "--bind", &addr.to_string(), "--directory", &dir],
+    );
+    let ca = server.dir().join("root.pem").display().to_string();
+    // One leaf per round, each naming its own responder port (openssl ocsp
+    // cannot be restarted on a port in TIME_WAIT).
+    let leaf = |port: u16| {
+        std::fs::write(
+            server.dir().join(format!("rev{port}.ext")),
+            format!(
+                "subjectAltName=DNS:web.test\nextendedKeyUsage=serverAuth\n\
+                 authorityInfoAccess=OCSP;URI:http://web.test:{port}/\ncrlDistributionPoints=URI:http://web.test:8000/crl.der\n"
+            ),
+        )
+        .unwrap();
+        openssl(
+            &server,
+            &format!(
+                "x509 -req -in ec.csr -CA root.pem -CAkey root.key -CAcreateserial -days 20 -sha256 -extfile rev{port}.ext -out rev{port}.pem 2>&1"
+            ),
+        );
+        let serial = openssl(&server, &format!("x509 -in rev{port}.pem -noout -serial"));
+        serial.trim().trim_start_matches("serial=").to_string()
+    };
+    for (port, status) in [(8080u16, "good"), (8081, "revoked")] {
+        let serial = leaf(port);
+        let line = match status {
+            "good" => format!("V\t301231235959Z\t\t{serial}\tunknown\t/CN=web.test\n"),
+            _ => format!("R\t301231235959Z\t250102030405Z,keyCompromise\t{serial}\tunknown\t/CN=web.test\n"),
+        };
+        let tls_port = port - 8080 + 4440;
+        let _tls = s_server(&server, tls_port, &format!("-cert DIR/rev{port}.pem -key DIR/ec.key -quiet"));
+        std::fs::write(server.dir().join("ocsp-index.txt"), &line).unwrap();
+        make_crl(&server, &line);
+        let responder = server.spawn_server(
+            "openssl",
+            format!(
+                "ocsp -index {dir}/ocsp-index.txt -port {port} -rsigner {dir}/root.pem -rkey {dir}/root.key -CA {dir}/root.pem"
+            )
+            .split_whitespace()
+            .collect::<Vec<_>>(),
+        );
+        // Not wait_listening: openssl ocsp hangs on a connection closed without a request.
+        let started = std::time::Instant::now();
+        while !responder.log().contains("waiting for OCSP client connections") {
+            assert!(started.elapsed() < std::time::Duration::from_secs(10), "openssl ocsp: {}", responder.log());
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        wait_listening(&client, SocketAddr::new(addr, 8000));
+        wait_listening(&client, SocketAddr::new(addr, tls_port));
+        let target = format!("web.test:{tls_port}");
+        let out = netwalk(&client, &["--json", "tls-inspect", "--ca-file", &ca, "--ocsp", "--crl", &target]);
+        let a = &json(&out)["addresses"][0];
+        let f = &a["ocsp_fetched"];
+        assert_eq!(f["url"], format!("http://web.test:{port}/"));
+        assert_eq!(f["response"]["cert_status"], status, "{a}");
+        assert_eq!(f["signature"]["valid"], true, "{a}");
+        assert_eq!(a["crl"][0]["status"], status, "{a}");
+        assert_eq!(a["crl"][0]["url"], "http://web.test:8000/crl.der");
+        if status == "good" {
+            assert_eq!(code(&out), 0, "{a}");
+        } else {
+            assert_eq!(code(&out), 1);
+            assert_eq!(a["verdict"]["status"], "revoked");
+            let details: Vec<&str> =
+                a["verdict"]["reasons"].as_array().unwrap().iter().map(|r| r["detail"].as_str().unwrap()).collect();
+            assert!(details.iter().any(|d| d.contains("OCSP responder at http://web.test:8081/ says")), "{details:?}");
+            assert!(details.iter().any(|d| d.contains("revoked on 2025-01-02T03:04:05Z")), "{details:?}");
+        }
+        drop(responder);
+    }
+    // A responder that is not there: revocation unknown, which fails.
+    leaf(8089);
+    let _tls = s_server(&server, 4449, "-cert DIR/rev8089.pem -key DIR/ec.key -quiet");
+    wait_listening(&client, SocketAddr::new(addr, 4449));
+    let out =
+        netwalk(&client, &["--json", "tls-inspect", "--ca-file", &ca, "--ocsp", "--timeout", "2s", "web.test:4449"]);
+    let a = &json(&out)["addresses"][0];
+    assert_eq!((code(&out), a["verdict"]["status"].as_str()), (1, Some("revocation_unknown")), "{a}");
+    drop(lab);
+}
+
+#[test]
+fn client_certificate_request_names_its_acceptable_cas() {
+    let (lab, client, server, addr) = setup();
+    let ca = server.dir().join("root.pem").display().to_string();
+    // TLS 1.3 (the request is encrypted: rustls reports it) and TLS 1.0 (the
+    // clear-text flight), both asking for a certificate from Interop Root.
+    for (port, extra, via) in [
+        (4450u16, "-verify 1", "rustls"),
+        (4451, "-Verify 1 -tls1 -cipher ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0", "crafted ClientHello"),
+    ] {
+        let _s =
+            s_server(&server, port, &format!("-cert DIR/ec.pem -key DIR/ec.key -CAfile DIR/root.pem {extra} -quiet"));
+        wait_listening(&client, SocketAddr::new(addr, port));
+        let out = netwalk(&client, &["--json", "tls-inspect", "--ca-file", &ca, &format!("web.test:{port}")]);
+        let a = &json(&out)["addresses"][0];
+        assert_eq!(a["handshake"]["via"], via, "{a}");
+        assert_eq!(a["client_ca_names"], serde_json::json!(["CN=Interop Root"]), "{a}");
+        let text = netwalk(&client, &["tls-inspect", "--ca-file", &ca, &format!("web.test:{port}")]);
+        assert!(String::from_utf8_lossy(&text.stdout).contains("client cert CAs CN=Interop Root"), "{}", stdout(&text));
+    }
+    // No request: null.
+    let _s = s_server(&server, 4452, "-cert DIR/ec.pem -key DIR/ec.key -quiet");
+    wait_listening(&client, SocketAddr::new(addr, 4452));
+    let out = netwalk(&client, &["--json", "tls-inspect", "--ca-file", &ca, "web.test:4452"]);
+    assert_eq!(json(&out)["addresses"][0]["client_ca_names"], Value::Null);
     drop(lab);
 }

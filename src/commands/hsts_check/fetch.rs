@@ -156,6 +156,7 @@ impl Fetcher {
             bind: self.bind.clone(),
             timeout: TIMEOUT,
             starttls: None,
+            domain: String::new(),
             limit: Arc::new(tokio::sync::Semaphore::new(1)),
         };
         let mut random = [0u8; 32];

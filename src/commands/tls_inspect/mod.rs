@@ -5,6 +5,7 @@
 pub mod cert;
 pub mod enumerate;
 pub mod legacy;
+pub mod revocation;
 pub mod verdict;
 pub mod weakness;
 
@@ -94,6 +95,14 @@ pub struct Args {
     #[arg(long)]
     pub pem: bool,
 
+    /// Ask the leaf's OCSP responder (its AIA URL) whether it is revoked
+    #[arg(long)]
+    pub ocsp: bool,
+
+    /// Check every certificate of the path against its issuer's CRL (CRL distribution points)
+    #[arg(long)]
+    pub crl: bool,
+
     /// Judge the chain without checking that it names the server
     #[arg(long)]
     pub no_verify_name: bool,
@@ -129,6 +138,17 @@ pub struct AddressResult {
     pub ocsp: Option<Staple>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ocsp_error: Option<String>,
+    /// Whether the staple's signature verifies, and by whom.
+    pub ocsp_signature: Option<SignatureCheck>,
+    /// `--ocsp`: the responder's answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ocsp_fetched: Option<OcspFetch>,
+    /// `--crl`: each certificate of the path against its issuer's CRL.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub crl: Vec<revocation::CrlCheck>,
+    /// The path as DER, leaf first (the served chain when no path was found).
+    #[serde(skip)]
+    pub path: Vec<Vec<u8>>,
     pub verdict: Option<Verdict>,
     pub expiry: Option<Expiries>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -160,6 +180,20 @@ pub struct HandshakeFacts {
     pub via: String,
 }
 
+#[derive(Debug, Serialize)]
+pub struct SignatureCheck {
+    pub valid: bool,
+    pub detail: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OcspFetch {
+    pub url: String,
+    pub response: Option<Staple>,
+    pub signature: Option<SignatureCheck>,
+    pub error: Option<String>,
+}
+
 /// What a handshake showed, before it is judged.
 struct Observed {
     chain: Vec<rustls::pki_types::CertificateDer<'static>>,
@@ -181,6 +215,11 @@ struct Plan {
     check_name: bool,
     at: Option<i64>,
     max_depth: Option<usize>,
+    ocsp: bool,
+    crl: bool,
+    family: crate::net::resolve::Family,
+    /// The server's name, for STARTTLS dialogues that announce it.
+    domain: String,
 }
 
 pub async fn run(args: Args, global: &Global, _out: &crate::output::Output) -> Result<TlsReport, Error> {
@@ -214,6 +253,10 @@ pub async fn run(args: Args, global: &Global, _out: &crate::output::Output) -> R
         enumerate: args.enumerate,
         pem: args.pem,
         check_name: !args.no_verify_name,
+        ocsp: args.ocsp,
+        crl: args.crl,
+        family: global.family(),
+        domain: name_text.clone(),
         at: args.at,
         max_depth: args.max_depth,
     });
@@ -272,6 +315,10 @@ async fn inspect(address: SocketAddr, plan: &Plan, name: String) -> AddressResul
         client_ca_names: None,
         ocsp: None,
         ocsp_error: None,
+        ocsp_signature: None,
+        ocsp_fetched: None,
+        crl: Vec::new(),
+        path: Vec::new(),
         verdict: None,
         expiry: None,
         enumeration: None,
@@ -286,6 +333,7 @@ async fn inspect(address: SocketAddr, plan: &Plan, name: String) -> AddressResul
         bind: plan.bind.clone(),
         timeout: plan.timeout,
         starttls: plan.starttls,
+        domain: name.clone(),
         limit: Arc::new(tokio::sync::Semaphore::new(8)),
     };
     let sni = (plan.offer.send_sni && name.parse::<std::net::IpAddr>().is_err()).then_some(name);
@@ -331,6 +379,9 @@ async fn inspect(address: SocketAddr, plan: &Plan, name: String) -> AddressResul
                 }
             }
         }
+    }
+    if plan.ocsp || plan.crl {
+        revocation_checks(&mut r, plan).await;
     }
     // Enumeration also runs when no handshake completed: a server that
     // refuses everything still shows what it refuses.
@@ -379,7 +430,7 @@ async fn handshake(r: &mut AddressResult, plan: &Plan) -> Result<Observed, Strin
     };
     r.tcp_connect = Some(attempt.elapsed);
     if let Some(protocol) = plan.starttls {
-        r.starttls = starttls::upgrade(&mut stream, protocol, plan.timeout).await?;
+        r.starttls = starttls::upgrade(&mut stream, protocol, &plan.domain, plan.timeout).await?;
     }
     let (hs, _tls) = tls::handshake(stream, &plan.offer, plan.timeout).await?;
     Ok(Observed {
@@ -439,8 +490,128 @@ fn judge(r: &mut AddressResult, plan: &Plan, seen: Observed) -> Result<(), Strin
         None => Vec::new(),
     };
     r.expiry = Some(verdict::expiries(&r.certificates, &verified_infos, now, plan.window));
+    r.path = match &v.verified {
+        Some(path) => std::iter::once(&seen.chain[0])
+            .chain(path.intermediates.iter())
+            .chain(path.root.iter())
+            .map(|c| c.to_vec())
+            .collect(),
+        None => seen.chain.iter().map(|c| c.to_vec()).collect(),
+    };
     r.verdict = Some(v);
+    if let (Some(staple), Some(issuer)) = (&r.ocsp, r.path.get(1)) {
+        r.ocsp_signature = Some(match revocation::check_ocsp(staple, &r.path[0], issuer, now) {
+            Ok(who) => SignatureCheck { valid: true, detail: who },
+            Err(why) => SignatureCheck { valid: false, detail: why },
+        });
+    }
     Ok(())
+}
+
+/// `--ocsp` and `--crl`: what the certificates' URLs say.
+async fn revocation_checks(r: &mut AddressResult, plan: &Plan) {
+    let now = plan.at.unwrap_or_else(unix_now);
+    let resolver = Resolver::system(plan.family);
+    let Some(v) = r.verdict.as_mut() else { return };
+    if plan.ocsp {
+        let url = r.certificates.first().and_then(|c| c.ocsp_urls.first()).cloned();
+        match (url, r.path.get(1)) {
+            (None, _) => {
+                verdict::add_reason(v, verdict::Kind::RevocationUnknown, "the leaf names no OCSP responder".into())
+            }
+            (Some(_), None) => verdict::add_reason(
+                v,
+                verdict::Kind::RevocationUnknown,
+                "the leaf's issuer is unknown: no OCSP request can be made".into(),
+            ),
+            (Some(url), Some(issuer)) => {
+                let mut fetch = OcspFetch { url: url.clone(), response: None, signature: None, error: None };
+                let answer = async {
+                    let request = revocation::ocsp_request(&r.path[0], issuer)?;
+                    let body = crate::net::fetch::fetch(
+                        &url,
+                        Some(("application/ocsp-request", &request)),
+                        &resolver,
+                        &plan.bind,
+                        plan.timeout,
+                    )
+                    .await?;
+                    ocsp::parse(&body).map_err(|e| format!("the OCSP response from {url} is malformed: {e}"))
+                };
+                match answer.await {
+                    Ok(staple) => {
+                        let check = revocation::check_ocsp(&staple, &r.path[0], issuer, now);
+                        let status = staple.cert_status.clone().unwrap_or_else(|| staple.response_status.clone());
+                        match (&check, status.as_str()) {
+                            (Ok(_), "revoked") => verdict::add_reason(
+                                v,
+                                verdict::Kind::Revoked,
+                                format!("the OCSP responder at {url} says the leaf is revoked"),
+                            ),
+                            (Ok(_), "good") => {}
+                            (Ok(_), other) => verdict::add_reason(
+                                v,
+                                verdict::Kind::RevocationUnknown,
+                                format!("the OCSP responder at {url} answered {other}"),
+                            ),
+                            (Err(why), _) => verdict::add_reason(
+                                v,
+                                verdict::Kind::RevocationUnknown,
+                                format!("the OCSP response from {url} cannot be trusted: {why}"),
+                            ),
+                        }
+                        fetch.signature = Some(match check {
+                            Ok(who) => SignatureCheck { valid: true, detail: who },
+                            Err(why) => SignatureCheck { valid: false, detail: why },
+                        });
+                        fetch.response = Some(staple);
+                    }
+                    Err(e) => {
+                        verdict::add_reason(v, verdict::Kind::RevocationUnknown, e.clone());
+                        fetch.error = Some(e);
+                    }
+                }
+                r.ocsp_fetched = Some(fetch);
+            }
+        }
+    }
+    if plan.crl {
+        for i in 0..r.path.len().saturating_sub(1) {
+            let Ok(info) = cert::inspect(&r.path[i], now, false) else { continue };
+            if info.self_issued {
+                continue;
+            }
+            let Some(url) = info.crl_urls.first().cloned() else {
+                r.crl.push(revocation::CrlCheck {
+                    subject: info.subject,
+                    url: String::new(),
+                    status: "none".into(),
+                    detail: "no CRL distribution point".into(),
+                });
+                continue;
+            };
+            let got = crate::net::fetch::fetch(&url, None, &resolver, &plan.bind, plan.timeout).await;
+            let (status, detail) = match got
+                .and_then(|crl| revocation::check_crl(&crl, &r.path[i], &r.path[i + 1], now))
+            {
+                Ok(None) => ("good", "not listed".to_string()),
+                Ok(Some(when)) => {
+                    let detail = format!("revoked on {}", cert::rfc3339(when));
+                    verdict::add_reason(v, verdict::Kind::Revoked, format!("{} is {detail} (CRL {url})", info.subject));
+                    ("revoked", detail)
+                }
+                Err(e) => {
+                    verdict::add_reason(
+                        v,
+                        verdict::Kind::RevocationUnknown,
+                        format!("{} (CRL {url}): {e}", info.subject),
+                    );
+                    ("error", e)
+                }
+            };
+            r.crl.push(revocation::CrlCheck { subject: info.subject, url, status: status.into(), detail });
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -531,7 +702,7 @@ fn address_block(out: &Output, a: &AddressResult, text: &mut String) {
             text,
             "ocsp staple",
             format!(
-                "{} {}, produced {}, this update {}, next update {} (responder signature not checked)",
+                "{} {}, produced {}, this update {}, next update {}",
                 s.response_status,
                 s.cert_status.as_deref().unwrap_or("-"),
                 when(s.produced_at),
@@ -541,6 +712,33 @@ fn address_block(out: &Output, a: &AddressResult, text: &mut String) {
         ),
         (None, Some(e)) => kv(text, "ocsp staple", out.paint(e, Tone::Warn)),
         (None, None) => kv(text, "ocsp staple", "none"),
+    }
+    if let Some(c) = &a.ocsp_signature {
+        let tone = if c.valid { Tone::Good } else { Tone::Bad };
+        let text_ = if c.valid { c.detail.clone() } else { format!("DOES NOT VERIFY: {}", c.detail) };
+        kv(text, "  signature", out.paint(&text_, tone));
+    }
+    if let Some(f) = &a.ocsp_fetched {
+        let answer = match (&f.response, &f.error) {
+            (Some(s), _) => format!(
+                "{} {}, this update {}, next update {}",
+                s.response_status,
+                s.cert_status.as_deref().unwrap_or("-"),
+                when(s.this_update),
+                when(s.next_update)
+            ),
+            (None, Some(e)) => e.clone(),
+            (None, None) => "-".into(),
+        };
+        kv(text, "ocsp responder", format!("{}: {answer}", f.url));
+        if let Some(c) = &f.signature {
+            let text_ = if c.valid { c.detail.clone() } else { format!("DOES NOT VERIFY: {}", c.detail) };
+            kv(text, "  signature", text_);
+        }
+    }
+    for c in &a.crl {
+        let url = if c.url.is_empty() { String::new() } else { format!(" ({})", c.url) };
+        kv(text, "crl", format!("{}: {} {}{url}", c.subject, c.status, c.detail));
     }
     if let Some(v) = &a.verdict {
         if v.trusted {

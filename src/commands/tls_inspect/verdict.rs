@@ -18,6 +18,7 @@ pub enum Kind {
     IncompleteChain,
     UnknownIssuer,
     Revoked,
+    RevocationUnknown,
     Md5InChain,
     Sha1InChain,
     WeakKey,
@@ -35,7 +36,8 @@ impl Kind {
             Kind::SelfSigned => "self-signed",
             Kind::IncompleteChain => "incomplete chain",
             Kind::UnknownIssuer => "unknown issuer",
-            Kind::Revoked => "revoked (OCSP staple)",
+            Kind::Revoked => "revoked",
+            Kind::RevocationUnknown => "revocation unknown",
             Kind::Md5InChain => "MD5 in chain",
             Kind::Sha1InChain => "SHA-1 in chain",
             Kind::WeakKey => "weak key",
@@ -293,6 +295,18 @@ pub fn judge(input: &Input<'_>) -> Verdict {
         verified_chain,
         verified,
     }
+}
+
+/// Adds a reason found after judging (a fetched OCSP response, a CRL).
+pub fn add_reason(v: &mut Verdict, kind: Kind, detail: String) {
+    if v.reasons.iter().any(|r| r.kind == kind && r.detail == detail) {
+        return;
+    }
+    v.reasons.push(Reason { kind, detail });
+    v.reasons.sort_by_key(|r| r.kind);
+    v.trusted = false;
+    v.status =
+        serde_json::to_value(v.reasons[0].kind).ok().and_then(|s| s.as_str().map(str::to_string)).unwrap_or_default();
 }
 
 /// One notAfter, named.
