@@ -43,6 +43,7 @@ Register-ArgumentCompleter -Native -CommandName 'netwalk' -ScriptBlock {
             [CompletionResult]::new('traceroute', 'traceroute', [CompletionResultType]::ParameterValue, 'The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU')
             [CompletionResult]::new('dig', 'dig', [CompletionResultType]::ParameterValue, 'DNS queries with dig''s command line and BIND''s output: UDP with TCP fallback, EDNS, -x, batches')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'What happens when you open a URL: name, route, ARP, TCP, TLS, HTTP, redirects, step by step with Wireshark filters')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Every check as a Prometheus probe: /probe?target=&module= as blackbox_exporter, modules from its YAML shape')
             [CompletionResult]::new('lab', 'lab', [CompletionResultType]::ParameterValue, 'An offline mini-internet in rootless namespaces (DHCP, DNS root to zone, HTTPS), a command run inside it')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -159,6 +160,8 @@ Register-ArgumentCompleter -Native -CommandName 'netwalk' -ScriptBlock {
             [CompletionResult]::new('--roots', '--roots', [CompletionResultType]::ParameterName, 'Trust store to judge the chain against')
             [CompletionResult]::new('--expires-within', '--expires-within', [CompletionResultType]::ParameterName, 'Fail (exit 1) when the leaf, the served chain or the verified chain expires within this')
             [CompletionResult]::new('--starttls', '--starttls', [CompletionResultType]::ParameterName, 'Speak this protocol''s upgrade dialogue before TLS')
+            [CompletionResult]::new('--at', '--at', [CompletionResultType]::ParameterName, 'Judge validity at this time instead of now (2027-01-31T12:00:00Z, 2027-01-31, @UNIX)')
+            [CompletionResult]::new('--max-depth', '--max-depth', [CompletionResultType]::ParameterName, 'Most intermediates a verified path may have (openssl''s -verify_depth)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Limit for each step: TCP connect, STARTTLS dialogue, TLS handshake, each probe')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of text')
             [CompletionResult]::new('--json-lines', '--json-lines', [CompletionResultType]::ParameterName, 'Print one JSON object per line as events happen (NDJSON)')
@@ -170,6 +173,7 @@ Register-ArgumentCompleter -Native -CommandName 'netwalk' -ScriptBlock {
             [CompletionResult]::new('--enumerate', '--enumerate', [CompletionResultType]::ParameterName, 'Also list the versions, cipher suites and groups the server accepts (crafted ClientHellos)')
             [CompletionResult]::new('--all-addresses', '--all-addresses', [CompletionResultType]::ParameterName, 'Inspect every A/AAAA address of the name, side by side')
             [CompletionResult]::new('--pem', '--pem', [CompletionResultType]::ParameterName, 'Print the served chain as PEM instead of the report (JSON adds a pem field per certificate)')
+            [CompletionResult]::new('--no-verify-name', '--no-verify-name', [CompletionResultType]::ParameterName, 'Judge the chain without checking that it names the server')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -180,10 +184,14 @@ Register-ArgumentCompleter -Native -CommandName 'netwalk' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the output: auto (terminal and no NO_COLOR), always, never')
             [CompletionResult]::new('-I', '-I ', [CompletionResultType]::ParameterName, 'Send from this network interface')
             [CompletionResult]::new('--interface', '--interface', [CompletionResultType]::ParameterName, 'Send from this network interface')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Basic credentials (curl''s -u): USER:PASSWORD, or USER to be asked for the password on the terminal; overrides a URL''s user:password@')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Basic credentials (curl''s -u): USER:PASSWORD, or USER to be asked for the password on the terminal; overrides a URL''s user:password@')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Add a request header (''Name: value''); ''Name:'' removes a default header')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Add a request header (''Name: value''); ''Name:'' removes a default header')
-            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Request body: literal DATA, @FILE, or @- for standard input (POST unless a method is given)')
-            [CompletionResult]::new('--data', '--data', [CompletionResultType]::ParameterName, 'Request body: literal DATA, @FILE, or @- for standard input (POST unless a method is given)')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Request body: literal DATA, @FILE (streamed), or @- for standard input (POST unless a method is given)')
+            [CompletionResult]::new('--data', '--data', [CompletionResultType]::ParameterName, 'Request body: literal DATA, @FILE (streamed), or @- for standard input (POST unless a method is given)')
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'Upload FILE as the body, streamed (PUT unless a method is given); a URL ending in / gets the file''s name')
+            [CompletionResult]::new('--upload-file', '--upload-file', [CompletionResultType]::ParameterName, 'Upload FILE as the body, streamed (PUT unless a method is given); a URL ending in / gets the file''s name')
             [CompletionResult]::new('--max-redirs', '--max-redirs', [CompletionResultType]::ParameterName, 'Most redirects to follow with -L')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Stream the body to FILE (constant memory); ''-'' writes it to stdout even if binary')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Stream the body to FILE (constant memory); ''-'' writes it to stdout even if binary')
@@ -193,7 +201,13 @@ Register-ArgumentCompleter -Native -CommandName 'netwalk' -ScriptBlock {
             [CompletionResult]::new('--max-filesize', '--max-filesize', [CompletionResultType]::ParameterName, 'Fail when the body (after decoding) exceeds this size: 1048576, 512K, 10M, 2G [default: 1G once decoded]')
             [CompletionResult]::new('--proxy', '--proxy', [CompletionResultType]::ParameterName, 'Go through this HTTP proxy (CONNECT tunnels for https)')
             [CompletionResult]::new('--expect-status', '--expect-status', [CompletionResultType]::ParameterName, 'Fail (exit 1) unless the final status is this code or class (200, 2xx, 304)')
-            [CompletionResult]::new('--max-time', '--max-time', [CompletionResultType]::ParameterName, 'Fail (exit 1) when the whole transfer takes longer than this')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Give up (exit 28) when the whole transfer takes longer than this (2.5 or 2500ms; bare numbers are seconds)')
+            [CompletionResult]::new('--max-time', '--max-time', [CompletionResultType]::ParameterName, 'Give up (exit 28) when the whole transfer takes longer than this (2.5 or 2500ms; bare numbers are seconds)')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up on an address (exit 7, or 28 when every address timed out), and on the proxy CONNECT and TLS handshake')
+            [CompletionResult]::new('-Y', '-Y ', [CompletionResultType]::ParameterName, 'Abort (exit 28) when fewer than this many bytes/s move for --speed-time; 0 turns the check off')
+            [CompletionResult]::new('--speed-limit', '--speed-limit', [CompletionResultType]::ParameterName, 'Abort (exit 28) when fewer than this many bytes/s move for --speed-time; 0 turns the check off')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'How long the transfer may stay under --speed-limit (a server that never answers, a trickling body)')
+            [CompletionResult]::new('--speed-time', '--speed-time', [CompletionResultType]::ParameterName, 'How long the transfer may stay under --speed-limit (a server that never answers, a trickling body)')
             [CompletionResult]::new('--etag', '--etag', [CompletionResultType]::ParameterName, 'Conditional request: send If-None-Match with this ETag')
             [CompletionResult]::new('--if-modified-since', '--if-modified-since', [CompletionResultType]::ParameterName, 'Conditional request: send If-Modified-Since with this date (HTTP date or RFC 3339)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of text')
@@ -202,6 +216,8 @@ Register-ArgumentCompleter -Native -CommandName 'netwalk' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v debug, -vv trace)')
             [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Use IPv4 only')
             [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Use IPv6 only')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Exit 22, writing no body, when the final status is 400 or more (curl''s -f)')
+            [CompletionResult]::new('--fail', '--fail', [CompletionResultType]::ParameterName, 'Exit 22, writing no body, when the final status is 400 or more (curl''s -f)')
             [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Follow redirects (301, 302, 303, 307, 308), listing every hop')
             [CompletionResult]::new('--location', '--location', [CompletionResultType]::ParameterName, 'Follow redirects (301, 302, 303, 307, 308), listing every hop')
             [CompletionResult]::new('--head', '--head', [CompletionResultType]::ParameterName, 'Send a HEAD request (curl''s -I; -I is --interface in netwalk)')
@@ -312,6 +328,25 @@ Register-ArgumentCompleter -Native -CommandName 'netwalk' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'netwalk;serve' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the output: auto (terminal and no NO_COLOR), always, never')
+            [CompletionResult]::new('-I', '-I ', [CompletionResultType]::ParameterName, 'Send from this network interface')
+            [CompletionResult]::new('--interface', '--interface', [CompletionResultType]::ParameterName, 'Send from this network interface')
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on (0.0.0.0:9115 for every interface, as blackbox_exporter)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Module file in blackbox_exporter''s YAML shape')
+            [CompletionResult]::new('--max-concurrent', '--max-concurrent', [CompletionResultType]::ParameterName, 'Probes run at once; more wait for a slot within their timeout')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of text')
+            [CompletionResult]::new('--json-lines', '--json-lines', [CompletionResultType]::ParameterName, 'Print one JSON object per line as events happen (NDJSON)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v debug, -vv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v debug, -vv trace)')
+            [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Use IPv4 only')
+            [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Use IPv6 only')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'netwalk;lab' {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour the output: auto (terminal and no NO_COLOR), always, never')
             [CompletionResult]::new('-I', '-I ', [CompletionResultType]::ParameterName, 'Send from this network interface')
@@ -339,6 +374,7 @@ Register-ArgumentCompleter -Native -CommandName 'netwalk' -ScriptBlock {
             [CompletionResult]::new('traceroute', 'traceroute', [CompletionResultType]::ParameterValue, 'The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU')
             [CompletionResult]::new('dig', 'dig', [CompletionResultType]::ParameterValue, 'DNS queries with dig''s command line and BIND''s output: UDP with TCP fallback, EDNS, -x, batches')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'What happens when you open a URL: name, route, ARP, TCP, TLS, HTTP, redirects, step by step with Wireshark filters')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Every check as a Prometheus probe: /probe?target=&module= as blackbox_exporter, modules from its YAML shape')
             [CompletionResult]::new('lab', 'lab', [CompletionResultType]::ParameterValue, 'An offline mini-internet in rootless namespaces (DHCP, DNS root to zone, HTTPS), a command run inside it')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -368,6 +404,9 @@ Register-ArgumentCompleter -Native -CommandName 'netwalk' -ScriptBlock {
             break
         }
         'netwalk;help;explain' {
+            break
+        }
+        'netwalk;help;serve' {
             break
         }
         'netwalk;help;lab' {

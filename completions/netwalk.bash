@@ -40,6 +40,9 @@ _netwalk() {
             netwalk,lab)
                 cmd="netwalk__subcmd__lab"
                 ;;
+            netwalk,serve)
+                cmd="netwalk__subcmd__serve"
+                ;;
             netwalk,tcping)
                 cmd="netwalk__subcmd__tcping"
                 ;;
@@ -73,6 +76,9 @@ _netwalk() {
             netwalk__subcmd__help,lab)
                 cmd="netwalk__subcmd__help__subcmd__lab"
                 ;;
+            netwalk__subcmd__help,serve)
+                cmd="netwalk__subcmd__help__subcmd__serve"
+                ;;
             netwalk__subcmd__help,tcping)
                 cmd="netwalk__subcmd__help__subcmd__tcping"
                 ;;
@@ -89,7 +95,7 @@ _netwalk() {
 
     case "${cmd}" in
         netwalk)
-            opts="-v -4 -6 -I -h -V --json --json-lines --color --verbose --interface --help --version tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain lab help"
+            opts="-v -4 -6 -I -h -V --json --json-lines --color --verbose --interface --help --version tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain serve lab help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -315,7 +321,7 @@ _netwalk() {
             return 0
             ;;
         netwalk__subcmd__help)
-            opts="tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain lab help"
+            opts="tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain serve lab help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -440,6 +446,20 @@ _netwalk() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        netwalk__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         netwalk__subcmd__help__subcmd__tcping)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -521,7 +541,7 @@ _netwalk() {
             return 0
             ;;
         netwalk__subcmd__http)
-            opts="-v -4 -6 -I -H -d -L -o -i -k -h -V --json --json-lines --color --verbose --interface --header --data --location --max-redirs --output --head --include --http1.1 --http2 --http2-prior-knowledge --resolve --connect-to --insecure --cacert --compressed --max-filesize --proxy --expect-status --max-time --etag --if-modified-since --show-secrets --help --version"
+            opts="-v -4 -6 -I -u -H -d -T -f -L -o -i -k -m -Y -y -h -V --json --json-lines --color --verbose --interface --user --header --data --upload-file --fail --location --max-redirs --output --head --include --http1.1 --http2 --http2-prior-knowledge --resolve --connect-to --insecure --cacert --compressed --max-filesize --proxy --expect-status --max-time --connect-timeout --speed-limit --speed-time --etag --if-modified-since --show-secrets --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -539,6 +559,14 @@ _netwalk() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -u)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --header)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -552,6 +580,14 @@ _netwalk() {
                     return 0
                     ;;
                 -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --upload-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -T)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -595,6 +631,30 @@ _netwalk() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --speed-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -Y)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --speed-time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -y)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --etag)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -626,6 +686,44 @@ _netwalk() {
                     return 0
                     ;;
                 -I)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netwalk__subcmd__serve)
+            opts="-v -4 -6 -I -h -V --json --json-lines --color --verbose --interface --listen --config --max-concurrent --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --interface)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -I)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-concurrent)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -703,7 +801,7 @@ _netwalk() {
             return 0
             ;;
         netwalk__subcmd__tls__subcmd__inspect)
-            opts="-v -4 -6 -I -p -h -V --json --json-lines --color --verbose --interface --port --servername --no-sni --alpn --ca-file --roots --expires-within --starttls --enumerate --all-addresses --pem --timeout --help --version"
+            opts="-v -4 -6 -I -p -h -V --json --json-lines --color --verbose --interface --port --servername --no-sni --alpn --ca-file --roots --expires-within --starttls --enumerate --all-addresses --pem --no-verify-name --at --max-depth --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -751,6 +849,14 @@ _netwalk() {
                     ;;
                 --starttls)
                     COMPREPLY=($(compgen -W "smtp imap pop3" -- "${cur}"))
+                    return 0
+                    ;;
+                --at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-depth)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --timeout)

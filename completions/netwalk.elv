@@ -40,6 +40,7 @@ set edit:completion:arg-completer[netwalk] = {|@words|
             cand traceroute 'The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU'
             cand dig 'DNS queries with dig''s command line and BIND''s output: UDP with TCP fallback, EDNS, -x, batches'
             cand explain 'What happens when you open a URL: name, route, ARP, TCP, TLS, HTTP, redirects, step by step with Wireshark filters'
+            cand serve 'Every check as a Prometheus probe: /probe?target=&module= as blackbox_exporter, modules from its YAML shape'
             cand lab 'An offline mini-internet in rootless namespaces (DHCP, DNS root to zone, HTTPS), a command run inside it'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -151,6 +152,8 @@ set edit:completion:arg-completer[netwalk] = {|@words|
             cand --roots 'Trust store to judge the chain against'
             cand --expires-within 'Fail (exit 1) when the leaf, the served chain or the verified chain expires within this'
             cand --starttls 'Speak this protocol''s upgrade dialogue before TLS'
+            cand --at 'Judge validity at this time instead of now (2027-01-31T12:00:00Z, 2027-01-31, @UNIX)'
+            cand --max-depth 'Most intermediates a verified path may have (openssl''s -verify_depth)'
             cand --timeout 'Limit for each step: TCP connect, STARTTLS dialogue, TLS handshake, each probe'
             cand --json 'Print one JSON document instead of text'
             cand --json-lines 'Print one JSON object per line as events happen (NDJSON)'
@@ -162,6 +165,7 @@ set edit:completion:arg-completer[netwalk] = {|@words|
             cand --enumerate 'Also list the versions, cipher suites and groups the server accepts (crafted ClientHellos)'
             cand --all-addresses 'Inspect every A/AAAA address of the name, side by side'
             cand --pem 'Print the served chain as PEM instead of the report (JSON adds a pem field per certificate)'
+            cand --no-verify-name 'Judge the chain without checking that it names the server'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -171,10 +175,14 @@ set edit:completion:arg-completer[netwalk] = {|@words|
             cand --color 'Colour the output: auto (terminal and no NO_COLOR), always, never'
             cand -I 'Send from this network interface'
             cand --interface 'Send from this network interface'
+            cand -u 'Basic credentials (curl''s -u): USER:PASSWORD, or USER to be asked for the password on the terminal; overrides a URL''s user:password@'
+            cand --user 'Basic credentials (curl''s -u): USER:PASSWORD, or USER to be asked for the password on the terminal; overrides a URL''s user:password@'
             cand -H 'Add a request header (''Name: value''); ''Name:'' removes a default header'
             cand --header 'Add a request header (''Name: value''); ''Name:'' removes a default header'
-            cand -d 'Request body: literal DATA, @FILE, or @- for standard input (POST unless a method is given)'
-            cand --data 'Request body: literal DATA, @FILE, or @- for standard input (POST unless a method is given)'
+            cand -d 'Request body: literal DATA, @FILE (streamed), or @- for standard input (POST unless a method is given)'
+            cand --data 'Request body: literal DATA, @FILE (streamed), or @- for standard input (POST unless a method is given)'
+            cand -T 'Upload FILE as the body, streamed (PUT unless a method is given); a URL ending in / gets the file''s name'
+            cand --upload-file 'Upload FILE as the body, streamed (PUT unless a method is given); a URL ending in / gets the file''s name'
             cand --max-redirs 'Most redirects to follow with -L'
             cand -o 'Stream the body to FILE (constant memory); ''-'' writes it to stdout even if binary'
             cand --output 'Stream the body to FILE (constant memory); ''-'' writes it to stdout even if binary'
@@ -184,7 +192,13 @@ set edit:completion:arg-completer[netwalk] = {|@words|
             cand --max-filesize 'Fail when the body (after decoding) exceeds this size: 1048576, 512K, 10M, 2G [default: 1G once decoded]'
             cand --proxy 'Go through this HTTP proxy (CONNECT tunnels for https)'
             cand --expect-status 'Fail (exit 1) unless the final status is this code or class (200, 2xx, 304)'
-            cand --max-time 'Fail (exit 1) when the whole transfer takes longer than this'
+            cand -m 'Give up (exit 28) when the whole transfer takes longer than this (2.5 or 2500ms; bare numbers are seconds)'
+            cand --max-time 'Give up (exit 28) when the whole transfer takes longer than this (2.5 or 2500ms; bare numbers are seconds)'
+            cand --connect-timeout 'Give up on an address (exit 7, or 28 when every address timed out), and on the proxy CONNECT and TLS handshake'
+            cand -Y 'Abort (exit 28) when fewer than this many bytes/s move for --speed-time; 0 turns the check off'
+            cand --speed-limit 'Abort (exit 28) when fewer than this many bytes/s move for --speed-time; 0 turns the check off'
+            cand -y 'How long the transfer may stay under --speed-limit (a server that never answers, a trickling body)'
+            cand --speed-time 'How long the transfer may stay under --speed-limit (a server that never answers, a trickling body)'
             cand --etag 'Conditional request: send If-None-Match with this ETag'
             cand --if-modified-since 'Conditional request: send If-Modified-Since with this date (HTTP date or RFC 3339)'
             cand --json 'Print one JSON document instead of text'
@@ -193,6 +207,8 @@ set edit:completion:arg-completer[netwalk] = {|@words|
             cand --verbose 'More detail on stderr (-v debug, -vv trace)'
             cand -4 'Use IPv4 only'
             cand -6 'Use IPv6 only'
+            cand -f 'Exit 22, writing no body, when the final status is 400 or more (curl''s -f)'
+            cand --fail 'Exit 22, writing no body, when the final status is 400 or more (curl''s -f)'
             cand -L 'Follow redirects (301, 302, 303, 307, 308), listing every hop'
             cand --location 'Follow redirects (301, 302, 303, 307, 308), listing every hop'
             cand --head 'Send a HEAD request (curl''s -I; -I is --interface in netwalk)'
@@ -299,6 +315,24 @@ set edit:completion:arg-completer[netwalk] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'netwalk;serve'= {
+            cand --color 'Colour the output: auto (terminal and no NO_COLOR), always, never'
+            cand -I 'Send from this network interface'
+            cand --interface 'Send from this network interface'
+            cand --listen 'Address to listen on (0.0.0.0:9115 for every interface, as blackbox_exporter)'
+            cand --config 'Module file in blackbox_exporter''s YAML shape'
+            cand --max-concurrent 'Probes run at once; more wait for a slot within their timeout'
+            cand --json 'Print one JSON document instead of text'
+            cand --json-lines 'Print one JSON object per line as events happen (NDJSON)'
+            cand -v 'More detail on stderr (-v debug, -vv trace)'
+            cand --verbose 'More detail on stderr (-v debug, -vv trace)'
+            cand -4 'Use IPv4 only'
+            cand -6 'Use IPv6 only'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'netwalk;lab'= {
             cand --color 'Colour the output: auto (terminal and no NO_COLOR), always, never'
             cand -I 'Send from this network interface'
@@ -325,6 +359,7 @@ set edit:completion:arg-completer[netwalk] = {|@words|
             cand traceroute 'The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU'
             cand dig 'DNS queries with dig''s command line and BIND''s output: UDP with TCP fallback, EDNS, -x, batches'
             cand explain 'What happens when you open a URL: name, route, ARP, TCP, TLS, HTTP, redirects, step by step with Wireshark filters'
+            cand serve 'Every check as a Prometheus probe: /probe?target=&module= as blackbox_exporter, modules from its YAML shape'
             cand lab 'An offline mini-internet in rootless namespaces (DHCP, DNS root to zone, HTTPS), a command run inside it'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -345,6 +380,8 @@ set edit:completion:arg-completer[netwalk] = {|@words|
         &'netwalk;help;dig'= {
         }
         &'netwalk;help;explain'= {
+        }
+        &'netwalk;help;serve'= {
         }
         &'netwalk;help;lab'= {
         }

@@ -44,6 +44,7 @@ complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "http" -d 'An HTTP/1
 complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "traceroute" -d 'The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU'
 complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "dig" -d 'DNS queries with dig\'s command line and BIND\'s output: UDP with TCP fallback, EDNS, -x, batches'
 complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "explain" -d 'What happens when you open a URL: name, route, ARP, TCP, TLS, HTTP, redirects, step by step with Wireshark filters'
+complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "serve" -d 'Every check as a Prometheus probe: /probe?target=&module= as blackbox_exporter, modules from its YAML shape'
 complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "lab" -d 'An offline mini-internet in rootless namespaces (DHCP, DNS root to zone, HTTPS), a command run inside it'
 complete -c netwalk -n "__fish_netwalk_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tcping" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''
@@ -135,6 +136,8 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l expires-
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l starttls -d 'Speak this protocol\'s upgrade dialogue before TLS' -r -f -a "smtp\t''
 imap\t''
 pop3\t''"
+complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l at -d 'Judge validity at this time instead of now (2027-01-31T12:00:00Z, 2027-01-31, @UNIX)' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l max-depth -d 'Most intermediates a verified path may have (openssl\'s -verify_depth)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l timeout -d 'Limit for each step: TCP connect, STARTTLS dialogue, TLS handshake, each probe' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l json -d 'Print one JSON document instead of text'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l json-lines -d 'Print one JSON object per line as events happen (NDJSON)'
@@ -145,14 +148,17 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l no-sni -
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l enumerate -d 'Also list the versions, cipher suites and groups the server accepts (crafted ClientHellos)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l all-addresses -d 'Inspect every A/AAAA address of the name, side by side'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l pem -d 'Print the served chain as PEM instead of the report (JSON adds a pem field per certificate)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -l no-verify-name -d 'Judge the chain without checking that it names the server'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netwalk -n "__fish_netwalk_using_subcommand tls-inspect" -s V -l version -d 'Print version'
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s I -l interface -d 'Send from this network interface' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s u -l user -d 'Basic credentials (curl\'s -u): USER:PASSWORD, or USER to be asked for the password on the terminal; overrides a URL\'s user:password@' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s H -l header -d 'Add a request header (\'Name: value\'); \'Name:\' removes a default header' -r
-complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s d -l data -d 'Request body: literal DATA, @FILE, or @- for standard input (POST unless a method is given)' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s d -l data -d 'Request body: literal DATA, @FILE (streamed), or @- for standard input (POST unless a method is given)' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s T -l upload-file -d 'Upload FILE as the body, streamed (PUT unless a method is given); a URL ending in / gets the file\'s name' -r -F
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l max-redirs -d 'Most redirects to follow with -L' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s o -l output -d 'Stream the body to FILE (constant memory); \'-\' writes it to stdout even if binary' -r -F
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l resolve -d 'Use ADDR for HOST:PORT instead of resolving it (repeatable)' -r
@@ -161,7 +167,10 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l cacert -d 'Trus
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l max-filesize -d 'Fail when the body (after decoding) exceeds this size: 1048576, 512K, 10M, 2G [default: 1G once decoded]' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l proxy -d 'Go through this HTTP proxy (CONNECT tunnels for https)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l expect-status -d 'Fail (exit 1) unless the final status is this code or class (200, 2xx, 304)' -r
-complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l max-time -d 'Fail (exit 1) when the whole transfer takes longer than this' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s m -l max-time -d 'Give up (exit 28) when the whole transfer takes longer than this (2.5 or 2500ms; bare numbers are seconds)' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l connect-timeout -d 'Give up on an address (exit 7, or 28 when every address timed out), and on the proxy CONNECT and TLS handshake' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s Y -l speed-limit -d 'Abort (exit 28) when fewer than this many bytes/s move for --speed-time; 0 turns the check off' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s y -l speed-time -d 'How long the transfer may stay under --speed-limit (a server that never answers, a trickling body)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l etag -d 'Conditional request: send If-None-Match with this ETag' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l if-modified-since -d 'Conditional request: send If-Modified-Since with this date (HTTP date or RFC 3339)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l json -d 'Print one JSON document instead of text'
@@ -169,6 +178,7 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l json-lines -d '
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s v -l verbose -d 'More detail on stderr (-v debug, -vv trace)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s 4 -d 'Use IPv4 only'
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s 6 -d 'Use IPv6 only'
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s f -l fail -d 'Exit 22, writing no body, when the final status is 400 or more (curl\'s -f)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s L -l location -d 'Follow redirects (301, 302, 303, 307, 308), listing every hop'
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l head -d 'Send a HEAD request (curl\'s -I; -I is --interface in netwalk)'
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s i -l include -d 'Write the response headers before the body'
@@ -249,6 +259,20 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l resources -d
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -l dhcp -d 'Step 0: also send a DHCPDISCOVER (no lease is taken) to show which servers answer now'
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netwalk -n "__fish_netwalk_using_subcommand explain" -s V -l version -d 'Print version'
+complete -c netwalk -n "__fish_netwalk_using_subcommand serve" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c netwalk -n "__fish_netwalk_using_subcommand serve" -s I -l interface -d 'Send from this network interface' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand serve" -l listen -d 'Address to listen on (0.0.0.0:9115 for every interface, as blackbox_exporter)' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand serve" -l config -d 'Module file in blackbox_exporter\'s YAML shape' -r -F
+complete -c netwalk -n "__fish_netwalk_using_subcommand serve" -l max-concurrent -d 'Probes run at once; more wait for a slot within their timeout' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand serve" -l json -d 'Print one JSON document instead of text'
+complete -c netwalk -n "__fish_netwalk_using_subcommand serve" -l json-lines -d 'Print one JSON object per line as events happen (NDJSON)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand serve" -s v -l verbose -d 'More detail on stderr (-v debug, -vv trace)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand serve" -s 4 -d 'Use IPv4 only'
+complete -c netwalk -n "__fish_netwalk_using_subcommand serve" -s 6 -d 'Use IPv6 only'
+complete -c netwalk -n "__fish_netwalk_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c netwalk -n "__fish_netwalk_using_subcommand serve" -s V -l version -d 'Print version'
 complete -c netwalk -n "__fish_netwalk_using_subcommand lab" -l color -d 'Colour the output: auto (terminal and no NO_COLOR), always, never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -261,14 +285,15 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand lab" -s 6 -d 'Use IPv6 o
 complete -c netwalk -n "__fish_netwalk_using_subcommand lab" -l shell -d 'Open an interactive shell ($SHELL, else /bin/sh) in the client instead of a command'
 complete -c netwalk -n "__fish_netwalk_using_subcommand lab" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netwalk -n "__fish_netwalk_using_subcommand lab" -s V -l version -d 'Print version'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain lab help" -f -a "tcping" -d 'Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain lab help" -f -a "dhcp-discover" -d 'Find every DHCP server on a link without taking a lease: all offers decoded, rogue detection'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain lab help" -f -a "arp" -d 'Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain lab help" -f -a "hsts-check" -d 'The Strict-Transport-Security header per RFC 6797, hstspreload\'s preload requirements, the Chromium preload list offline'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain lab help" -f -a "tls-inspect" -d 'TLS handshake facts, the served chain, the trust verdict and its reason, expiry, OCSP, STARTTLS'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain lab help" -f -a "http" -d 'An HTTP/1.1 or HTTP/2 request with per-phase timings (DNS, TCP, TLS, first byte, transfer), redirects hop by hop'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain lab help" -f -a "traceroute" -d 'The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain lab help" -f -a "dig" -d 'DNS queries with dig\'s command line and BIND\'s output: UDP with TCP fallback, EDNS, -x, batches'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain lab help" -f -a "explain" -d 'What happens when you open a URL: name, route, ARP, TCP, TLS, HTTP, redirects, step by step with Wireshark filters'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain lab help" -f -a "lab" -d 'An offline mini-internet in rootless namespaces (DHCP, DNS root to zone, HTTPS), a command run inside it'
-complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain lab help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain serve lab help" -f -a "tcping" -d 'Repeated TCP handshakes with RTT statistics: open, closed, filtered or unreachable, and why'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain serve lab help" -f -a "dhcp-discover" -d 'Find every DHCP server on a link without taking a lease: all offers decoded, rogue detection'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain serve lab help" -f -a "arp" -d 'Who-has with kernel-timed RTT, IP conflicts, duplicate-address probes, subnet sweeps, the neighbour cache'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain serve lab help" -f -a "hsts-check" -d 'The Strict-Transport-Security header per RFC 6797, hstspreload\'s preload requirements, the Chromium preload list offline'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain serve lab help" -f -a "tls-inspect" -d 'TLS handshake facts, the served chain, the trust verdict and its reason, expiry, OCSP, STARTTLS'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain serve lab help" -f -a "http" -d 'An HTTP/1.1 or HTTP/2 request with per-phase timings (DNS, TCP, TLS, first byte, transfer), redirects hop by hop'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain serve lab help" -f -a "traceroute" -d 'The path to a host hop by hop: ICMP, UDP or TCP probes, all TTLs in flight, ECMP paths, path MTU'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain serve lab help" -f -a "dig" -d 'DNS queries with dig\'s command line and BIND\'s output: UDP with TCP fallback, EDNS, -x, batches'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain serve lab help" -f -a "explain" -d 'What happens when you open a URL: name, route, ARP, TCP, TLS, HTTP, redirects, step by step with Wireshark filters'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain serve lab help" -f -a "serve" -d 'Every check as a Prometheus probe: /probe?target=&module= as blackbox_exporter, modules from its YAML shape'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain serve lab help" -f -a "lab" -d 'An offline mini-internet in rootless namespaces (DHCP, DNS root to zone, HTTPS), a command run inside it'
+complete -c netwalk -n "__fish_netwalk_using_subcommand help; and not __fish_seen_subcommand_from tcping dhcp-discover arp hsts-check tls-inspect http traceroute dig explain serve lab help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,6 +1,8 @@
 //! The command line: global options and one variant per working command.
 
-use crate::commands::{arp, dhcp_discover, dig, explain, hsts_check, http, lab, tcping, tls_inspect, traceroute};
+use crate::commands::{
+    arp, dhcp_discover, dig, explain, hsts_check, http, lab, serve, tcping, tls_inspect, traceroute,
+};
 use crate::net::resolve::Family;
 use crate::output::{Format, Output};
 use clap::{Parser, ValueEnum};
@@ -43,6 +45,8 @@ pub struct Cli {
 /// Development).
 macro_rules! commands {
     ($($variant:ident($module:ident) = $name:literal, $about:literal;)*) => {
+        // One Command is parsed per run; boxing http's many options would buy nothing.
+        #[allow(clippy::large_enum_variant)]
         #[derive(Debug)]
         pub enum Command {
             $(#[doc = $about] $variant($module::Args),)*
@@ -107,6 +111,8 @@ commands! {
         "DNS queries with dig's command line and BIND's output: UDP with TCP fallback, EDNS, -x, batches";
     Explain(explain) = "explain",
         "What happens when you open a URL: name, route, ARP, TCP, TLS, HTTP, redirects, step by step with Wireshark filters";
+    Serve(serve) = "serve",
+        "Every check as a Prometheus probe: /probe?target=&module= as blackbox_exporter, modules from its YAML shape";
     Lab(lab) = "lab",
         "An offline mini-internet in rootless namespaces (DHCP, DNS root to zone, HTTPS), a command run inside it";
 }

@@ -2,7 +2,11 @@
 //!
 //! Exit codes (also in README and the man pages):
 //! 0 the check passed; 1 it ran and the target failed it; 2 usage or input
-//! error; 3 missing privilege or environment.
+//! error; 3 missing privilege or environment. `http` also uses curl's numbers
+//! for the ways a transfer fails that scripts already test for: 7 could not
+//! connect, 18 the body ended short, 22 an HTTP error status under --fail,
+//! 28 a timeout (--connect-timeout, --max-time, --speed-limit/--speed-time),
+//! 47 too many redirects.
 
 use std::process::ExitCode;
 
@@ -14,6 +18,41 @@ pub enum Exit {
     Failed = 1,
     Usage = 2,
     Environment = 3,
+    /// Stopped by Ctrl-C (SIGINT) before the work was done: what it found
+    /// so far is printed, but it is not a verdict (the shell's 128 + 2).
+    Interrupted = 130,
+    /// curl's 7: no address of the server accepted the connection.
+    Connect = 7,
+    /// curl's 18: the body ended before its announced length.
+    Partial = 18,
+    /// curl's 22: --fail and a status of 400 or more.
+    HttpError = 22,
+    /// curl's 28: --connect-timeout, --max-time or the low-speed limit.
+    TimedOut = 28,
+    /// curl's 47: more redirects than --max-redirs.
+    TooManyRedirects = 47,
+}
+
+/// How an HTTP transfer failed, for the exit codes curl users test for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transfer {
+    Connect,
+    Partial,
+    HttpError,
+    TimedOut,
+    TooManyRedirects,
+}
+
+impl Transfer {
+    pub fn exit(self) -> Exit {
+        match self {
+            Transfer::Connect => Exit::Connect,
+            Transfer::Partial => Exit::Partial,
+            Transfer::HttpError => Exit::HttpError,
+            Transfer::TimedOut => Exit::TimedOut,
+            Transfer::TooManyRedirects => Exit::TooManyRedirects,
+        }
+    }
 }
 
 impl From<Exit> for ExitCode {
@@ -59,6 +98,11 @@ pub enum Error {
     #[error("{message}")]
     Lab { message: String, hint: Option<String> },
 
+    /// An HTTP transfer failed in one of the ways `http` gives curl's exit
+    /// code for (other commands see it as Target: see `as_check_failure`).
+    #[error("{message}")]
+    Transfer { failure: Transfer, message: String, hint: Option<String> },
+
     /// The whole operation ran past its deadline (`--max-time`).
     #[error("{what}: no result within {}", crate::timing::human(*after))]
     TimedOut { what: String, after: std::time::Duration },
@@ -81,6 +125,19 @@ impl Error {
         Error::Target { message: message.into(), hint: Some(hint.into()) }
     }
 
+    pub fn transfer(failure: Transfer, message: impl Into<String>, hint: Option<String>) -> Self {
+        Error::Transfer { failure, message: message.into(), hint }
+    }
+
+    /// For commands other than `http`: a failed transfer is just a failed
+    /// check (exit 1), not one of curl's numbers.
+    pub fn as_check_failure(self) -> Self {
+        match self {
+            Error::Transfer { message, hint, .. } => Error::Target { message, hint },
+            other => other,
+        }
+    }
+
     pub fn io(what: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io { what: what.into(), source }
     }
@@ -89,7 +146,9 @@ impl Error {
     pub fn exit(&self) -> Exit {
         match self {
             Error::Usage { .. } | Error::Resolve { .. } => Exit::Usage,
-            Error::Target { .. } | Error::TimedOut { .. } => Exit::Failed,
+            Error::Target { .. } => Exit::Failed,
+            Error::Transfer { failure, .. } => failure.exit(),
+            Error::TimedOut { .. } => Exit::TimedOut,
             Error::NoSuchInterface { .. }
             | Error::SourceAddress { .. }
             | Error::Privilege { .. }
@@ -105,7 +164,8 @@ impl Error {
             Error::Usage { hint, .. }
             | Error::Link { hint, .. }
             | Error::Lab { hint, .. }
-            | Error::Target { hint, .. } => hint.clone(),
+            | Error::Target { hint, .. }
+            | Error::Transfer { hint, .. } => hint.clone(),
             Error::TimedOut { .. } => Some("raise --max-time, or check that the peer answers".into()),
             Error::Resolve { .. } => {
                 Some("check the spelling, /etc/hosts and the servers in /etc/resolv.conf".into())

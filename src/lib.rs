@@ -29,6 +29,10 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
     if let Command::Traceroute(args) = command {
         return Ok(out.finish(&commands::traceroute::run(args, &global, &out)?));
     }
+    // serve runs until stopped, on a runtime of its own.
+    if let Command::Serve(args) = command {
+        return commands::serve::run(args, &global);
+    }
     if let Command::Dig(args) = command {
         let report: Box<dyn output::Report> = commands::dig::run(args, &global)?.into();
         return Ok(out.finish(report.as_ref()));
@@ -39,7 +43,7 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
             match $command {
                 // http prints its body on stdout and its report beside it: its own finish.
                 Command::Http(args) => commands::http::finish(&out, &commands::http::run(args, &global, &out).await?),
-                Command::Dig(_) | Command::Traceroute(_) => unreachable!("runs without a runtime, above"),
+                Command::Dig(_) | Command::Traceroute(_) | Command::Serve(_) => unreachable!("runs without this runtime, above"),
                 Command::Lab(_) => unreachable!("lab runs in run_lab"),
                 $(Command::$variant(args) => out.finish(&commands::$module::run(args, &global, &out).await?),)*
             }
@@ -92,8 +96,8 @@ pub fn init_tracing(verbose: u8, color: bool) {
         .with_writer(std::io::stderr)
         .with_target(verbose > 1)
         .with_ansi(color)
-        // A closed stderr (`2>&1 | head -1`): its default is an eprintln!
-        // about the failed write, which panics on the same closed stderr.
+        // On a closed stderr (`-v … 2>&1 | head -1`) tracing would report its
+        // write error with eprintln!, which panics: the exit code must stay ours.
         .log_internal_errors(false)
         .init();
 }

@@ -82,7 +82,15 @@ pub fn parse_host(text: &str, input: &str) -> Result<Host, Error> {
         return Ok(Host::Ip(ip));
     }
     let trimmed = text.strip_suffix('.').unwrap_or(text);
-    let ascii = idna::domain_to_ascii_strict(trimmed).map_err(|_| {
+    // Underscores are in real names (_dmarc, SRV owners, some internal hosts);
+    // openssl and webpki accept them, IDNA's STD3 rules do not.
+    let plain = trimmed.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+    let strict = if plain && trimmed.contains('_') {
+        Ok(trimmed.to_ascii_lowercase())
+    } else {
+        idna::domain_to_ascii_strict(trimmed)
+    };
+    let ascii = strict.map_err(|_| {
         Error::usage_with_hint(
             format!("'{text}' is not a valid host name"),
             "a name is labels of letters, digits and hyphens separated by dots",

@@ -4,6 +4,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = netwalk::wire::tls_hello::parse_reply(data, false);
-    let _ = netwalk::wire::tls_hello::parse_reply(data, true);
+    let _ = netwalk::wire::tls_hello::parse_reply(data, netwalk::wire::tls_hello::Depth::Hello);
+    let _ = netwalk::wire::tls_hello::parse_reply(data, netwalk::wire::tls_hello::Depth::KeyExchange);
+    let _ = netwalk::wire::tls_hello::parse_reply(data, netwalk::wire::tls_hello::Depth::Flight);
 });

@@ -7,6 +7,7 @@ pub mod explain;
 pub mod hsts_check;
 pub mod http;
 pub mod lab;
+pub mod serve;
 pub mod tcping;
 pub mod tls_inspect;
 pub mod traceroute;

@@ -264,6 +264,56 @@ pub fn tcp_exchange(server: SocketAddr, query: &[u8], timeout: Duration) -> io::
     }
 }
 
+/// A zone transfer's connection: one query, then every message the server
+/// sends, each handed to `each` until it returns false. Each message must
+/// arrive within `idle` of the one before (connecting counts as the first
+/// wait), so a stalled server ends the transfer, not the wait. Returns the
+/// whole time taken.
+pub fn tcp_messages(
+    server: SocketAddr,
+    query: &[u8],
+    idle: Duration,
+    mut each: impl FnMut(&[u8]) -> bool,
+) -> io::Result<Duration> {
+    let started = Instant::now();
+    let timed_out = |what: &str| io::Error::new(io::ErrorKind::TimedOut, format!("{what} within {} s", idle.as_secs()));
+    let mut stream = match TcpStream::connect_timeout(&server, idle) {
+        Err(e) if matches!(e.kind(), io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock) => {
+            return Err(timed_out("no TCP connection"));
+        }
+        other => other?,
+    };
+    stream.set_nodelay(true)?;
+    let mut framed = Vec::with_capacity(query.len() + 2);
+    framed.extend((query.len() as u16).to_be_bytes());
+    framed.extend(query);
+    stream.set_write_timeout(Some(idle))?;
+    stream.write_all(&framed)?;
+    let mut buf = vec![0u8; MAX_MESSAGE];
+    loop {
+        let deadline = Instant::now() + idle;
+        let mut len = [0u8; 2];
+        let read = read_by(&mut stream, &mut len, deadline).and_then(|got| {
+            let n = u16::from_be_bytes(len) as usize;
+            Ok(got && read_by(&mut stream, &mut buf[..n], deadline)?).map(|ok| ok.then_some(n))
+        });
+        let n = match read {
+            Ok(Some(n)) => n,
+            Ok(None) => return Err(timed_out("no further message")),
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                return Err(io::Error::new(e.kind(), "the server closed the connection before the transfer ended"));
+            }
+            Err(e) if matches!(e.kind(), io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock) => {
+                return Err(timed_out("no further message"));
+            }
+            Err(e) => return Err(e),
+        };
+        if !each(&buf[..n]) {
+            return Ok(started.elapsed());
+        }
+    }
+}
+
 /// Fills `buf` before `deadline` (false when it passes): a server that drips
 /// bytes cannot stretch the wait, since every read gets only the time left.
 fn read_by(stream: &mut TcpStream, buf: &mut [u8], deadline: Instant) -> io::Result<bool> {

@@ -4,13 +4,13 @@
 //! stream wrapper that timestamps the request's first and last write and
 //! the response's first byte.
 
-use crate::error::Error;
+use crate::error::{Error, Transfer};
 use crate::net::h2c;
 use crate::net::resolve::{Resolver, Source};
 use crate::net::tcp::{self, Bind, Outcome};
 use crate::net::tls_client::{self, Facts};
 use bytes::Bytes;
-use http_body_util::Full;
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::client::conn::{http1, http2};
 use hyper::header::{CONNECTION, HeaderName, HeaderValue, UPGRADE};
@@ -26,6 +26,14 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
+
+/// A request body: bytes in memory, or a file streamed as it is sent.
+pub type ReqBody = http_body_util::combinators::BoxBody<Bytes, io::Error>;
+
+/// A request body held in memory.
+pub fn full(bytes: impl Into<Bytes>) -> ReqBody {
+    Full::new(bytes.into()).map_err(|never| match never {}).boxed()
+}
 
 /// Response heads larger than this are refused (hostile or broken peers).
 /// For HTTP/1.1 it is also hyper's largest read buffer (one read() asks
@@ -116,9 +124,26 @@ pub struct Dialer {
     /// An `http://` proxy: CONNECT for https, absolute-form requests for http.
     pub proxy: Option<Origin>,
     pub bind: Bind,
+    /// Per TCP attempt, and again for the proxy CONNECT and TLS handshake.
     pub connect_timeout: Duration,
     pub tls: tls_client::Client,
     pub version: Version,
+    /// Counts every byte its connections read and write (the low-speed check).
+    pub progress: Progress,
+}
+
+/// Bytes moved over a dialer's connections so far, shared with a watchdog.
+#[derive(Debug, Clone, Default)]
+pub struct Progress(Arc<std::sync::atomic::AtomicU64>);
+
+impl Progress {
+    pub fn bytes(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn add(&self, n: usize) {
+        self.0.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// How the TCP connection under an HTTP connection was made.
@@ -264,6 +289,7 @@ const SLOW_WAIT: Duration = Duration::from_millis(10);
 struct Timed {
     io: Io,
     rec: Recorder,
+    progress: Progress,
     /// The socket's SO_RCVLOWAT as last set (1 is the kernel's default).
     lowat: u64,
     /// When the last read found nothing and we began to wait.
@@ -304,6 +330,7 @@ impl AsyncRead for Timed {
                 this.burst = (now - since, 0);
             }
             this.burst.1 += n as u64;
+            this.progress.add(n);
             this.rec.with(|s| {
                 s.read += n as u64;
                 s.marks.first_read.get_or_insert(now);
@@ -343,6 +370,7 @@ impl Timed {
         if let Poll::Ready(Ok(n)) = polled
             && *n > 0
         {
+            self.progress.add(*n);
             let now = Instant::now();
             self.rec.with(|s| {
                 s.marks.first_write.get_or_insert(now);
@@ -400,8 +428,8 @@ impl AsyncWrite for Timed {
 }
 
 enum Sender {
-    H1(http1::SendRequest<Full<Bytes>>),
-    H2(http2::SendRequest<Full<Bytes>>),
+    H1(http1::SendRequest<ReqBody>),
+    H2(http2::SendRequest<ReqBody>),
 }
 
 /// An open HTTP connection to one origin.
@@ -479,7 +507,7 @@ impl Connection {
     /// Another handle on an HTTP/2 connection, for requests in parallel
     /// (one stream each, as a browser multiplexes a page's resources).
     /// Its exchanges are timed by the caller: the marks are per connection.
-    pub fn h2_sender(&self) -> Option<http2::SendRequest<Full<Bytes>>> {
+    pub fn h2_sender(&self) -> Option<http2::SendRequest<ReqBody>> {
         match &self.sender {
             Sender::H2(s) if self.reusable => Some(s.clone()),
             _ => None,
@@ -500,14 +528,14 @@ impl Connection {
     }
 
     /// Sends one request and waits for the response head.
-    pub async fn send(&mut self, req: Request<Full<Bytes>>) -> Result<(Response<Incoming>, Exchange), Error> {
+    pub async fn send(&mut self, req: Request<ReqBody>) -> Result<(Response<Incoming>, Exchange), Error> {
         let started = Instant::now();
         let authority = self.origin.authority();
         let what = |e: hyper::Error| protocol_error(&authority, &e);
         self.rec.arm();
         let upgrade = std::mem::take(&mut self.offer_h2c).then(|| {
             // The same request in HTTP/2 form, for hyper to put on stream 1 (net::h2c).
-            let mut again = Request::new(Full::new(Bytes::new()));
+            let mut again = Request::new(full(Bytes::new()));
             *again.method_mut() = req.method().clone();
             *again.uri_mut() = self.absolute_uri(req.uri());
             again
@@ -563,7 +591,7 @@ impl Connection {
     async fn switch_to_h2(
         &mut self,
         mut switching: Response<Incoming>,
-        again: Request<Full<Bytes>>,
+        again: Request<ReqBody>,
     ) -> Result<Response<Incoming>, Error> {
         let authority = self.origin.authority();
         let what = |e: hyper::Error| protocol_error(&authority, &e);
@@ -669,7 +697,15 @@ impl Dialer {
         }
         let Some((stream, attempt, remote)) = connected else {
             let list: Vec<String> = failed_attempts.iter().map(|f| format!("{} {}", f.address, f.reason)).collect();
-            return Err(Error::target(format!("cannot connect to {host}:{port}: {}", list.join("; "))));
+            let message = format!("cannot connect to {host}:{port}: {}", list.join("; "));
+            // curl's numbers: every attempt timed out is 28, anything else 7.
+            let timed_out =
+                !failed_attempts.is_empty() && failed_attempts.iter().all(|f| f.reason.starts_with("no answer in"));
+            return Err(if timed_out {
+                Error::transfer(Transfer::TimedOut, message, Some("raise --connect-timeout, or check the path".into()))
+            } else {
+                Error::transfer(Transfer::Connect, message, None)
+            });
         };
         let dialled = Dialled {
             dialled: format!("{host}:{port}"),
@@ -687,12 +723,22 @@ impl Dialer {
 
     /// What follows TCP: (CONNECT) → TLS → HTTP handshake, over a stream the
     /// caller connected (`explain` times and explains each phase itself).
-    pub async fn establish(
-        &self,
-        origin: &Origin,
-        mut stream: TcpStream,
-        dialled: Dialled,
-    ) -> Result<Connection, Error> {
+    pub async fn establish(&self, origin: &Origin, stream: TcpStream, dialled: Dialled) -> Result<Connection, Error> {
+        let limit = self.connect_timeout;
+        tokio::time::timeout(limit, self.secure(origin, stream, dialled)).await.map_err(|_| {
+            Error::transfer(
+                Transfer::TimedOut,
+                format!(
+                    "{}: the connection set-up (proxy CONNECT, TLS handshake) did not finish within {}",
+                    origin.authority(),
+                    crate::timing::human(limit)
+                ),
+                Some("raise --connect-timeout, or check that the server speaks TLS on this port".into()),
+            )
+        })?
+    }
+
+    async fn secure(&self, origin: &Origin, mut stream: TcpStream, dialled: Dialled) -> Result<Connection, Error> {
         let Dialled {
             dialled,
             resolved_by,
@@ -739,8 +785,14 @@ impl Dialer {
         let h2 = negotiated_h2 || self.version == Version::Http2PriorKnowledge;
 
         let rec = Recorder::default();
-        let timed =
-            TokioIo::new(Timed { io, rec: rec.clone(), lowat: 1, waiting_since: None, burst: (Duration::ZERO, 0) });
+        let timed = TokioIo::new(Timed {
+            io,
+            rec: rec.clone(),
+            progress: self.progress.clone(),
+            lowat: 1,
+            waiting_since: None,
+            burst: (Duration::ZERO, 0),
+        });
         let authority = origin.authority();
         // Cleartext --http2 asks for h2c on the first request (curl's way).
         let offer_h2c = self.version == Version::Http2 && !origin.tls;

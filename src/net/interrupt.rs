@@ -89,6 +89,44 @@ impl Interrupt {
     }
 }
 
+impl Interrupt {
+    /// The wake-up descriptor registered with the current tokio runtime, so
+    /// an async loop can `select!` on a stop (arp's sweep and probes).
+    pub fn watch(&self) -> Result<Watch<'_>, Error> {
+        let fail = |e| Error::io("cannot watch for Ctrl-C", e);
+        let rx = self.rx.try_clone().map_err(fail)?;
+        // SAFETY: the AsyncFd owns this duplicate of the read end for its whole life.
+        let fd = unsafe { tokio::io::unix::AsyncFd::register_with_interest(rx, tokio::io::Interest::READABLE) }
+            .map_err(|e| fail(e.into()))?;
+        Ok(Watch { interrupt: self, fd })
+    }
+}
+
+/// See [`Interrupt::watch`].
+pub struct Watch<'a> {
+    interrupt: &'a Interrupt,
+    fd: tokio::io::unix::AsyncFd<UnixStream>,
+}
+
+impl Watch<'_> {
+    /// Resolves once the run must stop; wake-ups without a stop are consumed.
+    pub async fn stopped(&self) {
+        loop {
+            if self.interrupt.stopped() {
+                return;
+            }
+            match self.fd.readable().await {
+                Ok(mut ready) => {
+                    self.interrupt.drain();
+                    ready.clear_ready();
+                }
+                // The registration broke: never report a stop that did not happen.
+                Err(_) => std::future::pending::<()>().await,
+            }
+        }
+    }
+}
+
 impl Drop for Interrupt {
     fn drop(&mut self) {
         for id in self.ids.drain(..) {

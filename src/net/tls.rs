@@ -36,8 +36,11 @@ pub struct Store {
     pub anchors: Vec<TrustAnchor<'static>>,
     /// Anchor subject (DER) → the root certificate it came from.
     pub roots: HashMap<Vec<u8>, CertificateDer<'static>>,
-    /// Non-self-issued certificates of the CA file: path-building material, not anchors.
+    /// Non-self-issued certificates of the CA file: path-building material
+    /// first; failing a path to a root, trust anchors themselves (`partial`).
     pub intermediates: Vec<CertificateDer<'static>>,
+    /// The same certificates as anchors (openssl's partial-chain trust).
+    pub partial: Vec<TrustAnchor<'static>>,
     pub description: String,
 }
 
@@ -49,8 +52,13 @@ fn self_issued(der: &[u8]) -> bool {
 
 impl Store {
     pub fn load(roots: Roots, ca_file: Option<&Path>) -> Result<Store, Error> {
-        let mut store =
-            Store { anchors: Vec::new(), roots: HashMap::new(), intermediates: Vec::new(), description: String::new() };
+        let mut store = Store {
+            anchors: Vec::new(),
+            roots: HashMap::new(),
+            intermediates: Vec::new(),
+            partial: Vec::new(),
+            description: String::new(),
+        };
         match roots {
             Roots::Mozilla => {
                 store.anchors.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
@@ -74,6 +82,11 @@ impl Store {
                 if self_issued(&cert) {
                     store.add_root(cert);
                 } else {
+                    if let Ok(anchor) = webpki::anchor_from_trusted_cert(&cert) {
+                        let anchor = anchor.to_owned();
+                        store.roots.insert(anchor.subject.to_vec(), cert.clone());
+                        store.partial.push(anchor);
+                    }
                     store.intermediates.push(cert);
                 }
             }
@@ -126,13 +139,23 @@ pub fn verify(
     store: &Store,
     now: UnixTime,
 ) -> Result<Verified, webpki::Error> {
+    verify_to(chain, extra, &store.anchors, store, now)
+}
+
+/// [`verify`] against the given anchors.
+pub fn verify_to(
+    chain: &[CertificateDer<'static>],
+    extra: &[CertificateDer<'static>],
+    anchors: &[TrustAnchor<'static>],
+    store: &Store,
+    now: UnixTime,
+) -> Result<Verified, webpki::Error> {
     let Some(leaf) = chain.first() else { return Err(webpki::Error::BadDer) };
     let leaf = webpki::EndEntityCert::try_from(leaf)?;
     let mut pool: Vec<CertificateDer<'static>> = chain[1..].to_vec();
     pool.extend(extra.iter().cloned());
     let algs: WebPkiSupportedAlgorithms = rustls::crypto::ring::default_provider().signature_verification_algorithms;
-    let path =
-        leaf.verify_for_usage(algs.all, &store.anchors, &pool, now, webpki::KeyUsage::server_auth(), None, None)?;
+    let path = leaf.verify_for_usage(algs.all, anchors, &pool, now, webpki::KeyUsage::server_auth(), None, None)?;
     let subject = path.anchor().subject.to_vec();
     Ok(Verified {
         intermediates: path.intermediate_certificates().map(|c| c.der().into_owned()).collect(),
@@ -162,6 +185,26 @@ pub struct Handshake {
     pub elapsed: Duration,
     /// The server's handshake signature did not verify with the leaf's key.
     pub signature_error: Option<String>,
+    /// The CA names of a CertificateRequest (DER Names), when the server sent one.
+    pub client_ca_names: Option<Vec<Vec<u8>>>,
+}
+
+/// Records a CertificateRequest's CA names and offers no certificate.
+#[derive(Debug)]
+struct CaNameRecorder(Arc<Mutex<Option<Vec<Vec<u8>>>>>);
+
+impl rustls::client::ResolvesClientCert for CaNameRecorder {
+    fn resolve(&self, hints: &[&[u8]], _schemes: &[SignatureScheme]) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        if let Ok(mut names) = self.0.lock() {
+            *names = Some(hints.iter().map(|h| h.to_vec()).collect());
+        }
+        None
+    }
+
+    fn has_certs(&self) -> bool {
+        // So that rustls asks us when a CertificateRequest arrives.
+        true
+    }
 }
 
 #[derive(Default)]
@@ -255,6 +298,7 @@ where
 {
     let provider = provider();
     let capture = Arc::new(Mutex::new(Capture::default()));
+    let ca_names = Arc::new(Mutex::new(None));
     let verifier =
         Arc::new(CapturingVerifier { algs: provider.signature_verification_algorithms, capture: capture.clone() });
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
@@ -262,7 +306,7 @@ where
         .map_err(|e| e.to_string())?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth();
+        .with_client_cert_resolver(Arc::new(CaNameRecorder(ca_names.clone())));
     config.alpn_protocols = offer.alpn.clone();
     config.enable_sni = offer.send_sni;
     config.resumption = rustls::client::Resumption::disabled();
@@ -307,6 +351,7 @@ where
         sni,
         elapsed,
         signature_error: capture.signature_error,
+        client_ca_names: ca_names.lock().ok().and_then(|mut n| n.take()),
     };
     Ok((handshake, tls))
 }

@@ -4,7 +4,7 @@
 
 use crate::net::starttls::{self, Protocol};
 use crate::net::tcp::{self, Bind, Outcome};
-use crate::wire::tls_hello::{self, Reply};
+use crate::wire::tls_hello::{self, Depth, Reply};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,7 +26,7 @@ pub struct Prober {
 
 impl Prober {
     /// `Ok(None)`: the server closed the connection without answering.
-    pub async fn probe(&self, hello: &[u8], want_kx: bool) -> Result<Option<Reply>, String> {
+    pub async fn probe(&self, hello: &[u8], depth: Depth) -> Result<Option<Reply>, String> {
         let _permit = self.limit.acquire().await.map_err(|e| e.to_string())?;
         let (attempt, stream) =
             tcp::connect(self.address, &self.bind, self.timeout).await.map_err(|e| e.to_string())?;
@@ -57,7 +57,7 @@ impl Prober {
                     return Ok(None);
                 }
                 buf.extend_from_slice(&chunk[..n]);
-                if let Some(reply) = tls_hello::parse_reply(&buf, want_kx)? {
+                if let Some(reply) = tls_hello::parse_reply(&buf, depth)? {
                     return Ok(Some(reply));
                 }
                 if buf.len() > MAX_FLIGHT {

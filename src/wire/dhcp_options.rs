@@ -15,6 +15,8 @@ pub struct RawOptions {
     pub options: Vec<(u8, Vec<u8>)>,
     /// What was wrong with the encoding, if anything; options before it are kept.
     pub problems: Vec<String>,
+    /// The first option occurrence whose length breaks its standard's rule.
+    length_problem: Option<String>,
 }
 
 impl RawOptions {
@@ -48,6 +50,9 @@ impl RawOptions {
                             data.len()
                         ));
                         return;
+                    }
+                    if self.length_problem.is_none() {
+                        self.length_problem = length_rule_broken(code, usize::from(len));
                     }
                     self.push(code, &data[..usize::from(len)]);
                     i += 2 + usize::from(len);
@@ -94,9 +99,10 @@ pub fn chaddr(msg: &dhcproto::v4::Message) -> Option<&[u8]> {
     (msg.hlen() <= 16).then(|| msg.chaddr())
 }
 
-/// Options whose length the standard fixes (or bounds below), checked before
-/// dhcproto decodes them: its decoder asserts these lengths instead of
-/// returning an error, so a server that gets one wrong is reported here.
+/// Options whose length the standard fixes (or bounds below: `exact` false).
+/// dhcproto's decoder asserts these lengths instead of returning an error, on
+/// each occurrence and on consecutive occurrences joined, so a server that
+/// gets one wrong is reported before dhcproto sees it.
 const FIXED_LENGTHS: [(u8, &str, usize, bool); 7] = [
     (80, "rapid commit", 0, true),
     (81, "client FQDN", 3, false),
@@ -107,17 +113,24 @@ const FIXED_LENGTHS: [(u8, &str, usize, bool); 7] = [
     (155, "BLQ query end time", 4, true),
 ];
 
+fn length_rule_broken(code: u8, got: usize) -> Option<String> {
+    let &(_, name, len, exact) = FIXED_LENGTHS.iter().find(|(c, ..)| *c == code)?;
+    if exact && got != len {
+        Some(format!("option {code} ({name}) is {got} bytes long, not {len}"))
+    } else if !exact && got < len {
+        Some(format!("option {code} ({name}) is {got} bytes long, under {len}"))
+    } else {
+        None
+    }
+}
+
 impl RawOptions {
-    /// The first option whose (joined) length breaks its standard's rule.
+    /// The first option whose length, in one occurrence or all joined,
+    /// breaks its standard's rule.
     pub fn length_problem(&self) -> Option<String> {
-        FIXED_LENGTHS.iter().find_map(|&(code, name, len, exact)| {
-            let got = self.get(code)?.len();
-            match (exact, got) {
-                (true, got) if got != len => Some(format!("option {code} ({name}) is {got} bytes long, not {len}")),
-                (false, got) if got < len => Some(format!("option {code} ({name}) is {got} bytes long, under {len}")),
-                _ => None,
-            }
-        })
+        self.length_problem
+            .clone()
+            .or_else(|| self.options.iter().find_map(|(code, data)| length_rule_broken(*code, data.len())))
     }
 }
 

@@ -8,41 +8,104 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 pub const OPT: u16 = 41;
 
-/// The types we name; anything else is `TYPEnnn` (RFC 3597).
+/// Every type BIND 9.18 names (lib/dns/rdata), by code; anything else is
+/// `TYPEnnn` (RFC 3597).
 const TYPES: &[(u16, &str)] = &[
     (1, "A"),
     (2, "NS"),
+    (3, "MD"),
+    (4, "MF"),
     (5, "CNAME"),
     (6, "SOA"),
+    (7, "MB"),
+    (8, "MG"),
+    (9, "MR"),
+    (10, "NULL"),
+    (11, "WKS"),
     (12, "PTR"),
     (13, "HINFO"),
+    (14, "MINFO"),
     (15, "MX"),
     (16, "TXT"),
     (17, "RP"),
+    (18, "AFSDB"),
+    (19, "X25"),
+    (20, "ISDN"),
+    (21, "RT"),
+    (22, "NSAP"),
+    (23, "NSAP-PTR"),
+    (24, "SIG"),
+    (25, "KEY"),
+    (26, "PX"),
+    (27, "GPOS"),
     (28, "AAAA"),
     (29, "LOC"),
+    (30, "NXT"),
+    (31, "EID"),
+    (32, "NIMLOC"),
     (33, "SRV"),
+    (34, "ATMA"),
     (35, "NAPTR"),
+    (36, "KX"),
+    (37, "CERT"),
+    (38, "A6"),
     (39, "DNAME"),
+    (40, "SINK"),
     (41, "OPT"),
+    (42, "APL"),
     (43, "DS"),
     (44, "SSHFP"),
+    (45, "IPSECKEY"),
     (46, "RRSIG"),
     (47, "NSEC"),
     (48, "DNSKEY"),
+    (49, "DHCID"),
     (50, "NSEC3"),
     (51, "NSEC3PARAM"),
     (52, "TLSA"),
+    (53, "SMIMEA"),
+    (55, "HIP"),
+    (56, "NINFO"),
+    (57, "RKEY"),
+    (58, "TALINK"),
     (59, "CDS"),
     (60, "CDNSKEY"),
+    (61, "OPENPGPKEY"),
+    (62, "CSYNC"),
+    (63, "ZONEMD"),
     (64, "SVCB"),
     (65, "HTTPS"),
+    (66, "DSYNC"),
+    (67, "HHIT"),
+    (68, "BRID"),
     (99, "SPF"),
+    (100, "UINFO"),
+    (101, "UID"),
+    (102, "GID"),
+    (103, "UNSPEC"),
+    (104, "NID"),
+    (105, "L32"),
+    (106, "L64"),
+    (107, "LP"),
+    (108, "EUI48"),
+    (109, "EUI64"),
+    (249, "TKEY"),
+    (250, "TSIG"),
     (251, "IXFR"),
     (252, "AXFR"),
+    (253, "MAILB"),
+    (254, "MAILA"),
     (255, "ANY"),
     (256, "URI"),
     (257, "CAA"),
+    (258, "AVC"),
+    (259, "DOA"),
+    (260, "AMTRELAY"),
+    (261, "RESINFO"),
+    (262, "WALLET"),
+    (32768, "TA"),
+    (32769, "DLV"),
+    (65533, "KEYDATA"),
 ];
 
 const CLASSES: &[(u16, &str)] = &[(1, "IN"), (3, "CH"), (4, "HS"), (254, "NONE"), (255, "ANY")];
@@ -155,7 +218,7 @@ pub fn name_from_labels(labels: &[&[u8]]) -> String {
 }
 
 /// One character-string, quoted: `"` and `\` escaped, unprintables as `\DDD`.
-fn quoted(bytes: &[u8]) -> String {
+pub(crate) fn quoted(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() + 2);
     out.push('"');
     for &b in bytes {
@@ -177,20 +240,20 @@ pub fn hex_lower(data: &[u8]) -> String {
 }
 
 /// Base64 or hex split every 56 characters, as dig prints long blobs on one line.
-fn chunked(text: &str) -> String {
+pub(crate) fn chunked(text: &str) -> String {
     let bytes = text.as_bytes();
     bytes.chunks(56).map(|c| std::str::from_utf8(c).unwrap_or_default()).collect::<Vec<_>>().join(" ")
 }
 
 /// A cursor over one RDATA; names inside are read against the whole message.
-struct Rd<'a> {
-    msg: &'a [u8],
-    pos: usize,
-    end: usize,
+pub(crate) struct Rd<'a> {
+    pub(crate) msg: &'a [u8],
+    pub(crate) pos: usize,
+    pub(crate) end: usize,
 }
 
 impl<'a> Rd<'a> {
-    fn bytes(&mut self, n: usize) -> Result<&'a [u8], ParseError> {
+    pub(crate) fn bytes(&mut self, n: usize) -> Result<&'a [u8], ParseError> {
         if self.pos + n > self.end {
             return Err(ParseError { what: "RDATA shorter than its type needs", offset: self.pos });
         }
@@ -198,18 +261,18 @@ impl<'a> Rd<'a> {
         self.pos += n;
         Ok(s)
     }
-    fn u8(&mut self) -> Result<u8, ParseError> {
+    pub(crate) fn u8(&mut self) -> Result<u8, ParseError> {
         Ok(self.bytes(1)?[0])
     }
-    fn u16(&mut self) -> Result<u16, ParseError> {
+    pub(crate) fn u16(&mut self) -> Result<u16, ParseError> {
         let b = self.bytes(2)?;
         Ok(u16::from_be_bytes([b[0], b[1]]))
     }
-    fn u32(&mut self) -> Result<u32, ParseError> {
+    pub(crate) fn u32(&mut self) -> Result<u32, ParseError> {
         let b = self.bytes(4)?;
         Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     }
-    fn name(&mut self) -> Result<String, ParseError> {
+    pub(crate) fn name(&mut self) -> Result<String, ParseError> {
         let (name, next) = read_name(self.msg, self.pos)?;
         if next > self.end {
             return Err(ParseError { what: "name runs past its RDATA", offset: self.pos });
@@ -217,16 +280,16 @@ impl<'a> Rd<'a> {
         self.pos = next;
         Ok(name)
     }
-    fn string(&mut self) -> Result<&'a [u8], ParseError> {
+    pub(crate) fn string(&mut self) -> Result<&'a [u8], ParseError> {
         let len = self.u8()? as usize;
         self.bytes(len)
     }
-    fn rest(&mut self) -> &'a [u8] {
+    pub(crate) fn rest(&mut self) -> &'a [u8] {
         let s = &self.msg[self.pos..self.end];
         self.pos = self.end;
         s
     }
-    fn done(&self) -> Result<(), ParseError> {
+    pub(crate) fn done(&self) -> Result<(), ParseError> {
         if self.pos == self.end {
             Ok(())
         } else {
@@ -248,14 +311,14 @@ pub fn rdata(msg: &[u8], at: usize, len: usize, rtype: u16, class: u16) -> Resul
     let text = match (rtype, class) {
         (1, 1) => Ipv4Addr::from(<[u8; 4]>::try_from(r.bytes(4)?).unwrap_or_default()).to_string(),
         (28, 1) => Ipv6Addr::from(<[u8; 16]>::try_from(r.bytes(16)?).unwrap_or_default()).to_string(),
-        (2 | 5 | 12 | 39, _) => r.name()?,
+        (2..=5 | 7..=9 | 12 | 39, _) | (23, 1) => r.name()?,
         (6, _) => {
             let (m, rn) = (r.name()?, r.name()?);
             let v: Vec<String> = (0..5).map(|_| r.u32().map(|n| n.to_string())).collect::<Result<_, _>>()?;
             format!("{m} {rn} {}", v.join(" "))
         }
         (15, _) => format!("{} {}", r.u16()?, r.name()?),
-        (16 | 99, _) => {
+        (16 | 56 | 99 | 258 | 261 | 262, _) => {
             let mut parts = Vec::new();
             while r.pos < r.end {
                 parts.push(quoted(r.string()?));
@@ -270,17 +333,17 @@ pub fn rdata(msg: &[u8], at: usize, len: usize, rtype: u16, class: u16) -> Resul
             let (f, s, re) = (quoted(r.string()?), quoted(r.string()?), quoted(r.string()?));
             format!("{order} {pref} {f} {s} {re} {}", r.name()?)
         }
-        (43 | 59, _) => {
+        (43 | 59 | 32768 | 32769, _) => {
             let (tag, alg, dt) = (r.u16()?, r.u8()?, r.u8()?);
             format!("{tag} {alg} {dt} {}", chunked(&HEXUPPER.encode(r.rest())))
         }
         (44, _) => format!("{} {} {}", r.u8()?, r.u8()?, chunked(&HEXUPPER.encode(r.rest()))),
-        (52, _) => format!("{} {} {} {}", r.u8()?, r.u8()?, r.u8()?, chunked(&HEXUPPER.encode(r.rest()))),
-        (48 | 60, _) => {
+        (52 | 53, _) => format!("{} {} {} {}", r.u8()?, r.u8()?, r.u8()?, chunked(&HEXUPPER.encode(r.rest()))),
+        (25 | 48 | 57 | 60, _) => {
             let (flags, proto, alg) = (r.u16()?, r.u8()?, r.u8()?);
             format!("{flags} {proto} {alg} {}", chunked(&BASE64.encode(r.rest())))
         }
-        (46, _) => {
+        (24 | 46, _) => {
             let covered = type_name(r.u16()?);
             let (alg, labels, ttl) = (r.u8()?, r.u8()?, r.u32()?);
             let (exp, inc, tag) = (r.u32()?, r.u32()?, r.u16()?);
@@ -313,7 +376,10 @@ pub fn rdata(msg: &[u8], at: usize, len: usize, rtype: u16, class: u16) -> Resul
             let tag = r.string()?;
             format!("{flags} {} {}", String::from_utf8_lossy(tag), quoted(r.rest()))
         }
-        _ => return Ok(unknown_rdata(r.rest())),
+        _ => match crate::wire::dns_rdata::more(&mut r, rtype, class)? {
+            Some(text) => text,
+            None => return Ok(unknown_rdata(r.rest())),
+        },
     };
     r.done()?;
     Ok(text)
@@ -324,7 +390,7 @@ fn salt(bytes: &[u8]) -> String {
 }
 
 /// NSEC/NSEC3 type bitmaps (RFC 4034 §4.1.2).
-fn bitmap(r: &mut Rd) -> Result<String, ParseError> {
+pub(crate) fn bitmap(r: &mut Rd) -> Result<String, ParseError> {
     let mut types = Vec::new();
     while r.pos < r.end {
         let window = r.u8()? as u16;
@@ -433,7 +499,6 @@ fn svc_key_name(key: u16) -> String {
         4 => "ipv4hint".into(),
         5 => "ech".into(),
         6 => "ipv6hint".into(),
-        7 => "dohpath".into(),
         n => format!("key{n}"),
     }
 }

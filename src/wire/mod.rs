@@ -7,6 +7,7 @@
 pub mod der;
 pub mod dhcp_options;
 pub mod dns;
+pub mod dns_rdata;
 pub mod dns_text;
 pub mod ext;
 pub mod icmp;

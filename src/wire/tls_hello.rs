@@ -51,6 +51,8 @@ pub const SUITES: &[(u16, &str)] = &[
     (0x00a2, "TLS_DHE_DSS_WITH_AES_128_GCM_SHA256"),
     (0xc09f, "TLS_DHE_RSA_WITH_AES_256_CCM"),
     (0xc09e, "TLS_DHE_RSA_WITH_AES_128_CCM"),
+    (0xc0a3, "TLS_DHE_RSA_WITH_AES_256_CCM_8"),
+    (0xc0a2, "TLS_DHE_RSA_WITH_AES_128_CCM_8"),
     (0xc053, "TLS_DHE_RSA_WITH_ARIA_256_GCM_SHA384"),
     (0xc052, "TLS_DHE_RSA_WITH_ARIA_128_GCM_SHA256"),
     (0xc024, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384"),
@@ -162,10 +164,40 @@ pub fn group_name(code: u16) -> String {
 }
 
 /// Signature schemes offered: modern first, then the SHA-1 and DSA ones old servers need.
-const SIG_ALGS: &[u16] = &[
+pub const SIG_ALGS: &[u16] = &[
     0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0303, 0x0301, 0x0402,
     0x0203, 0x0201, 0x0202,
 ];
+
+pub fn sig_alg_name(code: u16) -> String {
+    let name = match code {
+        0x0201 => "rsa_pkcs1_sha1",
+        0x0202 => "dsa_sha1",
+        0x0203 => "ecdsa_sha1",
+        0x0303 => "ecdsa_sha224",
+        0x0301 => "rsa_pkcs1_sha224",
+        0x0401 => "rsa_pkcs1_sha256",
+        0x0402 => "dsa_sha256",
+        0x0403 => "ecdsa_secp256r1_sha256",
+        0x0501 => "rsa_pkcs1_sha384",
+        0x0503 => "ecdsa_secp384r1_sha384",
+        0x0601 => "rsa_pkcs1_sha512",
+        0x0603 => "ecdsa_secp521r1_sha512",
+        0x0804 => "rsa_pss_rsae_sha256",
+        0x0805 => "rsa_pss_rsae_sha384",
+        0x0806 => "rsa_pss_rsae_sha512",
+        0x0807 => "ed25519",
+        0x0808 => "ed448",
+        0x0809 => "rsa_pss_pss_sha256",
+        0x080a => "rsa_pss_pss_sha384",
+        0x080b => "rsa_pss_pss_sha512",
+        other => return format!("0x{other:04x}"),
+    };
+    name.into()
+}
+
+/// TLS_FALLBACK_SCSV (RFC 7507): "this is a downgraded retry".
+pub const FALLBACK_SCSV: u16 = 0x5600;
 
 const HRR_RANDOM: [u8; 32] = [
     0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11,
@@ -173,7 +205,7 @@ const HRR_RANDOM: [u8; 32] = [
 ];
 
 /// What one crafted ClientHello offers.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Hello<'a> {
     /// The version asked for: legacy_version up to TLS 1.2; TLS 1.3 goes in supported_versions.
     pub version: u16,
@@ -185,6 +217,18 @@ pub struct Hello<'a> {
     /// empty key_share so that a server supporting one of `groups` answers
     /// with a HelloRetryRequest naming it.
     pub x25519_share: Option<[u8; 32]>,
+    /// ALPN protocols to offer (none: no extension).
+    pub alpn: &'a [String],
+    /// Signature schemes to offer instead of [`SIG_ALGS`] (TLS 1.2+).
+    pub sig_algs: Option<&'a [u16]>,
+    /// Ask for a stapled OCSP response (status_request).
+    pub status_request: bool,
+    /// Offer the Heartbeat extension (RFC 6520), peer_allowed_to_send.
+    pub heartbeat: bool,
+    /// Offer DEFLATE compression besides null (CRIME).
+    pub deflate: bool,
+    /// Append TLS_FALLBACK_SCSV to the suites.
+    pub fallback_scsv: bool,
 }
 
 fn put_u16(out: &mut Vec<u8>, v: u16) {
@@ -215,8 +259,11 @@ pub fn client_hello(h: &Hello<'_>) -> Vec<u8> {
     if !tls13 {
         suites.extend([0x00, 0xff]); // TLS_EMPTY_RENEGOTIATION_INFO_SCSV
     }
+    if h.fallback_scsv {
+        suites.extend(FALLBACK_SCSV.to_be_bytes());
+    }
     put_vec(&mut body, 2, &suites);
-    put_vec(&mut body, 1, &[0]); // null compression only
+    put_vec(&mut body, 1, if h.deflate { &[1, 0] } else { &[0] }); // DEFLATE, null
 
     let mut exts = Vec::new();
     if h.version > SSL3 {
@@ -233,10 +280,26 @@ pub fn client_hello(h: &Hello<'_>) -> Vec<u8> {
         ext(&mut exts, 0x000b, &[1, 0]); // ec_point_formats: uncompressed
         if h.version >= TLS12 {
             let mut sigs = Vec::new();
-            put_vec(&mut sigs, 2, &SIG_ALGS.iter().flat_map(|s| s.to_be_bytes()).collect::<Vec<_>>());
+            let offered = h.sig_algs.unwrap_or(SIG_ALGS);
+            put_vec(&mut sigs, 2, &offered.iter().flat_map(|s| s.to_be_bytes()).collect::<Vec<_>>());
             ext(&mut exts, 0x000d, &sigs);
         }
         ext(&mut exts, 0x0017, &[]); // extended_master_secret
+        if !h.alpn.is_empty() {
+            let mut list = Vec::new();
+            for p in h.alpn {
+                put_vec(&mut list, 1, &p.as_bytes()[..p.len().min(255)]);
+            }
+            let mut alpn = Vec::new();
+            put_vec(&mut alpn, 2, &list);
+            ext(&mut exts, 0x0010, &alpn);
+        }
+        if h.status_request {
+            ext(&mut exts, 0x0005, &[1, 0, 0, 0, 0]); // ocsp, no responder ids, no extensions
+        }
+        if h.heartbeat {
+            ext(&mut exts, 0x000f, &[1]); // peer_allowed_to_send
+        }
         if tls13 {
             ext(&mut exts, 0x002b, &[2, 0x03, 0x04]); // supported_versions: TLS 1.3 only
             ext(&mut exts, 0x002d, &[1, 1]); // psk_key_exchange_modes: psk_dhe_ke
@@ -260,8 +323,9 @@ pub fn client_hello(h: &Hello<'_>) -> Vec<u8> {
     record
 }
 
-/// What the server chose.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the server chose, and the clear-text rest of a TLS ≤ 1.2 flight
+/// when it was read that far.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ServerHello {
     /// The negotiated version (supported_versions when present).
     pub version: u16,
@@ -272,6 +336,32 @@ pub struct ServerHello {
     pub group: Option<u16>,
     /// Finite-field DH prime size in bits (DHE, TLS ≤ 1.2).
     pub dh_bits: Option<usize>,
+    /// The compression method chosen (0 null, 1 DEFLATE).
+    pub compression: u8,
+    /// Extension types in the ServerHello, in order.
+    pub extensions: Vec<u16>,
+    /// The ALPN protocol chosen (visible in the ServerHello up to TLS 1.2).
+    pub alpn: Option<String>,
+    /// The Certificate message's chain, DER, leaf first (TLS ≤ 1.2, `Depth::Flight`).
+    pub certificates: Vec<Vec<u8>>,
+    /// A CertificateStatus message's OCSP response.
+    pub ocsp: Option<Vec<u8>>,
+    /// The signature scheme of the ServerKeyExchange (TLS 1.2).
+    pub kx_signature: Option<u16>,
+    /// A CertificateRequest's acceptable CA names (DER Names), when one was sent.
+    pub client_ca_names: Option<Vec<Vec<u8>>>,
+}
+
+/// How far into a TLS ≤ 1.2 server flight to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Depth {
+    /// The ServerHello only.
+    #[default]
+    Hello,
+    /// Up to the ServerKeyExchange (the group and DH size).
+    KeyExchange,
+    /// Up to ServerHelloDone: the certificates, the staple, a CertificateRequest.
+    Flight,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -334,8 +424,9 @@ fn parse_server_hello(body: &[u8]) -> Result<ServerHello, String> {
     let random = r.take(32)?;
     r.vec(1)?; // session id
     let suite = r.u16()?;
-    r.u8()?; // compression
-    let mut hello = ServerHello { version: legacy, suite, retry: random == HRR_RANDOM, group: None, dh_bits: None };
+    let compression = r.u8()?;
+    let mut hello =
+        ServerHello { version: legacy, suite, retry: random == HRR_RANDOM, compression, ..Default::default() };
     if r.0.is_empty() {
         return Ok(hello);
     }
@@ -343,30 +434,69 @@ fn parse_server_hello(body: &[u8]) -> Result<ServerHello, String> {
     while !exts.0.is_empty() {
         let kind = exts.u16()?;
         let mut data = Reader(exts.vec(2)?);
+        hello.extensions.push(kind);
         match kind {
             0x002b => hello.version = data.u16()?,
             0x0033 => hello.group = Some(data.u16()?),
+            0x0010 => {
+                let mut list = Reader(data.vec(2)?);
+                hello.alpn = Some(String::from_utf8_lossy(list.vec(1)?).into_owned());
+            }
             _ => {}
         }
     }
     Ok(hello)
 }
 
-/// ServerKeyExchange: the named curve of ECDHE, or the prime size of DHE.
+/// ServerKeyExchange: the named curve of ECDHE, or the prime size of DHE,
+/// and (TLS 1.2) the signature scheme that signed them.
 fn parse_key_exchange(body: &[u8], hello: &mut ServerHello) {
     let mut r = Reader(body);
-    if body.first() == Some(&3) {
+    let params = if body.first() == Some(&3) {
         let _ = r.u8();
         hello.group = r.u16().ok();
+        r.vec(1).map(|_| ())
     } else if let Ok(p) = r.vec(2) {
         let p = p.iter().skip_while(|b| **b == 0).count();
         hello.dh_bits = Some(p * 8);
+        r.vec(2).and_then(|_| r.vec(2)).map(|_| ())
+    } else {
+        Err(String::new())
+    };
+    if params.is_ok() && hello.version >= TLS12 && r.0.len() >= 4 {
+        hello.kx_signature = r.u16().ok();
     }
 }
 
+/// Certificate (TLS ≤ 1.2): a 24-bit list of 24-bit-length DER certificates.
+fn parse_certificates(body: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    let mut r = Reader(body);
+    let mut list = Reader(r.vec(3)?);
+    let mut out = Vec::new();
+    while !list.0.is_empty() {
+        out.push(list.vec(3)?.to_vec());
+    }
+    Ok(out)
+}
+
+/// CertificateRequest (TLS ≤ 1.2): the acceptable CA names.
+fn parse_certificate_request(body: &[u8], version: u16) -> Result<Vec<Vec<u8>>, String> {
+    let mut r = Reader(body);
+    r.vec(1)?; // certificate types
+    if version >= TLS12 {
+        r.vec(2)?; // signature schemes
+    }
+    let mut names = Reader(r.vec(2)?);
+    let mut out = Vec::new();
+    while !names.0.is_empty() {
+        out.push(names.vec(2)?.to_vec());
+    }
+    Ok(out)
+}
+
 /// Record bytes received so far → `Ok(None)` while more are needed.
-/// `want_kx` keeps reading a TLS ≤ 1.2 flight up to ServerKeyExchange.
-pub fn parse_reply(buf: &[u8], want_kx: bool) -> Result<Option<Reply>, String> {
+/// `depth` says how far into a TLS ≤ 1.2 flight to read.
+pub fn parse_reply(buf: &[u8], depth: Depth) -> Result<Option<Reply>, String> {
     let mut handshake = Vec::new();
     let mut rest = buf;
     let mut hello: Option<ServerHello> = None;
@@ -384,15 +514,20 @@ pub fn parse_reply(buf: &[u8], want_kx: bool) -> Result<Option<Reply>, String> {
             match (kind, hello.as_mut()) {
                 (2, None) => {
                     let parsed = parse_server_hello(body)?;
-                    if !want_kx || parsed.retry || parsed.version >= TLS13 {
+                    if depth == Depth::Hello || parsed.retry || parsed.version >= TLS13 {
                         return Ok(Some(Reply::Hello(parsed)));
                     }
                     hello = Some(parsed);
                 }
                 (_, None) => return Err(format!("expected ServerHello, got handshake message type {kind}")),
+                (11, Some(h)) => h.certificates = parse_certificates(body)?,
+                (22, Some(h)) if body.first() == Some(&1) => h.ocsp = Some(Reader(&body[1..]).vec(3)?.to_vec()),
+                (13, Some(h)) => h.client_ca_names = Some(parse_certificate_request(body, h.version)?),
                 (12, Some(h)) => {
                     parse_key_exchange(body, h);
-                    return Ok(hello.map(Reply::Hello));
+                    if depth == Depth::KeyExchange {
+                        return Ok(hello.map(Reply::Hello));
+                    }
                 }
                 (14, Some(_)) => return Ok(hello.map(Reply::Hello)),
                 _ => {}
@@ -444,6 +579,7 @@ mod tests {
             server_name: Some("web.test"),
             random: [7; 32],
             x25519_share: Some([9; 32]),
+            ..Default::default()
         })
     }
 
@@ -520,10 +656,17 @@ mod tests {
         ext(&mut exts, 0x002b, &[3, 4]);
         ext(&mut exts, 0x0033, &[0, 0x17]);
         let rec = record(0x16, &server_hello(TLS12, 0x1302, HRR_RANDOM, &exts));
-        let want = ServerHello { version: TLS13, suite: 0x1302, retry: true, group: Some(0x17), dh_bits: None };
-        assert_eq!(parse_reply(&rec, true), Ok(Some(Reply::Hello(want))));
+        let want = ServerHello {
+            version: TLS13,
+            suite: 0x1302,
+            retry: true,
+            group: Some(0x17),
+            extensions: vec![0x002b, 0x0033],
+            ..Default::default()
+        };
+        assert_eq!(parse_reply(&rec, Depth::KeyExchange), Ok(Some(Reply::Hello(want))));
         for cut in 0..rec.len() {
-            assert_eq!(parse_reply(&rec[..cut], true), Ok(None), "cut at {cut}");
+            assert_eq!(parse_reply(&rec[..cut], Depth::KeyExchange), Ok(None), "cut at {cut}");
         }
     }
 
@@ -535,28 +678,56 @@ mod tests {
         let (a, b) = flight.split_at(20);
         let mut bytes = record(0x16, a);
         bytes.extend(record(0x16, b));
-        let Ok(Some(Reply::Hello(h))) = parse_reply(&bytes, true) else { panic!() };
+        let Ok(Some(Reply::Hello(h))) = parse_reply(&bytes, Depth::KeyExchange) else { panic!() };
         assert_eq!((h.version, h.suite, h.group), (TLS12, 0xc02f, Some(0x1d)));
-        let Ok(Some(Reply::Hello(h))) = parse_reply(&bytes, false) else { panic!() };
+        let Ok(Some(Reply::Hello(h))) = parse_reply(&bytes, Depth::Hello) else { panic!() };
         assert_eq!(h.group, None);
         let mut dhe = server_hello(TLS12, 0x009e, [5; 32], &[]);
         dhe.extend([12, 0, 0, 6, 0, 2, 0x00, 0xff, 0, 0]);
-        let Ok(Some(Reply::Hello(h))) = parse_reply(&record(0x16, &dhe), true) else { panic!() };
+        let Ok(Some(Reply::Hello(h))) = parse_reply(&record(0x16, &dhe), Depth::KeyExchange) else { panic!() };
         assert_eq!(h.dh_bits, Some(8));
     }
 
     #[test]
+    fn tls10_flight_up_to_server_hello_done() {
+        let mut exts = Vec::new();
+        ext(&mut exts, 0xff01, &[0]);
+        ext(&mut exts, 0x0010, &[0, 3, 2, b'h', b'2']);
+        let mut flight = server_hello(TLS10, 0x000a, [5; 32], &exts);
+        // Certificate: two "certificates"
+        flight.extend([11, 0, 0, 11, 0, 0, 8, 0, 0, 2, 0x30, 0, 0, 0, 0]);
+        flight.extend([22, 0, 0, 6, 1, 0, 0, 2, 0x30, 0]); // CertificateStatus (OCSP)
+        flight.extend([13, 0, 0, 8, 1, 1, 0, 4, 0, 2, 0x30, 0]); // CertificateRequest, one CA name
+        let at_done = flight.len();
+        flight.extend([14, 0, 0, 0]);
+        let rec = record(0x16, &flight);
+        let Ok(Some(Reply::Hello(h))) = parse_reply(&rec, Depth::Flight) else { panic!() };
+        assert_eq!(h.certificates, [vec![0x30, 0], vec![]]);
+        assert_eq!(h.ocsp, Some(vec![0x30, 0]));
+        assert_eq!(h.client_ca_names, Some(vec![vec![0x30, 0]]));
+        assert_eq!(h.alpn.as_deref(), Some("h2"));
+        assert_eq!(h.extensions, [0xff01, 0x0010]);
+        // Without ServerHelloDone, Flight waits for more.
+        assert_eq!(parse_reply(&record(0x16, &flight[..at_done]), Depth::Flight), Ok(None));
+        // KeyExchange depth stops at the hello when the flight has no ServerKeyExchange only at Done.
+        assert!(matches!(parse_reply(&rec, Depth::KeyExchange), Ok(Some(Reply::Hello(_)))));
+    }
+
+    #[test]
     fn alerts_and_garbage() {
-        assert_eq!(parse_reply(&record(0x15, &[2, 70]), true), Ok(Some(Reply::Alert { level: 2, description: 70 })));
-        assert!(parse_reply(b"HTTP/1.1 400 Bad Request\r\n", true).is_err());
-        assert!(parse_reply(&record(0x16, &[1, 0, 0, 0]), true).is_err());
-        assert!(parse_reply(&record(0x17, &[0; 8]), true).is_err());
+        assert_eq!(
+            parse_reply(&record(0x15, &[2, 70]), Depth::KeyExchange),
+            Ok(Some(Reply::Alert { level: 2, description: 70 }))
+        );
+        assert!(parse_reply(b"HTTP/1.1 400 Bad Request\r\n", Depth::KeyExchange).is_err());
+        assert!(parse_reply(&record(0x16, &[1, 0, 0, 0]), Depth::KeyExchange).is_err());
+        assert!(parse_reply(&record(0x17, &[0; 8]), Depth::KeyExchange).is_err());
         // Fuzz: every prefix and single-byte corruption of a good flight is handled.
         let good = record(0x16, &server_hello(TLS12, 0xc02f, [5; 32], &[0, 0x2b, 0, 2, 3, 3]));
         for i in 0..good.len() {
             let mut bad = good.clone();
             bad[i] ^= 0x5a;
-            let _ = parse_reply(&bad, true);
+            let _ = parse_reply(&bad, Depth::KeyExchange);
         }
     }
 }

@@ -313,3 +313,79 @@ fn without_cap_net_raw_it_says_so_and_exits_3() {
     let out = l.client.command_without_net_raw(NETWALK).args(["arp", "--cache"]).output().expect("run netwalk");
     assert_eq!(code(&out), 0, "{}", stderr(&out));
 }
+
+/// Waits until `host` sees an ARP request for `target` cross the bridge.
+fn wait_for_request(sniffer: &std::net::UdpSocket, target: [u8; 4]) {
+    let mut frame = [0u8; 1600];
+    loop {
+        let n = sniffer.recv(&mut frame).expect("the sweep's requests crossed the bridge");
+        if n >= 42 && frame[12..14] == [0x08, 0x06] && frame[20..22] == [0, 1] && frame[38..42] == target {
+            return;
+        }
+    }
+}
+
+#[test]
+fn ctrl_c_during_a_sweep_prints_the_hosts_found_and_exits_130() {
+    let l = lan();
+    let h3 = l.host("h3", "198.18.5.3/24", "02:aa:00:00:05:03");
+    l.host("h4", "198.18.5.4/24", "02:aa:00:00:05:04");
+    let sniffer = h3.socket(libc::AF_PACKET, libc::SOCK_RAW, i32::from(0x0806u16.to_be()), None);
+    let sniffer = std::net::UdpSocket::from(sniffer); // only for recv with a timeout
+    sniffer.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    for json_out in [true, false] {
+        let mut args = vec!["arp", "--rate", "20", "198.18.5.0/24"];
+        if json_out {
+            args.insert(0, "--json");
+        }
+        let child = l
+            .client
+            .command(NETWALK)
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // .3 and .4 were asked (and answered) well before the request for .12.
+        wait_for_request(&sniffer, [198, 18, 5, 12]);
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(code(&out), 130, "interrupted, not a verdict: {}", stderr(&out));
+        if json_out {
+            let doc = json(&out);
+            assert_eq!(doc["interrupted"], true, "{doc}");
+            let ips: Vec<&str> = doc["hosts"].as_array().unwrap().iter().map(|h| h["ip"].as_str().unwrap()).collect();
+            assert_eq!(ips, ["198.18.5.3", "198.18.5.4"], "{doc}");
+            let asked = doc["asked"].as_u64().unwrap();
+            assert!((11..253).contains(&asked), "{doc}");
+        } else {
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(text.contains("198.18.5.3 ") && text.contains("02:aa:00:00:05:04"), "{text}");
+            let line =
+                text.lines().find(|l| l.starts_with("interrupted after asking ")).unwrap_or_else(|| panic!("{text}"));
+            assert!(line.ends_with(" of 253 addresses: the hosts found so far"), "{text}");
+        }
+    }
+}
+
+/// data/oui.tsv is exactly what scripts/update-oui.sh makes of the IEEE
+/// registries in the ieee-data version it names (.ci/run installs that).
+#[cfg(feature = "interop")]
+#[test]
+fn the_vendor_table_is_current_with_its_script() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = std::process::Command::new("bash")
+        .arg(format!("{root}/scripts/update-oui.sh"))
+        .arg("--check")
+        .output()
+        .expect("run scripts/update-oui.sh");
+    assert_eq!(
+        code(&out),
+        0,
+        "{}{}(scripts/update-oui.sh --install puts the pinned ieee-data in place)",
+        String::from_utf8_lossy(&out.stdout),
+        stderr(&out)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("data/oui.tsv is current"));
+}

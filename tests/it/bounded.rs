@@ -20,6 +20,8 @@ fn a_device_as_any_file_option_is_refused_at_the_cap() {
         (&["dig", "--ca-file", "/dev/zero", "@198.18.1.2", "+tls", "a.test"][..], "CA file /dev/zero: larger than", 48),
         (&["tls-inspect", "--ca-file", "/dev/zero", "198.18.1.2"][..], "CA file /dev/zero: larger than", 48),
         (&["http", "--cacert", "/dev/zero", "https://198.18.1.2/"][..], "CA file /dev/zero: larger than", 48),
+        (&["http", "-d", "@/dev/zero", "http://198.18.1.2/"][..], "-d /dev/zero: larger than 64 MiB", 144),
+        (&["http", "-T", "/dev/zero", "http://198.18.1.2/"][..], "-T /dev/zero: larger than 64 MiB", 144),
         (&["explain", "--ca-file", "/dev/zero", "https://a.test/"][..], "CA file /dev/zero: larger than", 48),
         (&["hsts-check", "--ca-file", "/dev/zero", "a.test"][..], "CA file /dev/zero: larger than", 48),
         (&["hsts-check", "--preload-list", "/dev/zero", "a.test"][..], "--preload-list /dev/zero: larger than", 112),

@@ -45,6 +45,8 @@ enum Behaviour {
     Offer,
     /// Raw payloads built from the DISCOVER, sent in order (hostile servers).
     Raw(fn(&Message, Ipv4Addr) -> Vec<Vec<u8>>),
+    /// Loses the first DISCOVER, offers to the next ones (a lossy link).
+    LoseFirst,
 }
 
 /// Every DHCP message the server received, for assertions on what the client sent.
@@ -57,6 +59,7 @@ fn serve(host: &Host, ip: Ipv4Addr, behaviour: Behaviour) -> Seen {
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || {
         let mut buf = [0u8; 1500];
+        let mut discovers = 0;
         while let Ok((n, _)) = socket.recv_from(&mut buf) {
             let Ok(msg) = Message::decode(&mut Decoder::new(&buf[..n])) else { continue };
             let discover = msg.opts().msg_type() == Some(MessageType::Discover);
@@ -64,9 +67,12 @@ fn serve(host: &Host, ip: Ipv4Addr, behaviour: Behaviour) -> Seen {
             if !discover {
                 continue;
             }
+            discovers += 1;
             let replies = match &behaviour {
                 Behaviour::Offer => vec![encode(&offer(&msg, ip))],
                 Behaviour::Raw(build) => build(&msg, ip),
+                Behaviour::LoseFirst if discovers == 1 => Vec::new(),
+                Behaviour::LoseFirst => vec![encode(&offer(&msg, ip))],
             };
             for reply in replies {
                 let _ = socket.send_to(&reply, "255.255.255.255:68");
@@ -164,11 +170,52 @@ fn every_field_of_an_offer_on_an_interface_without_ipv4() {
     assert_eq!(v4_mac(discover.chaddr()), n.client.mac("eth0"));
     assert!(discover.flags().broadcast());
     assert_eq!(discover.opts().get(v4::OptionCode::Hostname), Some(&DhcpOption::Hostname("probe".into())));
+    let Some(DhcpOption::ParameterRequestList(asked)) = discover.opts().get(v4::OptionCode::ParameterRequestList)
+    else {
+        panic!("no parameter request list")
+    };
+    assert!(asked.contains(&v4::OptionCode::from(252)), "WPAD (252) is asked for: {asked:?}");
     assert!(seen.recv_timeout(Duration::from_millis(200)).is_err(), "no REQUEST or DECLINE follows: no lease taken");
 }
 
 fn v4_mac(chaddr: &[u8]) -> String {
     chaddr[..6].iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
+}
+
+#[test]
+fn a_lost_discover_is_retransmitted_after_4s_with_the_same_xid() {
+    let n = net();
+    let seen = serve(&n.dhcp1, "198.18.5.1".parse().unwrap(), Behaviour::LoseFirst);
+    // The default window (5 s): the retransmission at 3-5 s gets the offer.
+    let started = Instant::now();
+    let out = netwalk(&n.client, &["--json", "dhcp-discover"]);
+    let took = started.elapsed();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(took >= Duration::from_secs(5) && took < Duration::from_secs(8), "the 5 s default window: {took:?}");
+    let doc = json(&out);
+    assert_eq!(doc["timeout_ms"], 5000.0);
+    assert_eq!(doc["sent"], 2, "{doc:#}");
+    let o = &doc["offers"][0];
+    assert_eq!((&o["offered"], &o["discovers_sent"]), (&Value::from("198.18.5.100"), &Value::from(2)));
+    let elapsed = o["elapsed_ms"].as_f64().unwrap();
+    assert!((2900.0..5100.0).contains(&elapsed), "the offer came after the retransmission: {elapsed} ms");
+    assert!(o["latency_ms"].as_f64().unwrap() < elapsed, "latency counts from the retransmission");
+
+    let first = seen.recv_timeout(Duration::from_secs(1)).unwrap();
+    let again = seen.recv_timeout(Duration::from_secs(1)).unwrap();
+    assert_eq!(again.opts().msg_type(), Some(MessageType::Discover));
+    assert_eq!(again.xid(), first.xid(), "a retransmission keeps the xid");
+    assert_eq!(first.secs(), 0);
+    assert!((2..=5).contains(&again.secs()), "secs says how long the client has tried: {}", again.secs());
+    assert!(seen.recv_timeout(Duration::from_millis(200)).is_err(), "two DISCOVERs in 5 s, no REQUEST");
+
+    // The text says so; --first still returns at the first offer.
+    let started = Instant::now();
+    let out = netwalk(&n.client, &["dhcp-discover", "--first"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(started.elapsed() < Duration::from_secs(5), "--first returned at the offer");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("DHCPOFFER from 198.18.5.1"), "{text}");
 }
 
 #[test]
@@ -350,6 +397,7 @@ fn dhcpv6_solicit_lists_the_advertise() {
     let ad = &doc["advertises"][0];
     assert_eq!(ad["addresses"][0]["address"], "2001:db8:5::100");
     assert_eq!(ad["addresses"][0]["valid_lifetime_s"], 600);
+    assert_eq!((&ad["iaid"], &ad["t1_s"], &ad["t2_s"]), (&Value::from(1), &Value::from(150), &Value::from(240)));
     assert_eq!(ad["dns_servers"], serde_json::json!(["2001:db8:5::53"]));
     assert_eq!(ad["domain_search"], serde_json::json!(["lab.test."]));
     assert_eq!(ad["server_duid"], "00:03:00:01:02:00:00:00:05:01");

@@ -54,13 +54,28 @@ fn start_named(lab: &Lab, host: &Host, client: &Host, dig: &str) -> (lab::Server
     let dir = host.dir().join("named");
     std::fs::create_dir_all(&dir).unwrap();
     let signed = sign_zone(host, &dir);
+    start_named_with(lab, host, client, dig, &signed, "")
+}
+
+/// named with the signed example.test, types.test and the zones of `extra` (named.conf text).
+fn start_named_with(
+    lab: &Lab,
+    host: &Host,
+    client: &Host,
+    dig: &str,
+    signed: &str,
+    extra: &str,
+) -> (lab::Server, String) {
+    let dir = host.dir().join("named");
+    let types = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/types.test.zone");
     let addr = host.addr(4).to_string();
     let d = dir.to_str().unwrap();
     let conf = format!(
         "options {{\n  directory \"{d}\";\n  pid-file \"{d}/named.pid\";\n  session-keyfile \"{d}/session.key\";\n  \
          managed-keys-directory \"{d}\";\n  listen-on port 53 {{ {addr}; }};\n  listen-on-v6 {{ none; }};\n  \
          recursion no;\n  dnssec-validation no;\n  server-id \"ns1-bind\";\n}};\ncontrols {{ }};\n\
-         zone \"example.test\" {{ type primary; file \"{signed}\"; }};\n"
+         zone \"example.test\" {{ type primary; file \"{signed}\"; }};\n\
+         zone \"types.test\" {{ type primary; file \"{types}\"; check-names ignore; }};\n{extra}"
     );
     let conf_path = dir.join("named.conf");
     std::fs::write(&conf_path, conf).unwrap();
@@ -167,4 +182,151 @@ fn answers_match_bind_dig_for_every_type_with_and_without_dnssec() {
     let ours = ok(&client.command(NETWALK).arg("dig").args(args).output().unwrap(), "netwalk dig");
     assert_eq!(pick(&ours), pick(&theirs));
     assert_eq!(pick(&ours).len(), 3, "{ours}");
+}
+
+/// The (owner, type) pairs of tests/data/types.test.zone, read from the file itself so a record added there is compared too.
+fn every_type_queries() -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/types.test.zone")).unwrap();
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in text.lines().filter(|l| !l.starts_with(';') && !l.starts_with('$') && !l.trim().is_empty()) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let owner = if words[0] == "@" { "types.test".to_string() } else { format!("{}.types.test", words[0]) };
+        let pair = (owner, words[2].to_string());
+        if !out.contains(&pair) {
+            out.push(pair);
+        }
+    }
+    out
+}
+
+#[test]
+fn every_bind_type_prints_as_bind_dig_prints_it() {
+    let dig = require("dig");
+    let lab = Lab::chain(&["client", "server"]);
+    let (client, server) = (lab.host_by_name("client"), lab.host_by_name("server"));
+    let (_named, addr) = start_named(&lab, &server, &client, &dig);
+    let at = format!("@{addr}");
+    let queries = every_type_queries();
+    assert!(queries.len() > 80, "{}", queries.len());
+    let mut mismatches = Vec::new();
+    for (name, rtype) in &queries {
+        let args = [at.as_str(), "+norec", "+noall", "+answer", name.as_str(), rtype.as_str()];
+        let theirs = ok(&client.command(&dig).args(args).output().unwrap(), "dig");
+        let ours = ok(&client.command(NETWALK).arg("dig").args(args).output().unwrap(), "netwalk dig");
+        if theirs.trim().is_empty() {
+            mismatches.push(format!("{name} {rtype}: BIND has no answer"));
+        }
+        // No record may fall back to RFC 3597 hex unless BIND's does too.
+        if sorted(&ours) != sorted(&theirs) {
+            mismatches.push(format!("{name} {rtype}:\n  bind: {}\n  ours: {}", theirs.trim(), ours.trim()));
+        }
+    }
+    assert!(mismatches.is_empty(), "{} of {} differ:\n{}", mismatches.len(), queries.len(), mismatches.join("\n"));
+
+    // An AXFR of the whole zone is the same record set too (every message, over TCP).
+    let args = [at.as_str(), "+noall", "+answer", "types.test", "AXFR"];
+    let theirs = ok(&client.command(&dig).args(args).output().unwrap(), "dig axfr");
+    let ours = ok(&client.command(NETWALK).arg("dig").args(args).output().unwrap(), "netwalk dig axfr");
+    assert_eq!(sorted(&ours), sorted(&theirs));
+    assert!(sorted(&theirs).len() > 90, "{theirs}");
+
+    // A mistyped type word is a usage error, not a second query name.
+    let out = client.command(NETWALK).args(["dig", &at, "afsdb.types.test", "AFSDBX"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown record type 'AFSDBX'"), "{out:?}");
+}
+
+/// `big.test`: 10 000 A records, dynamic (so named keeps a journal and answers IXFR incrementally).
+fn big_zone(dir: &Path) -> String {
+    let mut zone = String::from(
+        "$ORIGIN big.test.\n$TTL 300\n@ IN SOA ns.big.test. hostmaster.big.test. 1 7200 900 1209600 300\n\
+         @ IN NS ns.big.test.\nns IN A 198.18.3.2\n",
+    );
+    for i in 0..10_000 {
+        zone += &format!("h{i} IN A 198.18.{}.{}\n", 8 + i / 250, 1 + i % 250);
+    }
+    let path = dir.join("big.test.zone");
+    std::fs::write(&path, zone).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+fn stdout_of(host: &Host, program: &str, args: &[&str]) -> (Option<i32>, String) {
+    let out = host.command(program).args(args).output().unwrap();
+    (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn xfr_line(text: &str) -> String {
+    text.lines().find(|l| l.starts_with(";; XFR size:")).unwrap_or("no XFR size line").to_string()
+}
+
+#[test]
+fn zone_transfers_of_ten_thousand_records_match_bind_dig() {
+    let dig = require("dig");
+    let nsupdate = require("nsupdate");
+    let lab = Lab::chain(&["client", "server"]);
+    let (client, server) = (lab.host_by_name("client"), lab.host_by_name("server"));
+    let dir = server.dir().join("named");
+    std::fs::create_dir_all(&dir).unwrap();
+    let signed = sign_zone(&server, &dir);
+    let big = big_zone(&dir);
+    let closed = dir.join("closed.test.zone");
+    std::fs::write(
+        &closed,
+        "@ 300 IN SOA ns.closed.test. h.closed.test. 1 7200 900 1209600 300\n@ 300 IN NS ns\nns 300 IN A 198.18.3.2\n",
+    )
+    .unwrap();
+    let closed = closed.to_string_lossy();
+    let extra = format!(
+        "zone \"big.test\" {{ type primary; file \"{big}\"; allow-update {{ any; }}; allow-transfer {{ any; }}; }};\n\
+         zone \"closed.test\" {{ type primary; file \"{closed}\"; allow-transfer {{ none; }}; }};\n"
+    );
+    let (_named, addr) = start_named_with(&lab, &server, &client, &dig, &signed, &extra);
+    let at = format!("@{addr}");
+
+    // AXFR: 10 004 records in many messages, the same records and the same summary as BIND's dig.
+    let (code, ours) = stdout_of(&client, NETWALK, &["dig", &at, "big.test", "AXFR"]);
+    let (_, theirs) = stdout_of(&client, &dig, &[&at, "big.test", "AXFR"]);
+    assert_eq!(code, Some(0), "{ours}");
+    let records = |t: &str| sorted(&t.lines().filter(|l| !l.starts_with(';')).collect::<Vec<_>>().join("\n"));
+    assert_eq!(records(&ours).len(), 10_004);
+    assert_eq!(records(&ours), records(&theirs));
+    assert_eq!(xfr_line(&ours), xfr_line(&theirs));
+    assert!(!xfr_line(&ours).contains("messages 1,"), "{}", xfr_line(&ours));
+
+    // Five updates: each deletes 10 records and adds 2 000, so IXFR from serial 1 is five diffs over many messages.
+    let mut script = format!("server {addr}\nzone big.test\n");
+    for round in 0..5 {
+        for i in 0..10 {
+            script += &format!("update delete h{}.big.test. A\n", round * 10 + i);
+        }
+        for i in 0..2000 {
+            script += &format!("update add n{round}-{i}.big.test. 300 A 198.18.100.{}\n", 1 + i % 250);
+        }
+        script += "send\n";
+    }
+    let script_path = client.dir().join("updates.txt");
+    std::fs::write(&script_path, script).unwrap();
+    ok(&client.command(&nsupdate).arg("-v").arg(&script_path).output().unwrap(), "nsupdate");
+    let (code, ours) = stdout_of(&client, NETWALK, &["dig", &at, "+noall", "+answer", "big.test", "IXFR=1"]);
+    let (_, theirs) = stdout_of(&client, &dig, &[&at, "+noall", "+answer", "big.test", "IXFR=1"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(ours.lines().count(), 1 + 5 * (2 + 10 + 2000) + 1, "{}", &ours[..ours.len().min(2000)]);
+    // An IXFR is a sequence (deletions, then additions, per version): compared in order.
+    assert_eq!(ours, theirs);
+    let (_, ours) = stdout_of(&client, NETWALK, &["dig", &at, "big.test", "IXFR=1"]);
+    let (_, theirs) = stdout_of(&client, &dig, &[&at, "big.test", "IXFR=1"]);
+    assert_eq!(xfr_line(&ours), xfr_line(&theirs));
+
+    // Up to date: IXFR=current serial is the SOA alone.
+    let (code, ours) = stdout_of(&client, NETWALK, &["dig", &at, "+noall", "+answer", "big.test", "IXFR=6"]);
+    let (_, theirs) = stdout_of(&client, &dig, &[&at, "+noall", "+answer", "big.test", "IXFR=6"]);
+    assert_eq!((code, ours.lines().count()), (Some(0), 1), "{ours}");
+    assert_eq!(ours, theirs);
+
+    // A refused transfer: BIND's line, and exit 1 (BIND's dig exits 0).
+    let (code, ours) = stdout_of(&client, NETWALK, &["dig", &at, "closed.test", "AXFR"]);
+    let (_, theirs) = stdout_of(&client, &dig, &[&at, "closed.test", "AXFR"]);
+    assert!(theirs.contains("; Transfer failed."), "{theirs}");
+    assert!(ours.contains("; Transfer failed.") && ours.contains("REFUSED"), "{ours}");
+    assert_eq!(code, Some(1));
 }

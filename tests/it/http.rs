@@ -383,7 +383,7 @@ fn every_redirect_status_follows_the_method_rules_hop_by_hop() {
     );
 
     let out = netwalk(&w.client, &["http", "-L", "--max-redirs", "3", "http://web.test:8080/chain/5"]);
-    assert_eq!(code(&out), 1);
+    assert_eq!(code(&out), 47, "curl's too many redirects");
     assert!(stderr(&out).contains("stopped after 3 redirects (--max-redirs 3)"), "{}", stderr(&out));
     let doc = json(&netwalk(&w.client, &["--json", "http", "-L", "--max-redirs", "5", "http://web.test:8080/chain/5"]));
     assert_eq!(doc["redirects"], 5);
@@ -463,10 +463,12 @@ fn compressed_bodies_decode_and_a_bomb_is_stopped() {
     let out = netwalk(&w.client, &["http", "-o", "-", "http://web.test:8080/encoded/gzip"]);
     assert_eq!(out.stdout, http_peers::gzip(&text));
 
+    // The bomb (64 MiB of zeros, gzipped) stops AT the cap: exactly 1 MiB written.
     let started = Instant::now();
+    let saved = w.lab.dir().join("bomb.out");
     let out = netwalk(
         &w.client,
-        &["http", "--compressed", "--max-filesize", "1M", "-o", "/dev/null", "http://web.test:8080/bomb"],
+        &["http", "--compressed", "--max-filesize", "1M", "-o", saved.to_str().unwrap(), "http://web.test:8080/bomb"],
     );
     assert_eq!(code(&out), 1);
     assert!(
@@ -474,12 +476,18 @@ fn compressed_bodies_decode_and_a_bomb_is_stopped() {
         "{}",
         stderr(&out)
     );
+    assert_eq!(std::fs::metadata(&saved).unwrap().len(), 1 << 20, "not a byte past the cap");
     assert!(started.elapsed() < Duration::from_secs(20));
 
     let out =
-        netwalk(&w.client, &["http", "--max-filesize", "1000", "-o", "/dev/null", "http://web.test:8080/big/5000"]);
+        netwalk(&w.client, &["http", "--max-filesize", "1000", "-o", "/dev/null", "http://web.test:8080/chunked/5000"]);
     assert_eq!(code(&out), 1);
     assert!(stderr(&out).contains("exceeds --max-filesize 1000 bytes"), "{}", stderr(&out));
+    // A Content-Length over the cap is refused before a byte is read.
+    let out =
+        netwalk(&w.client, &["http", "--max-filesize", "1000", "-o", "/dev/null", "http://web.test:8080/big/5000"]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("is 5000 bytes (Content-Length), more than the 1000-byte cap"), "{}", stderr(&out));
 }
 
 #[test]
@@ -558,7 +566,7 @@ fn a_sized_body_ends_without_waiting_for_the_server_to_close() {
     });
     let started = Instant::now();
     let out = netwalk(&w.client, &["http", "--max-time", "20s", "-o", "/dev/null", "http://web.test:9008/"]);
-    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert_eq!(code(&out), 18, "cut short is curl's 18: {}", stderr(&out));
     assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
     assert!(stderr(&out).contains("web.test:9008 failed: error reading a body"), "{}", stderr(&out));
     assert!(stderr(&out).contains("end of file before message length reached"), "{}", stderr(&out));
@@ -656,13 +664,13 @@ fn hostile_peers_get_a_one_line_error_in_bounded_time() {
     }
     let started = Instant::now();
     let out = netwalk(&w.client, &["http", "--max-time", "1s", &silent]);
-    assert_eq!(code(&out), 1);
+    assert_eq!(code(&out), 28, "curl's timeout");
     assert!(stderr(&out).contains("no result within 1s"), "{}", stderr(&out));
     assert!(started.elapsed() < Duration::from_secs(5));
 
     let started = Instant::now();
     let out = netwalk(&w.client, &["http", "--max-time", "1s", "-o", "/dev/null", "http://web.test:8080/stall"]);
-    assert_eq!(code(&out), 1);
+    assert_eq!(code(&out), 28);
     assert!(stderr(&out).contains("no result within 1s"), "{}", stderr(&out));
     assert!(started.elapsed() < Duration::from_secs(5));
 
@@ -677,7 +685,7 @@ fn hostile_peers_get_a_one_line_error_in_bounded_time() {
 
     // Nobody listens: the refused attempt is listed.
     let out = netwalk(&w.client, &["http", "http://web.test:9999/"]);
-    assert_eq!(code(&out), 1);
+    assert_eq!(code(&out), 7, "curl's could not connect");
     assert!(
         stderr(&out).contains(&format!("cannot connect to web.test:9999: {}:9999 refused", w.addr)),
         "{}",
@@ -732,12 +740,201 @@ fn bad_input_is_a_one_line_usage_error() {
         (vec!["http", "http://"], "not a valid URL"),
         (vec!["http", "ftp://web.test/"], "unsupported URL scheme 'ftp'"),
         (vec!["http", "-H", "no colon here", "http://web.test/"], "bad header 'no colon here'"),
-        (vec!["http", "-d", "@/nonexistent/body", "http://web.test/"], "cannot read the body from '/nonexistent/body'"),
+        (
+            vec!["http", "-d", "@/nonexistent/body", "http://web.test/"],
+            "cannot read the body from -d /nonexistent/body",
+        ),
         (vec!["http", "--resolve", "web.test:80", "http://web.test/"], "bad --resolve"),
         (vec!["http", "--expect-status", "abc", "http://web.test/"], "not a status code"),
         (vec!["http", "--cacert", "/nonexistent.pem", "https://web.test/"], "cannot read CA file /nonexistent.pem"),
         (vec!["http", "B@D", "http://web.test/"], "not an HTTP method"),
     ] {
         assert_refused(&format!("{args:?}"), &netwalk(&client, &args), 2, needle);
+    }
+}
+
+/// Credentials in the URL and from -u go as Basic; the password shows up
+/// nowhere: not in the report line, -v, JSON or an error.
+#[test]
+fn credentials_in_the_url_or_u_are_sent_as_basic_and_never_printed() {
+    let w = web();
+    let basic = "Basic Ym9iOnMzY3JldCB3b3Jk"; // bob:s3cret word
+    for args in [
+        vec!["http", "http://bob:s3cret%20word@web.test:8080/echo"],
+        vec!["http", "-u", "bob:s3cret word", "http://web.test:8080/echo"],
+        vec!["http", "-u", "bob:s3cret word", "http://alice:other@web.test:8080/echo"],
+        vec!["-v", "http", "http://bob:s3cret%20word@web.test:8080/echo"],
+    ] {
+        let out = netwalk(&w.client, &args);
+        assert_eq!(code(&out), 0, "{args:?}: {}", stderr(&out));
+        assert_eq!(echo_field(&stdout(&out), "authorization").as_deref(), Some(basic), "{args:?}");
+        let err = stderr(&out);
+        assert!(!err.contains("s3cret") && !err.contains("Ym9i"), "{args:?}: {err}");
+        assert!(err.contains("GET http://web.test:8080/echo → HTTP/1.1 200 OK"), "{args:?}: {err}");
+    }
+    let out = netwalk(&w.client, &["--json", "http", "-o", "/dev/null", "http://bob:s3cret@web.test:8080/echo"]);
+    let text = stdout(&out);
+    assert!(!text.contains("s3cret") && !text.contains("Ym9i"), "{text}");
+    assert_eq!(json(&out)["url"], "http://web.test:8080/echo");
+    let sent = json(&out)["hops"][0]["request_headers"].clone();
+    assert!(
+        sent.as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h[0] == "authorization" && h[1].as_str().unwrap().starts_with("<redacted")),
+        "{sent}"
+    );
+    // Over HTTP/2 and TLS too.
+    let out = netwalk(
+        &w.client,
+        &["http", "--cacert", w.ca.to_str().unwrap(), "https://bob:s3cret%20word@web.test:8443/echo"],
+    );
+    assert_eq!(echo_field(&stdout(&out), "authorization").as_deref(), Some(basic), "{}", stderr(&out));
+    // An error about the URL hides the password it quotes.
+    let out = netwalk(&w.client, &["http", "http://bob:s3cret@web.test:99999/"]);
+    assert_refused("bad port", &out, 2, "http://bob:***@web.test:99999/");
+    assert!(!stderr(&out).contains("s3cret"));
+    // A redirect to another host drops them, as curl does.
+    let out = netwalk(&w.client, &["http", "-L", "http://bob:s3cret@web.test:8080/cross"]);
+    assert_eq!(echo_field(&stdout(&out), "authorization"), None, "{}", stdout(&out));
+    // -u without a password and no terminal to ask on: one line, exit 2.
+    let mut cmd = w.client.command("setsid");
+    cmd.args([NETWALK, "http", "-u", "bob", "http://web.test:8080/echo"]);
+    let out = w.client.output(cmd);
+    assert_refused("-u bob", &out, 2, "-u without a password needs a terminal");
+}
+
+/// Issue 16's hostile peers under http's default limits (no option given):
+/// a server that accepts and never answers ends at the low-speed limit
+/// (under 10 bytes/s for 20 s), a TLS handshake that stalls at the 10 s
+/// connect timeout; both exit 28 as curl does for a timeout, in one line.
+#[test]
+fn a_silent_server_and_a_stalled_tls_handshake_end_at_the_default_limits() {
+    let w = web();
+    http_peers::raw_peer(w.server.tcp_listener(SocketAddr::new(w.addr, 9011)), |_| {
+        std::thread::sleep(Duration::from_secs(60));
+    });
+    let silent = std::thread::spawn({
+        let client = w.client.clone();
+        move || {
+            let started = Instant::now();
+            (netwalk(&client, &["http", "http://web.test:9011/"]), started.elapsed())
+        }
+    });
+    let started = Instant::now();
+    let out = netwalk(&w.client, &["http", "--cacert", w.ca.to_str().unwrap(), "https://web.test:9011/"]);
+    let took = started.elapsed();
+    assert_refused("stalled TLS", &out, 28, "did not finish within 10s");
+    assert!(took >= Duration::from_secs(9) && took < Duration::from_secs(15), "stalled TLS took {took:?}");
+
+    let (out, took) = silent.join().unwrap();
+    assert_refused("silent server", &out, 28, "less than 10 bytes/s for 20s; transfer stopped");
+    assert!(took >= Duration::from_secs(19) && took < Duration::from_secs(28), "silent server took {took:?}");
+}
+
+/// curl's exit codes for the ways a transfer fails: 7 refused, 18 cut
+/// short, 22 --fail, 28 too slow (a trickling body, a short body on a
+/// connection held open), 47 too many redirects.
+#[test]
+fn each_way_a_transfer_fails_has_curls_exit_code() {
+    let w = web();
+    http_peers::raw_peer(w.server.tcp_listener(SocketAddr::new(w.addr, 9012)), |s| {
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
+        for _ in 0..300 {
+            if s.write_all(b"x").is_err() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    });
+    http_peers::raw_peer(w.server.tcp_listener(SocketAddr::new(w.addr, 9013)), |s| {
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nonly this much");
+        std::thread::sleep(Duration::from_secs(60));
+    });
+    for (url, extra, want, needle) in [
+        ("http://web.test:9012/", &["-Y", "100", "-y", "2"][..], 28, "less than 100 bytes/s for 2s"),
+        ("http://web.test:9013/", &["--speed-time", "2s"][..], 28, "less than 10 bytes/s for 2s"),
+        ("http://web.test:9999/", &[][..], 7, "cannot connect to web.test:9999"),
+        ("http://web.test:8080/nope", &["-f"][..], 22, "the server answered 404 Not Found (--fail)"),
+        ("http://web.test:8080/chain/3", &["-L", "--max-redirs", "1"][..], 47, "stopped after 1 redirects"),
+        ("http://web.test:8080/stall", &["-m", "1.5"][..], 28, "no result within 1s 500ms"),
+    ] {
+        let mut args = vec!["http", "-o", "-"];
+        args.extend_from_slice(extra);
+        args.push(url);
+        let started = Instant::now();
+        let out = netwalk(&w.client, &args);
+        assert_refused(&format!("{args:?}"), &out, want, needle);
+        assert!(started.elapsed() < Duration::from_secs(8), "{args:?} took {:?}", started.elapsed());
+        if want == 22 {
+            assert!(out.stdout.is_empty(), "--fail writes no body: {}", stdout(&out));
+        }
+    }
+    // A body that comes slowly but above the limit is not cut.
+    let out = netwalk(&w.client, &["http", "-Y", "1", "-y", "2", "-o", "/dev/null", "http://web.test:8080/"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+/// `-d @FILE` and `-T FILE` stream a regular file (the Content-Length is its
+/// size): 256 MiB goes up in a few MiB of memory.
+#[test]
+fn a_256mib_upload_streams_from_the_file() {
+    let w = web();
+    const LEN: u64 = 256 << 20;
+    let file = w.lab.dir().join("upload.bin");
+    let f = std::fs::File::create(&file).unwrap();
+    f.set_len(LEN).unwrap();
+    drop(f);
+    let at_file = format!("@{}", file.display());
+    for args in [
+        vec!["http", "-d", &at_file, "http://web.test:8080/sink"],
+        vec!["http", "-T", file.to_str().unwrap(), "http://web.test:8080/sink"],
+    ] {
+        let run = netwalk_measured(&w.client, &args);
+        assert_eq!(code(&run.out), 0, "{args:?}: {}", stderr(&run.out));
+        let text = stdout(&run.out);
+        assert_eq!(echo_field(&text, "received"), Some(LEN.to_string()), "{args:?}: {text}");
+        assert_eq!(echo_field(&text, "content-length"), Some(LEN.to_string()), "{args:?}: {text}");
+        assert!(run.peak_rss_kib < 32 * 1024, "{args:?}: peak RSS {} KiB for a 256 MiB upload", run.peak_rss_kib);
+    }
+    let lines = w.seen.requests.lock().unwrap().clone();
+    assert_eq!(lines, [format!("POST /sink {LEN}"), format!("PUT /sink {LEN}")]);
+    // -T to a URL ending in / appends the file's name, as curl does.
+    let small = w.lab.dir().join("a b.txt");
+    std::fs::write(&small, "tee").unwrap();
+    let doc = json(&netwalk(&w.client, &["--json", "http", "-T", small.to_str().unwrap(), "http://web.test:8080/up/"]));
+    assert_eq!(doc["url"], "http://web.test:8080/up/a%20b.txt");
+    assert_eq!(doc["hops"][0]["method"], "PUT");
+}
+
+/// A plain body bound for a terminal stops at 10 MiB unless --max-filesize
+/// says otherwise; announced larger, not a byte of it is written.
+#[test]
+fn a_large_body_to_a_terminal_is_capped() {
+    let w = web();
+    let (status, tty, err) = netwalk_on_a_tty(&w.client, &["http", "http://web.test:8080/lines/20000000"]);
+    assert_eq!(status, 1, "{err}");
+    assert!(err.contains("more than the 10485760-byte cap") && err.contains("save it with -o FILE"), "{err}");
+    assert!(tty.is_empty(), "{} bytes reached the terminal", tty.len());
+    let (status, tty, err) =
+        netwalk_on_a_tty(&w.client, &["http", "--max-filesize", "30M", "http://web.test:8080/lines/20000000"]);
+    assert_eq!((status, tty.len()), (0, 20_000_000), "{err}");
+    // Not a terminal: no cap.
+    let out = netwalk(&w.client, &["http", "-o", "-", "http://web.test:8080/lines/20000000"]);
+    assert_eq!((code(&out), out.stdout.len()), (0, 20_000_000));
+}
+
+/// `netwalk -v http URL 2>&1 | head -1` under pipefail: the logger's
+/// closed stderr neither aborts nor changes the exit code.
+#[test]
+fn verbose_output_into_a_closed_pipe_keeps_the_exit_code() {
+    let w = web();
+    for (url, want) in [("http://web.test:8080/", 0), ("http://web.test:9999/", 7), ("http://web.test:8080/nope", 22)] {
+        let script = format!("set -o pipefail; {NETWALK} -vv http -f {url} 2>&1 | head -1");
+        let mut cmd = w.client.command(lab::require("bash"));
+        cmd.args(["-c", &script]);
+        let out = w.client.output(cmd);
+        assert_eq!(out.status.code(), Some(want), "{url}: {}", stderr(&out));
+        assert_eq!(stdout(&out).lines().count(), 1, "{url}");
     }
 }

@@ -4,7 +4,7 @@
 use crate::lab;
 use crate::tlslab;
 
-use lab::cli::{accepted_versions, assert_refused, code, json, netwalk, stderr, suite_names};
+use lab::cli::{accepted_versions, assert_refused, code, json, netwalk, stderr, stdout, suite_names};
 use lab::{Host, Lab};
 use rcgen::SanType;
 use serde_json::Value;
@@ -225,11 +225,84 @@ fn each_untrusted_chain_gets_its_precise_reason() {
     );
     assert_eq!(a["verdict"]["verified_chain"].as_array().unwrap().len(), 3, "the store completes the path");
 
-    // Same server, but the store lacks the intermediate: nothing links it to a root.
-    let (der2, key2) = Leaf::new("web.test").signed(&inter);
+    // Same server, but the store lacks the intermediate: the chain is
+    // incomplete, and the report names the missing issuer and where to get it.
+    let (der2, key2) = Leaf::new("web.test").ca_issuers("http://pki.test/inter.der").signed(&inter);
     let (rc, a) = verdict_of(&n, 1006, ServerSpec::new(vec![der2], key2), &["--ca-file", &ca_root]);
+    assert_eq!((rc, a["verdict"]["status"].as_str()), (1, Some("incomplete_chain")), "{a}");
+    assert_eq!(
+        a["verdict"]["reasons"][0]["detail"],
+        "the served chain ends at 'CN=web.test, O=netwalk lab', whose issuer 'CN=Lab Intermediate, O=netwalk lab' \
+         is neither served nor in the store; its caIssuers URL is http://pki.test/inter.der"
+    );
+    // A served root nobody trusts: unknown issuer, named.
+    let other = tlslab::root("Other Root");
+    let (der3, key3) = Leaf::new("web.test").signed(&other);
+    let spec = ServerSpec::new(vec![der3, other.der().clone()], key3);
+    let (rc, a) = verdict_of(&n, 1007, spec, &["--ca-file", &ca_root]);
     assert_eq!((rc, a["verdict"]["status"].as_str()), (1, Some("unknown_issuer")), "{a}");
+    assert!(a["verdict"]["reasons"][0]["detail"].as_str().unwrap().contains("'CN=Other Root, O=netwalk lab'"), "{a}");
     let _ = der;
+}
+
+#[test]
+fn verdict_fixes_and_options_no_verify_name_at_max_depth() {
+    let n = net();
+    n.client.set_hosts_entry("my_host.test", n.addr);
+    let root = root("Lab Root");
+    let key_pem = tlslab::key(&rcgen::PKCS_ECDSA_P256_SHA256).serialize_pem();
+    let inter = tlslab::intermediate_on("Lab Intermediate", &root, &key_pem, days(-1), days(400));
+    let ca_root = n.ca_file("root.pem", &[root.der()]);
+
+    // An extra expired cross-sign of the intermediate (by a retired root),
+    // served next to the valid one: a valid path exists, so trusted.
+    let old = tlslab::root("Retired Root");
+    let cross = tlslab::intermediate_on("Lab Intermediate", &old, &key_pem, days(-900), days(-30));
+    let (der, key) = Leaf::new("web.test").signed(&inter);
+    let spec = ServerSpec::new(vec![der.clone(), cross.der().clone(), inter.der().clone()], key);
+    let (rc, a) = verdict_of(&n, 3001, spec, &["--ca-file", &ca_root]);
+    assert_eq!((rc, a["verdict"]["status"].as_str()), (0, Some("trusted")), "{a}");
+    assert_eq!(a["verdict"]["verified_chain"].as_array().unwrap().len(), 3);
+
+    // A non-self-signed certificate in --ca-file is a trust anchor.
+    let ca_inter = n.ca_file("inter.pem", &[inter.der()]);
+    let (der, key) = Leaf::new("web.test").signed(&inter);
+    let (rc, a) = verdict_of(&n, 3002, ServerSpec::new(vec![der], key), &["--ca-file", &ca_inter]);
+    assert_eq!((rc, a["verdict"]["status"].as_str()), (0, Some("trusted")), "{a}");
+
+    // Names with underscores, as openssl accepts them.
+    let (der, key) = Leaf::new("my_host.test").signed(&root);
+    let _u = serve(n.listen(3003), ServerSpec::new(vec![der], key));
+    let out = netwalk(&n.client, &["--json", "tls-inspect", "--ca-file", &ca_root, "my_host.test:3003"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["addresses"][0]["handshake"]["sni"], "my_host.test");
+
+    // --no-verify-name: a certificate for another name is otherwise fine.
+    let (der, key) = Leaf::new("other.test").signed(&root);
+    let _o = serve(n.listen(3004), ServerSpec::new(vec![der], key));
+    let out = netwalk(&n.client, &["--json", "tls-inspect", "--ca-file", &ca_root, "web.test:3004"]);
+    assert_eq!(json(&out)["addresses"][0]["verdict"]["status"], "hostname_mismatch");
+    let out =
+        netwalk(&n.client, &["--json", "tls-inspect", "--ca-file", &ca_root, "--no-verify-name", "web.test:3004"]);
+    assert_eq!((code(&out), json(&out)["addresses"][0]["verdict"]["status"].clone()), (0, Value::from("trusted")));
+
+    // --at: an expired leaf was fine two weeks ago; a valid one is expired in a year.
+    let (der, key) = Leaf::new("web.test").valid(days(-30), days(-2)).signed(&root);
+    let _e = serve(n.listen(3005), ServerSpec::new(vec![der], key));
+    let then = format!("@{}", days(-14).unix_timestamp());
+    let out = netwalk(&n.client, &["--json", "tls-inspect", "--ca-file", &ca_root, "--at", &then, "web.test:3005"]);
+    assert_eq!(json(&out)["addresses"][0]["verdict"]["status"], "trusted", "{}", stdout(&out));
+    let later = (days(400).date()).to_string();
+    let out = netwalk(&n.client, &["--json", "tls-inspect", "--ca-file", &ca_root, "--at", &later, "web.test:3001"]);
+    assert_eq!(json(&out)["addresses"][0]["verdict"]["status"], "expired", "{}", stdout(&out));
+    let bad = netwalk(&n.client, &["tls-inspect", "--at", "yesterday", "web.test:3001"]);
+    assert_eq!(code(&bad), 2, "{}", stderr(&bad));
+
+    // --max-depth 0: one intermediate is one too many.
+    let out =
+        netwalk(&n.client, &["--json", "tls-inspect", "--ca-file", &ca_root, "--max-depth", "0", "web.test:3001"]);
+    let a = &json(&out)["addresses"][0];
+    assert_eq!((code(&out), a["verdict"]["status"].as_str()), (1, Some("chain_too_long")), "{a}");
 }
 
 #[test]

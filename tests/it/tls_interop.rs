@@ -8,7 +8,7 @@
 
 use crate::lab;
 
-use lab::cli::{accepted_versions, json, netwalk, openssl, suite_names, wait_listening};
+use lab::cli::{accepted_versions, code, json, netwalk, openssl, suite_names, wait_listening};
 use lab::{Host, Lab};
 use serde_json::Value;
 use std::net::SocketAddr;
@@ -56,8 +56,13 @@ fn s_server(server: &Host, accept: impl std::fmt::Display, extra: &str) -> lab::
     server.spawn_server("openssl", args)
 }
 
+/// The finding kinds of an address, most severe first.
+fn finding_kinds(a: &Value) -> Vec<&str> {
+    a["findings"].as_array().unwrap().iter().map(|f| f["kind"].as_str().unwrap()).collect()
+}
+
 #[test]
-fn legacy_tls10_server_enumerated_exactly() {
+fn legacy_tls10_server_gets_chain_verdict_pem_and_findings() {
     let (lab, client, server, addr) = setup();
     let _s = s_server(
         &server,
@@ -65,20 +70,158 @@ fn legacy_tls10_server_enumerated_exactly() {
         "-cert DIR/ec.pem -key DIR/ec.key -tls1 -cipher ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA:@SECLEVEL=0 -serverpref -quiet",
     );
     wait_listening(&client, SocketAddr::new(addr, 4431));
-    let out = netwalk(&client, &["--json", "tls-inspect", "--enumerate", "web.test:4431"]);
-    assert_eq!(out.status.code(), Some(1), "rustls cannot finish a TLS 1.0 handshake");
+    let ca = server.dir().join("root.pem").display().to_string();
+    let out = netwalk(&client, &["--json", "tls-inspect", "--ca-file", &ca, "--enumerate", "web.test:4431"]);
+    assert_eq!(out.status.code(), Some(1), "TLS 1.0 fails the check");
     let a = &json(&out)["addresses"][0];
-    assert!(
-        a["error"].as_str().unwrap().contains("refused the handshake")
-            || a["error"].as_str().unwrap().contains("alert"),
-        "{a}"
-    );
+    assert_eq!(a["error"], Value::Null, "{a}");
+    assert!(a["negotiation_error"].as_str().unwrap().contains("alert"), "{a}");
+    // The chain of the clear-text flight, judged as usual.
+    assert_eq!(a["handshake"]["via"], "crafted ClientHello");
+    assert_eq!(a["handshake"]["version"], "TLSv1.0");
+    assert_eq!(a["handshake"]["cipher_suite"], "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "server order: {a}");
+    assert_eq!(a["certificates"][0]["subject"], "CN=web.test");
+    assert_eq!(a["verdict"]["status"], "trusted", "{a}");
+    assert_eq!(finding_kinds(a), ["protocol_tls10"], "{a}");
+    assert_eq!(a["findings"][0]["severity"], "medium");
     let e = &a["enumeration"];
     let accepted = accepted_versions(e);
     assert_eq!(accepted, ["TLSv1.0"], "{e}");
     let suites = suite_names(e, 1);
     assert_eq!(suites, ["TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA"]);
     assert_eq!(e["versions"][1]["server_order"], true);
+    assert_eq!(e["checks"]["secure_renegotiation"], true);
+    assert_eq!(e["checks"]["compression"], false);
+    // --pem: the served leaf, byte for byte as openssl wrote it.
+    let pem = netwalk(&client, &["tls-inspect", "--pem", "web.test:4431"]);
+    let served = std::fs::read_to_string(server.dir().join("ec.pem")).unwrap();
+    assert_eq!(String::from_utf8_lossy(&pem.stdout), served);
+    // Text --enumerate prints the findings too.
+    let text = netwalk(&client, &["tls-inspect", "--ca-file", &ca, "--enumerate", "web.test:4431"]);
+    let text = String::from_utf8_lossy(&text.stdout).into_owned();
+    assert_eq!(code(&out), 1);
+    for needle in [
+        "verdict         trusted",
+        "Accepted by the server",
+        "TLSv1.0         yes, server order",
+        "MEDIUM          accepts TLSv1.0: TLS 1.0 is deprecated (RFC 8996)",
+    ] {
+        assert!(text.contains(needle), "{needle:?} in\n{text}");
+    }
+    drop(lab);
+}
+
+#[test]
+fn tls12_dhe1024_null_static_rsa_server_rustls_cannot_negotiate() {
+    let (lab, client, server, addr) = setup();
+    openssl(&server, "req -newkey rsa:2048 -nodes -keyout rsa.key -out rsa.csr -subj '/CN=web.test' 2>&1");
+    openssl(
+        &server,
+        "x509 -req -in rsa.csr -CA root.pem -CAkey root.key -CAcreateserial -days 20 -sha256 -extfile san.ext -out rsa.pem 2>&1",
+    );
+    openssl(&server, "dhparam -out dh1024.pem 1024 2>&1");
+    let _s = s_server(
+        &server,
+        4436,
+        "-cert DIR/rsa.pem -key DIR/rsa.key -tls1_2 -dhparam DIR/dh1024.pem \
+         -cipher DHE-RSA-AES128-SHA:NULL-SHA256:AES128-SHA:@SECLEVEL=0 -serverpref -quiet",
+    );
+    wait_listening(&client, SocketAddr::new(addr, 4436));
+    let ca = server.dir().join("root.pem").display().to_string();
+    let out = netwalk(&client, &["--json", "tls-inspect", "--ca-file", &ca, "--enumerate", "web.test:4436"]);
+    assert_eq!(code(&out), 1);
+    let a = &json(&out)["addresses"][0];
+    assert_eq!(a["handshake"]["via"], "crafted ClientHello", "{a}");
+    assert_eq!(a["handshake"]["version"], "TLSv1.2");
+    assert_eq!(a["handshake"]["cipher_suite"], "TLS_DHE_RSA_WITH_AES_128_CBC_SHA");
+    assert_eq!(a["handshake"]["dh_bits"], 1024);
+    assert_eq!(a["verdict"]["status"], "trusted", "{a}");
+    let e = &a["enumeration"];
+    assert_eq!(accepted_versions(e), ["TLSv1.2"]);
+    assert_eq!(
+        suite_names(e, 3),
+        ["TLS_DHE_RSA_WITH_AES_128_CBC_SHA", "TLS_RSA_WITH_NULL_SHA256", "TLS_RSA_WITH_AES_128_CBC_SHA"]
+    );
+    assert_eq!(e["versions"][3]["dh_bits"], 1024);
+    let algs: Vec<&str> =
+        e["versions"][3]["signature_algorithms"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    assert!(algs.contains(&"rsa_pkcs1_sha256") && algs.contains(&"rsa_pss_rsae_sha256"), "{algs:?}");
+    assert!(!algs.iter().any(|a| a.starts_with("ecdsa")), "an RSA key signs no ECDSA: {algs:?}");
+    let kinds = finding_kinds(a);
+    assert_eq!(kinds, ["cipher_null", "dh_weak"], "{a}");
+    assert_eq!(a["findings"][0]["severity"], "critical");
+    drop(lab);
+}
+
+/// tlslite-ng (pure Python) serving what OpenSSL 3 no longer can.
+fn tlslite_server(server: &Host, port: u16, ciphers: &str, versions: (&str, &str)) -> lab::Server {
+    let python = "/usr/bin/python3";
+    let check = server.command(python).args(["-c", "import tlslite"]).output();
+    assert!(
+        check.as_ref().is_ok_and(|o| o.status.success()),
+        "tlslite-ng is missing: pip install tlslite-ng==0.8.2 (.ci/run installs it): {check:?}"
+    );
+    let script = format!("{}/tests/it/tlslab/legacy_server.py", env!("CARGO_MANIFEST_DIR"));
+    let dir = server.dir().display().to_string();
+    server.spawn_server(
+        python,
+        [
+            script,
+            server.addr(4).to_string(),
+            port.to_string(),
+            format!("{dir}/rsa.pem"),
+            format!("{dir}/rsa.key"),
+            ciphers.to_string(),
+            versions.0.to_string(),
+            versions.1.to_string(),
+        ],
+    )
+}
+
+#[test]
+fn sslv3_rc4_3des_null_server_from_tlslite_graded_critical() {
+    let (lab, client, server, addr) = setup();
+    openssl(&server, "req -newkey rsa:2048 -nodes -keyout rsa.key -out rsa.csr -subj '/CN=web.test' 2>&1");
+    openssl(
+        &server,
+        "x509 -req -in rsa.csr -CA root.pem -CAkey root.key -CAcreateserial -days 20 -sha256 -extfile san.ext -out rsa.pem 2>&1",
+    );
+    let _s = tlslite_server(&server, 4437, "rc4,3des,null", ("3.0", "3.1"));
+    wait_listening(&client, SocketAddr::new(addr, 4437));
+    let ca = server.dir().join("root.pem").display().to_string();
+    let out = netwalk(&client, &["--json", "tls-inspect", "--ca-file", &ca, "--enumerate", "web.test:4437"]);
+    assert_eq!(code(&out), 1);
+    let a = &json(&out)["addresses"][0];
+    assert_eq!(a["handshake"]["via"], "crafted ClientHello", "{a}");
+    assert_eq!(a["handshake"]["version"], "TLSv1.0");
+    assert_eq!(a["verdict"]["status"], "trusted", "{a}");
+    let e = &a["enumeration"];
+    assert_eq!(accepted_versions(e), ["SSLv3", "TLSv1.0"], "{e}");
+    let mut suites = suite_names(e, 0);
+    suites.sort();
+    assert_eq!(
+        suites,
+        [
+            "TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA",
+            "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA",
+            "TLS_ECDHE_RSA_WITH_NULL_SHA",
+            "TLS_ECDHE_RSA_WITH_RC4_128_SHA",
+            "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+            "TLS_RSA_WITH_NULL_MD5",
+            "TLS_RSA_WITH_NULL_SHA",
+            "TLS_RSA_WITH_RC4_128_MD5",
+            "TLS_RSA_WITH_RC4_128_SHA"
+        ],
+        "{e}"
+    );
+    let f = a["findings"].as_array().unwrap();
+    assert_eq!(f[0]["severity"], "critical");
+    let kinds = finding_kinds(a);
+    for kind in ["protocol_sslv3", "cipher_null", "cipher_rc4", "cipher_3des", "protocol_tls10", "heartbeat"] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
+    assert_eq!(e["checks"]["heartbeat"], true, "tlslite-ng answers the Heartbeat extension");
+    assert_eq!(e["checks"]["fallback_scsv"], true, "a TLS 1.0 server offered SSLv3 with the SCSV refuses it");
     drop(lab);
 }
 
@@ -135,6 +278,9 @@ fn sha1_signed_weak_key_chain_is_named() {
         a["verdict"]["reasons"].as_array().unwrap().iter().map(|r| r["kind"].as_str().unwrap()).collect();
     assert_eq!(a["verdict"]["status"], "sha1_in_chain", "{a}");
     assert!(kinds.contains(&"weak_key"), "{kinds:?}");
+    assert!(!kinds.contains(&"bad_handshake_signature"), "ring refuses a 1024-bit key: say weak key: {kinds:?}");
+    let fkinds = finding_kinds(a);
+    assert_eq!(fkinds, ["key_weak", "signature_sha1"], "{a}");
     assert_eq!(a["certificates"][0]["signature_algorithm"], "sha1WithRSAEncryption");
     assert_eq!(a["certificates"][0]["key"]["bits"], 1024);
     drop(lab);

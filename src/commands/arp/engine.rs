@@ -351,6 +351,11 @@ impl Sweep {
         Some(reply)
     }
 
+    /// Addresses asked at least once.
+    pub fn asked(&self) -> usize {
+        self.next_fresh
+    }
+
     /// Every answer, in address order.
     pub fn found(&self) -> Vec<Found> {
         self.slots.iter().flat_map(|s| s.answers.iter().cloned()).collect()

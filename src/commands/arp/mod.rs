@@ -11,6 +11,7 @@ mod vendor;
 use crate::cli::Global;
 use crate::error::{Error, Exit};
 use crate::net::iface;
+use crate::net::interrupt::Interrupt;
 use crate::net::netlink::{self, Neighbour, RoutePath};
 use crate::net::packet::{FrameKind, MAX_FRAME, PacketSocket, Received};
 use crate::output::{Output, Report, Tone};
@@ -38,7 +39,8 @@ use vendor::Vendor;
     "timestamps on the packet socket (TX at the driver, RX at stack entry). After the last probe is\n",
     "answered netwalk listens 8 RTTs more (at least 1 ms) for a second responder, then exits.\n",
     "Sweeps retry a silent address once the answering hosts' RTTs say it is late (4x the slowest\n",
-    "answer, at least 5 ms), not after a fixed delay. Needs CAP_NET_RAW (--cache does not).\n\n",
+    "answer, at least 5 ms), not after a fixed delay. Ctrl-C during a sweep prints the hosts found\n",
+    "so far, says it was interrupted and exits 130. Needs CAP_NET_RAW (--cache does not).\n\n",
     crate::exit_codes!()
 ))]
 pub struct Args {
@@ -274,11 +276,17 @@ async fn one(target: IpAddr, input: &str, args: &Args, global: &Global, out: &Ou
         || json!({"event": "start", "target": input, "asked": asked, "link": link, "route": route, "mode": mode}),
     );
 
+    let interrupt = Interrupt::install()?;
+    let stop = interrupt.watch()?;
     let mut pinger = Pinger::new(asked, mode, count, interval, args.timeout, Instant::now());
     let frame = request_frame(&link, asked);
     let mut buf = vec![0u8; MAX_FRAME];
     let mut interrupted = false;
     loop {
+        if interrupt.stopped() {
+            interrupted = true;
+            break;
+        }
         match pinger.poll(Instant::now()) {
             Action::Done => break,
             Action::Send(_) => {
@@ -289,7 +297,7 @@ async fn one(target: IpAddr, input: &str, args: &Args, global: &Global, out: &Ou
                 let received = tokio::select! {
                     r = socket.recv(&mut buf) => r.map_err(io_error("cannot read the packet socket"))?,
                     _ = tokio::time::sleep_until(until.into()) => continue,
-                    _ = tokio::signal::ctrl_c() => { interrupted = true; break }
+                    _ = stop.stopped() => { interrupted = true; break }
                 };
                 match classify(received, &buf, link.mac) {
                     Event::Sent(t, at) => pinger.on_tx_stamp(t, at),
@@ -382,12 +390,18 @@ async fn sweep(spec: &Spec, input: &str, args: &Args, global: &Global, out: &Out
         || json!({"event": "start", "target": input, "addresses": total, "link": link, "rate": rate, "retries": retries}),
     );
     let progress = out.format == crate::output::Format::Human && std::io::stderr().is_terminal();
+    let interrupt = Interrupt::install()?;
+    let stop = interrupt.watch()?;
     let started = Instant::now();
     let mut sweep = Sweep::new(addresses, rate, retries, args.timeout, started);
     let mut buf = vec![0u8; MAX_FRAME];
     let mut interrupted = false;
     let mut last_progress = started;
     loop {
+        if interrupt.stopped() {
+            interrupted = true;
+            break;
+        }
         let now = Instant::now();
         if progress && now.duration_since(last_progress) >= Duration::from_millis(100) {
             last_progress = now;
@@ -416,7 +430,7 @@ async fn sweep(spec: &Spec, input: &str, args: &Args, global: &Global, out: &Out
                 let received = tokio::select! {
                     r = socket.recv(&mut buf) => r.map_err(io_error("cannot read the packet socket"))?,
                     _ = tokio::time::sleep_until(until.into()) => continue,
-                    _ = tokio::signal::ctrl_c() => { interrupted = true; break }
+                    _ = stop.stopped() => { interrupted = true; break }
                 };
                 match classify(received, &buf, link.mac) {
                     Event::Sent(t, at) => sweep.on_tx_stamp(t, at),
@@ -446,6 +460,7 @@ async fn sweep(spec: &Spec, input: &str, args: &Args, global: &Global, out: &Out
         target: input.to_string(),
         link,
         addresses: total,
+        asked: sweep.asked(),
         sent: sweep.sent,
         rate,
         retries,
@@ -588,6 +603,8 @@ pub struct SweepReport {
     target: String,
     link: Link,
     addresses: usize,
+    /// Addresses asked at least once (all of them unless interrupted).
+    asked: usize,
     sent: u64,
     rate: u32,
     retries: u8,
@@ -716,6 +733,13 @@ impl Report for ArpReport {
                     text +=
                         &out.paint(&format!("{} addresses answered from more than one MAC\n", s.conflicts), Tone::Bad);
                 }
+                if s.interrupted {
+                    let line = format!(
+                        "interrupted after asking {} of {} addresses: the hosts found so far\n",
+                        s.asked, s.addresses
+                    );
+                    text += &out.paint(&line, Tone::Warn);
+                }
                 text
             }
             ArpReport::Cache(c) => {
@@ -760,6 +784,11 @@ impl Report for ArpReport {
     }
 
     fn exit(&self) -> Exit {
-        if self.passed() { Exit::Passed } else { Exit::Failed }
+        match self {
+            // An unfinished sweep is no verdict on the range (ping and arp-scan exit 0 here).
+            ArpReport::Sweep(s) if s.interrupted => Exit::Interrupted,
+            _ if self.passed() => Exit::Passed,
+            _ => Exit::Failed,
+        }
     }
 }

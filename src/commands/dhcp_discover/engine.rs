@@ -15,8 +15,13 @@ pub const CLIENT_PORT: u16 = 68;
 /// BOOTP's minimum message size (RFC 951/1542): older relays drop shorter ones.
 const BOOTP_MIN: usize = 300;
 
-/// The options we ask for: addressing, names, times, boot and vendor data, routes.
-pub const PARAMETERS: &[u8] = &[1, 2, 3, 6, 12, 15, 26, 28, 42, 43, 51, 54, 58, 59, 60, 66, 67, 119, 121, 150];
+/// The options we ask for: addressing, names, times, boot and vendor data,
+/// routes, and WPAD (252): a server that hands out a proxy auto-config URL
+/// steers every browser that auto-detects proxies, so it must show.
+pub const PARAMETERS: &[u8] = &[1, 2, 3, 6, 12, 15, 26, 28, 42, 43, 51, 54, 58, 59, 60, 66, 67, 119, 121, 150, 252];
+
+/// Option 252: the proxy auto-config (WPAD) URL (draft-ietf-wrec-wpad-01).
+pub const WPAD: u8 = 252;
 
 /// Who we say we are.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,12 +34,18 @@ pub struct Request {
 
 /// The DHCPDISCOVER payload: broadcast flag set, our parameter list, padded.
 pub fn discover(req: &Request) -> Vec<u8> {
-    client_message(req, MessageType::Discover, [])
+    client_message(req, MessageType::Discover, 0, [])
 }
 
 /// The whole Ethernet frame: 0.0.0.0:68 → 255.255.255.255:67 from our MAC.
 pub fn discover_frame(req: &Request) -> Vec<u8> {
-    client_frame(req, &discover(req))
+    discover_frame_after(req, 0)
+}
+
+/// A DISCOVER sent `secs` seconds after the first one (a retransmission
+/// keeps the xid and says how long the client has been trying, RFC 2131 §4.1).
+pub fn discover_frame_after(req: &Request, secs: u16) -> Vec<u8> {
+    client_frame(req, &client_message(req, MessageType::Discover, secs, []))
 }
 
 /// Why a frame was not an offer for us (counted, shown with -v).
@@ -46,6 +57,8 @@ pub enum Ignored {
     OtherTransaction,
     OtherClient,
     NotAnOffer,
+    /// The same offer again from the same server: its answer to a retransmission.
+    RepeatedOffer,
 }
 
 /// One option as decoded.
@@ -87,12 +100,31 @@ pub struct Offer {
     pub vendor_class: Option<String>,
     pub vendor_options: Vec<OptionValue>,
     pub classless_routes: Vec<Route>,
+    /// Option 252: the proxy auto-config URL this server tells browsers to load.
+    pub wpad: Option<String>,
     /// Every option in the order the server sent it, by name and value.
     pub options: Vec<OptionValue>,
     /// Encoding problems that did not stop the offer from being read.
     pub problems: Vec<String>,
+    /// Since the latest DISCOVER sent before it arrived.
     #[serde(rename = "latency_ms", serialize_with = "crate::output::as_ms")]
     pub latency: Duration,
+    /// Since the first DISCOVER.
+    #[serde(rename = "elapsed_ms", serialize_with = "crate::output::as_ms")]
+    pub elapsed: Duration,
+    /// DISCOVERs sent when it arrived (all carry one xid, so past 1 it may
+    /// answer any of them).
+    pub discovers_sent: u32,
+}
+
+impl Offer {
+    /// Whether `other` says exactly what this offer says (the server's
+    /// answer to a retransmission): everything but the timing is equal.
+    pub fn same_as(&self, other: &Offer) -> bool {
+        let timeless =
+            |o: &Offer| Offer { latency: Duration::ZERO, elapsed: Duration::ZERO, discovers_sent: 0, ..o.clone() };
+        timeless(self) == timeless(other)
+    }
 }
 
 /// What one received frame was.
@@ -164,6 +196,7 @@ pub fn request(req: &Request, offered: Ipv4Addr, server: Ipv4Addr) -> Vec<u8> {
     client_message(
         req,
         MessageType::Request,
+        0,
         [DhcpOption::RequestedIpAddress(offered), DhcpOption::ServerIdentifier(server)],
     )
 }
@@ -171,10 +204,11 @@ pub fn request(req: &Request, offered: Ipv4Addr, server: Ipv4Addr) -> Vec<u8> {
 /// A client message as we send them all: broadcast flag, our xid and MAC,
 /// `extra` options after the type, then our parameter list, size and
 /// identity, padded to the BOOTP minimum.
-fn client_message<const N: usize>(req: &Request, kind: MessageType, extra: [DhcpOption; N]) -> Vec<u8> {
+fn client_message<const N: usize>(req: &Request, kind: MessageType, secs: u16, extra: [DhcpOption; N]) -> Vec<u8> {
     let zero = Ipv4Addr::UNSPECIFIED;
     let mut msg = Message::new_with_id(req.xid, zero, zero, zero, zero, &req.chaddr);
     msg.set_opcode(Opcode::BootRequest).set_htype(HType::Eth).set_flags(Flags::default().set_broadcast());
+    msg.set_secs(secs);
     let opts = msg.opts_mut();
     opts.insert(DhcpOption::MessageType(kind));
     for option in extra {
@@ -262,9 +296,12 @@ fn offer(msg: &Message, raw: &RawOptions, ends: &Endpoints, latency: Duration) -
         vendor_class: text(60),
         vendor_options,
         classless_routes,
+        wpad: text(WPAD).filter(|u| !u.is_empty()),
         options: decoded.iter().map(describe).collect(),
         problems,
         latency,
+        elapsed: latency,
+        discovers_sent: 1,
     }
 }
 
@@ -348,6 +385,7 @@ pub fn describe(opt: &DhcpOption) -> OptionValue {
             routes.iter().map(|(net, gw)| format!("{net} via {gw}")).collect::<Vec<_>>().join(", "),
         ),
         DhcpOption::Message(s) => ("message", s.clone()),
+        DhcpOption::Unknown(u) if u8::from(code) == WPAD => ("WPAD proxy auto-config URL", printable(u.data())),
         DhcpOption::Unknown(u) => {
             return OptionValue { code: u8::from(code), name: "unknown".into(), value: hex(u.data()) };
         }
@@ -402,10 +440,12 @@ pub(crate) mod tests {
     /// Inputs the fuzzer found (fuzz/fuzz_targets/dhcp_reply.rs), replayed the
     /// way that target feeds them: the UDP payload of a reply addressed to us.
     #[test]
+    #[allow(clippy::single_element_loop)] // the fuzzer's next finds join the list
     fn fuzzer_found_replies_are_reported_not_panicked_on() {
         for (name, why) in [
             ("dhcp_reply-c61694aa.bin", "option 80 (rapid commit) is 80 bytes long, not 0"),
             ("dhcp_reply-562676d7.bin", "hardware address length 255 is over chaddr's 16 bytes"),
+            ("dhcp_reply-16714176.bin", "option 81 (client FQDN) is 1 bytes long, under 3"),
         ] {
             let payload = std::fs::read(format!("{}/tests/data/fuzz/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
             let xid = u32::from_be_bytes(payload[4..8].try_into().unwrap());

@@ -1,7 +1,9 @@
 //! `netwalk dhcp-discover`: every DHCP server on a link, without taking a lease.
-//! One DISCOVER (or SOLICIT) goes out; offers are collected until the
-//! timeout; nothing is ever requested, so no server records a lease.
+//! A DISCOVER (or SOLICIT) goes out and is retransmitted as RFC clients do;
+//! offers are collected until the timeout; nothing is ever requested, so no
+//! server records a lease.
 
+pub mod backoff;
 pub mod engine;
 pub mod lease;
 pub mod v6;
@@ -13,11 +15,12 @@ use crate::net::packet::{PacketSocket, Received, Stamp};
 use crate::output::{Output, Report, Tone};
 use crate::timing::{self, parse_duration};
 use crate::wire::udp_frame::{self, Mac};
+use backoff::Backoff;
 use engine::{Ignored, Offer, Request, Seen};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::BTreeMap;
-use std::net::{IpAddr, SocketAddrV6};
+use std::net::{IpAddr, Ipv4Addr, SocketAddrV6};
 use std::time::{Duration, Instant};
 use v6::{Advertise, Seen6};
 
@@ -32,14 +35,17 @@ const KEEP: usize = 64;
     "  sudo netwalk dhcp-discover -I eth0 --expect-server 198.18.5.1 --json\n",
     "  sudo netwalk dhcp-discover -I eth0 --random-mac --first\n",
     "  sudo netwalk dhcp-discover -I eth0 --v6\n\n",
-    "Sends one DHCPDISCOVER from a packet socket (the interface needs no IPv4 address) and\n",
-    "lists every DHCPOFFER until the timeout. It never sends REQUEST or DECLINE: no lease is\n",
-    "taken. Needs CAP_NET_RAW.\n\n",
+    "Sends a DHCPDISCOVER from a packet socket (the interface needs no IPv4 address) and\n",
+    "lists every DHCPOFFER until the timeout. Like an RFC 2131 client it sends the DISCOVER\n",
+    "again after 4 s (±1 s), doubling (DHCPv6: the SOLICIT after 1 s, doubling, ±10 %); the\n",
+    "5 s default covers servers that check an address before offering it (dnsmasq pings it\n",
+    "for 3 s). It asks for option 252, so a server handing out a WPAD proxy URL shows. It\n",
+    "never sends REQUEST or DECLINE: no lease is taken. Needs CAP_NET_RAW.\n\n",
     crate::exit_codes!()
 ))]
 pub struct Args {
     /// How long to listen for offers
-    #[arg(long, default_value = "3s", value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
     pub timeout: Duration,
 
     /// Return as soon as the first offer arrives
@@ -143,6 +149,7 @@ pub async fn run(args: Args, global: &Global, out: &Output) -> Result<DhcpReport
         expected: args.expect_server.clone(),
         offers: Vec::new(),
         advertises: Vec::new(),
+        sent: 0,
         malformed: Vec::new(),
         dropped: 0,
         ignored: BTreeMap::new(),
@@ -174,14 +181,30 @@ async fn discover_v4(
         client_id: args.client_id.clone().map(|h| h.0),
         hostname: args.hostname.clone(),
     };
-    let frame = engine::discover_frame(&req);
-    let deadline = Instant::now() + args.timeout;
-    let mut sent_at: Stamp = socket.send(&frame).map_err(|e| Error::io(format!("cannot send on {}", iface.name), e))?;
+    let started = Instant::now();
+    let deadline = started + args.timeout;
+    let mut backoff = Backoff::v4(started);
+    let mut frame = Vec::new();
+    let mut sent_at = Stamp::user_now();
     let mut buf = vec![0u8; crate::net::packet::MAX_FRAME];
     loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let Ok(received) = tokio::time::timeout(left, socket.recv(&mut buf)).await else { break };
-        match received.map_err(|e| Error::io(format!("cannot receive on {}", iface.name), e))? {
+        let now = Instant::now();
+        if now >= deadline {
+            break;
+        }
+        if now >= backoff.due() {
+            frame = engine::discover_frame_after(&req, backoff.secs(now));
+            sent_at = socket.send(&frame).map_err(|e| Error::io(format!("cannot send on {}", iface.name), e))?;
+            backoff.on_sent(now, backoff::jitter());
+            report.sent = backoff.sent;
+            continue;
+        }
+        let wake = backoff.due().min(deadline);
+        let received = tokio::select! {
+            r = socket.recv(&mut buf) => r.map_err(|e| Error::io(format!("cannot receive on {}", iface.name), e))?,
+            _ = tokio::time::sleep_until(wake.into()) => continue,
+        };
+        match received {
             Received::Sent { len, at } => {
                 if frame.starts_with(&buf[..len]) {
                     sent_at = at; // the kernel's own send time beats our clock
@@ -190,7 +213,13 @@ async fn discover_v4(
             Received::Frame { len, truncated, at, .. } => {
                 let latency = at.since(sent_at).unwrap_or_default();
                 match engine::inspect(&buf[..len], &req, latency) {
-                    Seen::Offer(offer) => {
+                    Seen::Offer(mut offer) => {
+                        if report.offers.iter().any(|o| o.same_as(&offer)) {
+                            *report.ignored.entry(Ignored::RepeatedOffer).or_default() += 1;
+                            continue;
+                        }
+                        offer.elapsed = started.elapsed();
+                        offer.discovers_sent = backoff.sent;
                         out.event(|| offer_block(out, &offer), || json!({"event": "offer", "offer": offer}));
                         report.keep_offer(*offer);
                         if args.first {
@@ -228,25 +257,45 @@ async fn discover_v6(
     let socket = crate::net::udp::bind_link_local(&iface.name, iface.index, link_local, v6::CLIENT_PORT)?;
     let duid = v6::duid_ll(mac);
     let xid: u32 = rand::random::<u32>() & 0x00ff_ffff;
-    let solicit = v6::solicit(xid, &duid, 1);
     let started = Instant::now();
     let deadline = started + args.timeout;
+    let mut backoff = Backoff::v6(started);
+    let mut sent_at = started;
     let to = SocketAddrV6::new(v6::ALL_SERVERS, v6::SERVER_PORT, 0, iface.index);
-    socket
-        .send_to(&solicit, to)
-        .await
-        .map_err(|e| Error::io(format!("cannot send the SOLICIT on {}", iface.name), e))?;
     let mut buf = vec![0u8; 65536];
     loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let Ok(received) = tokio::time::timeout(left, socket.recv_from(&mut buf)).await else { break };
-        let (len, from) = received.map_err(|e| Error::io(format!("cannot receive on {}", iface.name), e))?;
+        let now = Instant::now();
+        if now >= deadline {
+            break;
+        }
+        if now >= backoff.due() {
+            let solicit = v6::solicit(xid, &duid, v6::IAID, backoff.centiseconds(now));
+            socket
+                .send_to(&solicit, to)
+                .await
+                .map_err(|e| Error::io(format!("cannot send the SOLICIT on {}", iface.name), e))?;
+            sent_at = now;
+            backoff.on_sent(now, backoff::jitter());
+            report.sent = backoff.sent;
+            continue;
+        }
+        let wake = backoff.due().min(deadline);
+        let (len, from) = tokio::select! {
+            r = socket.recv_from(&mut buf) => r.map_err(|e| Error::io(format!("cannot receive on {}", iface.name), e))?,
+            _ = tokio::time::sleep_until(wake.into()) => continue,
+        };
         let from = match from.ip() {
             IpAddr::V6(v6) => v6,
             IpAddr::V4(v4) => v4.to_ipv6_mapped(),
         };
-        match v6::inspect(&buf[..len], from, xid, &duid, started.elapsed()) {
-            Seen6::Advertise(ad) => {
+        match v6::inspect(&buf[..len], from, xid, &duid, sent_at.elapsed()) {
+            Seen6::Advertise(mut ad) => {
+                if report.advertises.iter().any(|a| a.same_as(&ad)) {
+                    *report.ignored.entry(Ignored::RepeatedOffer).or_default() += 1;
+                    continue;
+                }
+                ad.elapsed = started.elapsed();
+                ad.solicits_sent = backoff.sent;
                 out.event(|| advertise_block(out, &ad), || json!({"event": "advertise", "advertise": ad}));
                 if report.advertises.len() < KEEP {
                     report.advertises.push(*ad);
@@ -288,10 +337,11 @@ fn secs(value: Option<u32>) -> String {
 
 fn offer_block(out: &Output, o: &Offer) -> String {
     let title = format!(
-        "DHCPOFFER from {} ({}) in {} ms: {}",
+        "DHCPOFFER from {} ({}) in {} ms{}: {}",
         o.server,
         o.server_mac,
         timing::ms(o.latency),
+        retransmitted("DISCOVER", o.discovers_sent, o.elapsed),
         out.paint(&o.offered.to_string(), Tone::Bold)
     );
     let mut rows = vec![
@@ -312,6 +362,7 @@ fn offer_block(out: &Output, o: &Offer) -> String {
         ("TFTP server", opt(&o.tftp_server)),
         ("boot file", opt(&o.boot_file)),
         ("vendor class", opt(&o.vendor_class)),
+        ("WPAD (proxy auto-config)", opt(&o.wpad)),
     ];
     let vendor: Vec<String> = o.vendor_options.iter().map(|v| format!("{}: {}", v.name, v.value)).collect();
     rows.push(("vendor options", vendor.join("; ")));
@@ -319,7 +370,7 @@ fn offer_block(out: &Output, o: &Offer) -> String {
         o.classless_routes.iter().map(|r| format!("{} via {}", r.destination, r.gateway)).collect();
     rows.push(("classless routes", routes.join(", ")));
     let mut text = format!("{title}\n{}", kv_table(out, rows));
-    let shown = [1, 3, 6, 15, 28, 42, 43, 51, 53, 54, 58, 59, 60, 66, 67, 121];
+    let shown = [1, 3, 6, 15, 28, 42, 43, 51, 53, 54, 58, 59, 60, 66, 67, 121, engine::WPAD];
     let others: Vec<String> = o
         .options
         .iter()
@@ -335,8 +386,26 @@ fn offer_block(out: &Output, o: &Offer) -> String {
     text
 }
 
+/// ", 4012 ms after the first of 2 DISCOVERs" once a message was retransmitted.
+fn retransmitted(what: &str, sent: u32, elapsed: Duration) -> String {
+    if sent > 1 { format!(", {} ms after the first of {sent} {what}s", timing::ms(elapsed)) } else { String::new() }
+}
+
+/// An IA_NA time: 0 means the server leaves it to the client.
+fn ia_time(value: Option<u32>) -> String {
+    match value {
+        Some(0) => "0 (left to the client)".into(),
+        other => secs(other),
+    }
+}
+
 fn advertise_block(out: &Output, ad: &Advertise) -> String {
-    let title = format!("ADVERTISE from {} in {} ms", ad.server_ip, timing::ms(ad.latency));
+    let title = format!(
+        "ADVERTISE from {} in {} ms{}",
+        ad.server_ip,
+        timing::ms(ad.latency),
+        retransmitted("SOLICIT", ad.solicits_sent, ad.elapsed)
+    );
     let addrs: Vec<String> = ad
         .addresses
         .iter()
@@ -346,6 +415,9 @@ fn advertise_block(out: &Output, ad: &Advertise) -> String {
         ("server DUID", ad.server_duid.clone()),
         ("preference", opt(&ad.preference)),
         ("addresses", addrs.join(", ")),
+        ("IA_NA", ad.iaid.map(|id| format!("IAID {id}")).unwrap_or_default()),
+        ("renewal (T1)", ia_time(ad.t1_s)),
+        ("rebinding (T2)", ia_time(ad.t2_s)),
         ("DNS servers", list(&ad.dns_servers)),
         ("domain search", ad.domain_search.join(", ")),
         ("status", ad.status.join("; ")),
@@ -361,6 +433,8 @@ pub struct DhcpReport {
     #[serde(rename = "timeout_ms", serialize_with = "crate::output::as_ms")]
     timeout: Duration,
     expected: Vec<IpAddr>,
+    /// DISCOVERs (or SOLICITs) sent: the first and its retransmissions.
+    sent: u32,
     offers: Vec<Offer>,
     advertises: Vec<Advertise>,
     malformed: Vec<String>,
@@ -402,6 +476,19 @@ impl DhcpReport {
         servers
     }
 
+    /// Servers that hand out a proxy auto-config URL (option 252), with it.
+    fn wpad(&self) -> Vec<(Ipv4Addr, &str)> {
+        let mut found: Vec<(Ipv4Addr, &str)> = Vec::new();
+        for o in &self.offers {
+            if let Some(url) = &o.wpad
+                && !found.iter().any(|(s, u)| *s == o.server && u == url)
+            {
+                found.push((o.server, url));
+            }
+        }
+        found
+    }
+
     fn unexpected(&self) -> Vec<IpAddr> {
         if self.expected.is_empty() {
             return Vec::new();
@@ -426,12 +513,23 @@ impl Report for DhcpReport {
         let servers = self.servers();
         let mut text = String::new();
         match servers.len() {
-            0 => text += &out.paint(&format!("no offer within {}\n", timing::human(self.timeout)), Tone::Bad),
+            0 => {
+                let what = if self.version == 6 { "SOLICIT" } else { "DISCOVER" };
+                let sent = format!("{} {what}{}", self.sent, if self.sent == 1 { "" } else { "s" });
+                text +=
+                    &out.paint(&format!("no offer within {} ({sent} sent)\n", timing::human(self.timeout)), Tone::Bad)
+            }
             1 => text += &format!("1 DHCP server answered: {}\n", servers[0]),
             n => {
                 let line = format!("WARNING: {n} DHCP servers answered on {}: {}\n", self.interface, list(&servers));
                 text += &out.paint(&line, Tone::Warn);
             }
+        }
+        for (server, url) in self.wpad() {
+            let line = format!(
+                "WPAD: {server} tells browsers that auto-detect proxies to load their proxy configuration from {url}\n"
+            );
+            text += &out.paint(&line, Tone::Warn);
         }
         for m in &self.malformed {
             text += &format!("{} {m}\n", out.paint("malformed reply from", Tone::Warn));
@@ -451,6 +549,7 @@ impl Report for DhcpReport {
         value["servers"] = json!(self.servers());
         value["multiple_servers"] = json!(self.servers().len() > 1);
         value["unexpected_servers"] = json!(self.unexpected());
+        value["wpad"] = json!(self.wpad().iter().map(|(s, u)| json!({"server": s, "url": u})).collect::<Vec<_>>());
         value["failures"] = json!(self.failures());
         value["passed"] = json!(self.failures().is_empty());
         value

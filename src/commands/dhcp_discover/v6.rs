@@ -20,12 +20,17 @@ pub fn duid_ll(mac: &[u8; 6]) -> Vec<u8> {
     duid
 }
 
-pub fn solicit(xid: u32, duid: &[u8], iaid: u32) -> Vec<u8> {
+/// The identity of the one IA_NA we ask for.
+pub const IAID: u32 = 1;
+
+/// A SOLICIT sent `elapsed` hundredths of a second after the first one
+/// (retransmissions keep the xid and update Elapsed Time, RFC 8415 §15).
+pub fn solicit(xid: u32, duid: &[u8], iaid: u32, elapsed: u16) -> Vec<u8> {
     let mut msg = Message::new(MessageType::Solicit);
     msg.set_xid_num(xid & 0x00ff_ffff);
     let opts = msg.opts_mut();
     opts.insert(DhcpOption::ClientId(duid.to_vec()));
-    opts.insert(DhcpOption::ElapsedTime(0));
+    opts.insert(DhcpOption::ElapsedTime(elapsed));
     opts.insert(DhcpOption::IANA(IANA { id: iaid, t1: 0, t2: 0, opts: Default::default() }));
     opts.insert(DhcpOption::ORO(ORO { opts: vec![OptionCode::DomainNameServers, OptionCode::DomainSearchList] }));
     let mut bytes = Vec::new();
@@ -46,12 +51,36 @@ pub struct Advertise {
     pub server_duid: String,
     pub preference: Option<u8>,
     pub addresses: Vec<LeaseAddress>,
+    /// The IA_NA's identity and its renewal (T1) and rebinding (T2) times;
+    /// 0 leaves the time to the client (RFC 8415 §21.4).
+    pub iaid: Option<u32>,
+    pub t1_s: Option<u32>,
+    pub t2_s: Option<u32>,
     pub dns_servers: Vec<Ipv6Addr>,
     pub domain_search: Vec<String>,
     /// Status codes the server attached (e.g. NoAddrsAvail), in words.
     pub status: Vec<String>,
+    /// Since the latest SOLICIT sent before it arrived.
     #[serde(rename = "latency_ms", serialize_with = "crate::output::as_ms")]
     pub latency: Duration,
+    /// Since the first SOLICIT.
+    #[serde(rename = "elapsed_ms", serialize_with = "crate::output::as_ms")]
+    pub elapsed: Duration,
+    /// SOLICITs sent when it arrived.
+    pub solicits_sent: u32,
+}
+
+impl Advertise {
+    /// Whether `other` is this same ADVERTISE sent again (to a retransmission).
+    pub fn same_as(&self, other: &Advertise) -> bool {
+        let timeless = |a: &Advertise| Advertise {
+            latency: Duration::ZERO,
+            elapsed: Duration::ZERO,
+            solicits_sent: 0,
+            ..a.clone()
+        };
+        timeless(self) == timeless(other)
+    }
 }
 
 /// What one datagram on the client port was.
@@ -86,10 +115,15 @@ pub fn inspect(payload: &[u8], from: Ipv6Addr, xid: u32, duid: &[u8], latency: D
         server_duid: server.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":"),
         preference: None,
         addresses: Vec::new(),
+        iaid: None,
+        t1_s: None,
+        t2_s: None,
         dns_servers: Vec::new(),
         domain_search: Vec::new(),
         status: Vec::new(),
         latency,
+        elapsed: latency,
+        solicits_sent: 1,
     };
     for opt in opts.iter() {
         match opt {
@@ -98,6 +132,9 @@ pub fn inspect(payload: &[u8], from: Ipv6Addr, xid: u32, duid: &[u8], latency: D
             DhcpOption::DomainSearchList(names) => ad.domain_search.extend(names.iter().map(|n| n.to_string())),
             DhcpOption::StatusCode(s) => ad.status.push(format!("{:?}: {}", s.status, s.msg)),
             DhcpOption::IANA(ia) => {
+                if ad.iaid.is_none() {
+                    (ad.iaid, ad.t1_s, ad.t2_s) = (Some(ia.id), Some(ia.t1), Some(ia.t2));
+                }
                 for inner in ia.opts.iter() {
                     match inner {
                         DhcpOption::IAAddr(a) => ad.addresses.push(LeaseAddress {
@@ -147,14 +184,14 @@ mod tests {
 
     #[test]
     fn solicit_carries_duid_ll_elapsed_time_and_ia_na() {
-        let bytes = solicit(0xabcdef, &duid_ll(&MAC), 1);
+        let bytes = solicit(0xabcdef, &duid_ll(&MAC), 1, 412);
         let msg = Message::decode(&mut Decoder::new(&bytes)).unwrap();
         assert_eq!((msg.msg_type(), msg.xid_num()), (MessageType::Solicit, 0xabcdef));
         assert_eq!(
             msg.opts().get(OptionCode::ClientId),
             Some(&DhcpOption::ClientId(vec![0, 3, 0, 1, 2, 0, 0, 0, 0, 0x10]))
         );
-        assert_eq!(msg.opts().get(OptionCode::ElapsedTime), Some(&DhcpOption::ElapsedTime(0)));
+        assert_eq!(msg.opts().get(OptionCode::ElapsedTime), Some(&DhcpOption::ElapsedTime(412)));
         assert!(matches!(msg.opts().get(OptionCode::IANA), Some(DhcpOption::IANA(ia)) if ia.id == 1));
     }
 
@@ -167,6 +204,7 @@ mod tests {
         assert_eq!((ad.addresses[0].preferred_lifetime_s, ad.addresses[0].valid_lifetime_s), (300, 600));
         assert_eq!(ad.dns_servers, vec!["2001:db8:5::53".parse::<Ipv6Addr>().unwrap()]);
         assert_eq!(ad.domain_search, vec!["lab.test."]);
+        assert_eq!((ad.iaid, ad.t1_s, ad.t2_s), (Some(1), Some(150), Some(240)));
         assert_eq!((ad.preference, ad.server_duid.as_str()), (Some(7), "00:03:00:01:02:00:00:00:00:01"));
         assert_eq!(
             inspect(&advertise(6, &duid), from, 5, &duid, Duration::ZERO),

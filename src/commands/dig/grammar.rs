@@ -44,6 +44,8 @@ pub struct Settings {
     pub idnout: bool,
     /// +trace: iterate from the root instead of asking one server.
     pub trace: bool,
+    /// IXFR=N: the serial the client has (sent as the SOA in the authority section).
+    pub ixfr_serial: Option<u32>,
 }
 
 impl Default for Settings {
@@ -77,6 +79,7 @@ impl Default for Settings {
             tries: 3,
             idnout: true,
             trace: false,
+            ixfr_serial: None,
         }
     }
 }
@@ -151,7 +154,9 @@ pub fn parse(words: &[String], base: &Settings) -> Result<Line, String> {
                 }
                 "-t" => {
                     let v = value(&mut words)?;
-                    let t = parse_type(&v).ok_or_else(|| format!("unknown query type '{v}'"))?;
+                    let t = ixfr_word(&v, &mut s)?
+                        .or_else(|| parse_type(&v))
+                        .ok_or_else(|| format!("unknown query type '{v}'"))?;
                     set_type(&mut questions, &mut pending_type, &mut type_set_for_last, t);
                 }
                 "-c" => {
@@ -180,10 +185,16 @@ pub fn parse(words: &[String], base: &Settings) -> Result<Line, String> {
                 "-f" => batch_file = Some(value(&mut words)?),
                 _ => return Err(format!("unknown option '{word}'")),
             }
-        } else if let Some(t) = parse_type(word).filter(|_| !type_set_for_last || questions.is_empty()) {
+        } else if let Some(t) =
+            ixfr_word(word, &mut s)?.or_else(|| parse_type(word)).filter(|_| !type_set_for_last || questions.is_empty())
+        {
             set_type(&mut questions, &mut pending_type, &mut type_set_for_last, t);
         } else if let Some(c) = parse_class(word).filter(|_| !class_set_for_last || questions.is_empty()) {
             set_class(&mut questions, &mut pending_class, &mut class_set_for_last, c);
+        } else if looks_like_type(word) {
+            return Err(format!(
+                "unknown record type '{word}' (a type name BIND knows, or TYPEnnn; a query name needs a dot or lower case)"
+            ));
         } else {
             push(&mut questions, word.clone(), pending_type.take(), pending_class.take());
             type_set_for_last = false;
@@ -196,6 +207,24 @@ pub fn parse(words: &[String], base: &Settings) -> Result<Line, String> {
         push(&mut questions, ".".into(), pending_type.or(Some(default_type)), pending_class);
     }
     Ok(Line { questions, settings: s, batch_file })
+}
+
+/// dig's `IXFR=SERIAL` type word: an incremental transfer from that serial.
+fn ixfr_word(word: &str, s: &mut Settings) -> Result<Option<u16>, String> {
+    let Some(serial) = word.get(..5).filter(|p| p.eq_ignore_ascii_case("ixfr=")).map(|_| &word[5..]) else {
+        return Ok(None);
+    };
+    s.ixfr_serial =
+        Some(serial.parse().map_err(|_| format!("{word}: the IXFR serial must be a number up to 4294967295"))?);
+    Ok(Some(251))
+}
+
+/// An upper-case word with no dot (`AFSDBX`, `TYPE12X`) is a mistyped record
+/// type, not a name: dig would silently ask `afsdbx. A` and exit 0.
+fn looks_like_type(word: &str) -> bool {
+    !word.contains('.')
+        && word.starts_with(|c: char| c.is_ascii_uppercase())
+        && word.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
 }
 
 fn set_type(q: &mut [Question], pending: &mut Option<u16>, set: &mut bool, t: u16) {
@@ -452,6 +481,14 @@ mod tests {
         assert_eq!(p("-p").unwrap_err(), "option -p needs a value");
         assert!(p("+subnet=198.18.0.0/40 a.test").is_err());
         assert!(p("-z a.test").is_err());
+        assert!(p("a.test FOOBAR").unwrap_err().starts_with("unknown record type 'FOOBAR'"));
+        assert!(p("a.test TYPE12X").is_err());
+        assert_eq!(p("@198.18.3.2 afsdb01.example AFSDB").unwrap().questions[0].qtype, 18);
+        assert_eq!(p("a.test nsap-ptr").unwrap().questions[0].qtype, 23);
+        assert_eq!(p("a.test localhost").unwrap().questions.len(), 2);
+        let l = p("a.test ixfr=2026120301").unwrap();
+        assert_eq!((l.questions[0].qtype, l.settings.ixfr_serial), (251, Some(2026120301)));
+        assert!(p("a.test IXFR=x").unwrap_err().contains("IXFR serial"));
     }
 
     #[test]

@@ -27,10 +27,12 @@ pub struct TraceStep {
     pub outcome: Outcome,
 }
 
-/// Where the walk starts: root hints (RD=0), or the server given with @ (RD=1, as dig does).
+/// Where the walk starts: root hints (RD=0), the server given with @ (RD=1, as dig does), or the
+/// resolv.conf resolver (RD=1) with the root hints as the fallback when it does not answer.
 pub enum Start {
     Hints,
     Server { name: String, addr: IpAddr },
+    Resolver { addr: IpAddr },
 }
 
 pub async fn walk(job: Job, hints: &[NameServer], start: Start) -> Result<QueryResult, Error> {
@@ -39,11 +41,16 @@ pub async fn walk(job: Job, hints: &[NameServer], start: Start) -> Result<QueryR
     let resolver = Resolver::system(s.family);
     let mut steps: Vec<TraceStep> = Vec::new();
     let root = Question { name: ".".into(), qtype: 2, qclass: job.question.qclass };
-    let (first, rd) = match start {
-        Start::Hints => (hints.to_vec(), false),
-        Start::Server { name, addr } => (vec![NameServer { name, addrs: vec![addr] }], true),
+    let (first, rd, fallback) = match start {
+        Start::Hints => (hints.to_vec(), false, false),
+        Start::Server { name, addr } => (vec![NameServer { name, addrs: vec![addr] }], true, false),
+        Start::Resolver { addr } => (vec![NameServer { name: addr.to_string(), addrs: vec![addr] }], true, true),
     };
-    let mut next = match ask_zone(".", &first, &root, s, rd, &resolver, &mut steps).await? {
+    let mut primed = ask_zone(".", &first, &root, s, rd, &resolver, &mut steps).await?;
+    if primed.is_none() && fallback {
+        primed = ask_zone(".", hints, &root, s, false, &resolver, &mut steps).await?;
+    }
+    let mut next = match primed {
         Some(msg) => trace::after_priming(&msg, hints, s.family),
         None => Next::Stuck("no root server answered the priming query (. NS)".into()),
     };
@@ -85,6 +92,7 @@ pub async fn walk(job: Job, hints: &[NameServer], start: Start) -> Result<QueryR
         outcome,
         when: SystemTime::now(),
         trace: Some(steps),
+        transfer: None,
     })
 }
 
@@ -123,7 +131,11 @@ async fn ask_zone(
             let server = SocketAddr::new(addr, settings.server_port());
             let [a, b, c @ ..]: [u8; 10] = random_bytes();
             let sent = query::build(question, &settings, u16::from_be_bytes([a, b]), c).map_err(Error::usage)?;
-            let (outcome, notes) = exchange(server, &sent, &settings);
+            // The exchange blocks (poll, no runtime): on the blocking pool, so other walks and DoT/DoH go on.
+            let (query, step_settings) = (sent.clone(), settings.clone());
+            let (outcome, notes) = tokio::task::spawn_blocking(move || exchange(server, &query, &step_settings))
+                .await
+                .map_err(|e| Error::io("a +trace query failed", std::io::Error::other(e)))?;
             let reply = match &outcome {
                 Outcome::Reply { msg, .. } => Some(msg.clone()),
                 _ => None,

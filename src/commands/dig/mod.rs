@@ -9,6 +9,7 @@ mod render;
 mod secure;
 pub mod system;
 pub mod trace;
+pub mod transfer;
 
 use crate::cli::Global;
 use crate::error::{Error, Exit};
@@ -148,6 +149,8 @@ pub struct QueryResult {
     pub when: SystemTime,
     /// Every step of a +trace walk, in order.
     pub trace: Option<Vec<iterate::TraceStep>>,
+    /// What an AXFR/IXFR received, complete or not.
+    pub transfer: Option<transfer::Transfer>,
 }
 
 pub enum DigOutput {
@@ -215,9 +218,17 @@ pub fn run(args: Args, global: &Global) -> Result<DigOutput, Error> {
     };
     let hints =
         Arc::new(if jobs.iter().any(|j| j.settings.trace) { root_hints(&args, base.family)? } else { Vec::new() });
+    // As BIND's dig, +trace without @server first asks the configured resolver for the root servers
+    // (`. NS`), so it works where only that resolver can reach them; --root-hints skips that step.
+    let trace_resolver =
+        match args.root_hints.is_none() && jobs.iter().any(|j| j.settings.trace && j.settings.server.is_none()) {
+            true => system::first_nameserver().ok(),
+            false => None,
+        };
 
     let mut plain = Vec::new();
     let mut rest = Vec::new();
+    let mut xfr = Vec::new();
     for (index, job) in jobs.into_iter().enumerate() {
         let ip = servers
             .iter()
@@ -225,7 +236,9 @@ pub fn run(args: Args, global: &Global) -> Result<DigOutput, Error> {
             .map(|(_, _, ip)| *ip)
             .unwrap_or(IpAddr::from([0, 0, 0, 0]));
         let s = &job.settings;
+        let is_xfr = matches!(job.question.qtype, 251 | 252);
         match s.trace || s.tls || s.https.is_some() {
+            false if is_xfr => xfr.push((index, job, ip)),
             false => plain.push((index, job, ip)),
             true => rest.push((index, job, ip)),
         }
@@ -241,9 +254,13 @@ pub fn run(args: Args, global: &Global) -> Result<DigOutput, Error> {
     for (index, result) in ask_plain(plain)? {
         place(index, result);
     }
+    // Zone transfers: TCP, every message, one transfer at a time.
+    for (index, job, ip) in xfr {
+        place(index, ask_transfer(&job, ip)?);
+    }
     // DoT, DoH and +trace are async: a runtime for them alone.
     if !rest.is_empty() {
-        for (index, result) in crate::block_on(ask_async(rest, hints, tls))?? {
+        for (index, result) in crate::block_on(ask_async(rest, hints, trace_resolver, tls))?? {
             place(index, result);
         }
     }
@@ -253,11 +270,12 @@ pub fn run(args: Args, global: &Global) -> Result<DigOutput, Error> {
     }))
 }
 
-/// +tls, +https and +trace jobs, `BATCH_PARALLEL` at a time (the +trace steps
-/// themselves are blocking UDP/TCP exchanges, so walks run one after another).
+/// +tls, +https and +trace jobs, `BATCH_PARALLEL` at a time (each +trace step's
+/// blocking UDP/TCP exchange runs on the blocking pool, so walks overlap).
 async fn ask_async(
     jobs: Vec<(usize, Job, IpAddr)>,
     hints: Arc<Vec<trace::NameServer>>,
+    trace_resolver: Option<IpAddr>,
     tls: Option<Arc<rustls::ClientConfig>>,
 ) -> Result<Vec<(usize, QueryResult)>, Error> {
     let semaphore = Arc::new(tokio::sync::Semaphore::new(BATCH_PARALLEL));
@@ -269,9 +287,10 @@ async fn ask_async(
         set.spawn(async move {
             let _permit = permit.acquire_owned().await;
             let result = if job.settings.trace {
-                let start = match &job.settings.server {
-                    Some(name) => iterate::Start::Server { name: name.clone(), addr: ip },
-                    None => iterate::Start::Hints,
+                let start = match (&job.settings.server, trace_resolver) {
+                    (Some(name), _) => iterate::Start::Server { name: name.clone(), addr: ip },
+                    (None, Some(addr)) => iterate::Start::Resolver { addr },
+                    (None, None) => iterate::Start::Hints,
                 };
                 iterate::walk(job, &hints, start).await
             } else {
@@ -355,6 +374,7 @@ fn prepare(job: &Job, server: SocketAddr) -> Result<(Sent, QueryResult), Error> 
         outcome: Outcome::NoResponse { reason: String::new() },
         when: SystemTime::now(),
         trace: None,
+        transfer: None,
     };
     Ok((sent, result))
 }
@@ -371,6 +391,46 @@ async fn ask_secure(
     let peer = secure::peer(s, server, config).map_err(Error::usage)?;
     result.outcome = secure::exchange(server, &sent, s, &peer).await;
     result.when = SystemTime::now();
+    Ok(result)
+}
+
+/// An AXFR or IXFR over TCP (as dig, whatever +tcp says): every message until the closing SOA.
+fn ask_transfer(job: &Job, ip: IpAddr) -> Result<QueryResult, Error> {
+    let (sent, mut result) = prepare(job, SocketAddr::new(ip, 0))?;
+    let server = result.server.unwrap_or(SocketAddr::new(ip, 53));
+    let mut xfr = transfer::Xfr::new(job.question.qtype == 251);
+    let mut failed = None;
+    let mut last = None;
+    let ran = crate::net::dns::tcp_messages(server, &sent.bytes, job.settings.time, |data| {
+        match xfr.feed(data, server, &sent) {
+            Ok(more) => {
+                if !more {
+                    last = crate::wire::dns::Message::parse(data).ok();
+                }
+                more
+            }
+            Err(why) => {
+                failed = Some(why);
+                false
+            }
+        }
+    });
+    let mut t = xfr.transfer;
+    result.when = SystemTime::now();
+    result.outcome = match (ran, failed, last) {
+        (Ok(elapsed), None, Some(msg)) => {
+            Outcome::Reply { msg: Box::new(msg), size: t.bytes, elapsed, transport: Transport::Tcp }
+        }
+        (Ok(_), Some(why), _) | (Err(_), Some(why), _) => Outcome::NoResponse { reason: why },
+        (Err(e), None, _) => {
+            Outcome::NoResponse { reason: format!("communications error to {} over TCP: {e}", query::endpoint(server)) }
+        }
+        (Ok(_), None, None) => Outcome::NoResponse { reason: "the transfer ended without a message".into() },
+    };
+    if let Outcome::NoResponse { reason } = &result.outcome {
+        t.failed = Some(reason.clone());
+    }
+    result.transfer = Some(t);
     Ok(result)
 }
 

@@ -4,8 +4,9 @@
 use super::grammar::{Question, Settings};
 use crate::wire::dns::{Header, Message};
 use hickory_proto::op::{Edns, Message as HMessage, Query};
+use hickory_proto::rr::rdata::SOA;
 use hickory_proto::rr::rdata::opt::{ClientSubnet, EdnsOption};
-use hickory_proto::rr::{DNSClass, Name, RecordType};
+use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 use std::net::SocketAddr;
 
 /// The query as sent, and what a reply must echo.
@@ -35,6 +36,11 @@ pub fn build(q: &Question, s: &Settings, id: u16, cookie: [u8; 8]) -> Result<Sen
     let mut query = Query::query(name.clone(), RecordType::from(q.qtype));
     query.set_query_class(DNSClass::from(q.qclass));
     msg.add_query(query);
+    if q.qtype == 251 {
+        // RFC 1995 3: the client's SOA (only its serial matters) in the authority section.
+        let soa = SOA::new(Name::root(), Name::root(), s.ixfr_serial.unwrap_or(0), 0, 0, 0, 0);
+        msg.add_authority(Record::from_rdata(name.clone(), 0, RData::SOA(soa)));
+    }
     let mut sent_cookie = None;
     if let Some(version) = s.edns {
         let mut edns = Edns::new();

@@ -92,6 +92,9 @@ fn human_one(r: &QueryResult, idn: bool, text: &mut String) {
     if let Some(steps) = &r.trace {
         return trace_human(r, steps, idn, text);
     }
+    if let Some(t) = &r.transfer {
+        return transfer_human(r, t, idn, text);
+    }
     for note in &r.notes {
         let _ = writeln!(text, ";; {note}");
     }
@@ -177,10 +180,59 @@ fn human_one(r: &QueryResult, idn: bool, text: &mut String) {
     }
 }
 
+/// dig's AXFR/IXFR layout: the records of every message, then BIND's
+/// `; Transfer failed.` or the XFR size summary.
+fn transfer_human(r: &QueryResult, t: &super::transfer::Transfer, idn: bool, text: &mut String) {
+    let s = &r.settings;
+    if s.cmd && !s.short {
+        let _ = writeln!(text, "\n; <<>> netwalk dig {} <<>> {}", env!("CARGO_PKG_VERSION"), r.cmdline);
+        let _ = writeln!(text, ";; global options: +cmd");
+    }
+    for rec in t.records.iter().filter(|_| s.answer) {
+        if s.short {
+            let _ = writeln!(text, "{}", short_data(rec, idn));
+        } else {
+            let _ = writeln!(text, "{}", record_line(rec, idn));
+        }
+    }
+    if let Some(why) = &t.failed {
+        let _ = writeln!(text, ";; {why}\n; Transfer failed.");
+        return;
+    }
+    if s.stats
+        && !s.short
+        && let Outcome::Reply { elapsed, .. } = &r.outcome
+    {
+        let server = r.server.map(|a| format!("{}({})", endpoint(a), a.ip())).unwrap_or_default();
+        let _ = writeln!(text, ";; Query time: {} msec", elapsed.as_millis());
+        let _ = writeln!(text, ";; SERVER: {server} (TCP)");
+        let _ = writeln!(text, ";; WHEN: {}", when(r.when));
+        let _ =
+            writeln!(text, ";; XFR size: {} records (messages {}, bytes {})\n", t.records.len(), t.messages, t.bytes);
+    }
+}
+
 /// dig's +trace layout: per step the shown sections, then who answered and how fast.
 fn trace_human(r: &QueryResult, steps: &[TraceStep], idn: bool, text: &mut String) {
     let s = &r.settings;
-    if s.cmd && !s.short {
+    if s.short {
+        // +trace +short: the final answer's data alone, or why the walk failed.
+        match &r.outcome {
+            Outcome::Reply { msg, .. } => {
+                for rec in &msg.answer {
+                    let _ = writeln!(text, "{}", short_data(rec, idn));
+                }
+            }
+            Outcome::Bad { error, .. } => {
+                let _ = writeln!(text, ";; Got bad packet: {error}");
+            }
+            Outcome::NoResponse { reason } => {
+                let _ = writeln!(text, ";; trace failed: {reason}");
+            }
+        }
+        return;
+    }
+    if s.cmd {
         let _ = writeln!(text, "\n; <<>> netwalk dig {} <<>> {}", env!("CARGO_PKG_VERSION"), r.cmdline);
         let _ = writeln!(text, ";; global options: +cmd");
     }
@@ -208,29 +260,16 @@ fn trace_human(r: &QueryResult, steps: &[TraceStep], idn: bool, text: &mut Strin
         for (show, records) in [(s.answer, &msg.answer), (s.authority, &msg.authority), (s.additional, &msg.additional)]
         {
             for rec in records.iter().filter(|_| show) {
-                if s.short {
-                    let _ = writeln!(
-                        text,
-                        "{} {} from server {} in {} ms.",
-                        type_name(rec.rtype),
-                        short_data(rec, idn),
-                        step.server.ip(),
-                        elapsed.as_millis()
-                    );
-                } else {
-                    let _ = writeln!(text, "{}", record_line(rec, idn));
-                }
+                let _ = writeln!(text, "{}", record_line(rec, idn));
             }
         }
-        if !s.short {
-            let _ = writeln!(
-                text,
-                ";; Received {size} bytes from {}({}) in {} ms\n",
-                endpoint(step.server),
-                short_name(&step.server_name),
-                elapsed.as_millis()
-            );
-        }
+        let _ = writeln!(
+            text,
+            ";; Received {size} bytes from {}({}) in {} ms\n",
+            endpoint(step.server),
+            short_name(&step.server_name),
+            elapsed.as_millis()
+        );
     }
     if let Outcome::NoResponse { reason } = &r.outcome {
         let _ = writeln!(text, ";; trace failed: {reason}");
@@ -404,6 +443,12 @@ fn json_one(r: &QueryResult) -> Value {
             })
             .collect();
         extra["trace"] = json!(steps);
+    }
+    if let Some(t) = &r.transfer {
+        // The records of every message, not only the last one's.
+        extra["answer"] = json!(t.records.iter().map(record_json).collect::<Vec<_>>());
+        extra["transfer"] =
+            json!({"records": t.records.len(), "messages": t.messages, "bytes": t.bytes, "failed": t.failed});
     }
     if let (Value::Object(d), Value::Object(e)) = (&mut doc, extra) {
         d.extend(e);

@@ -210,6 +210,7 @@ fn dialer(args: &Args, global: &Global, tls: tls_client::Client) -> Dialer {
         connect_timeout: args.timeout,
         tls,
         version: Version::Auto,
+        progress: Default::default(),
     }
 }
 

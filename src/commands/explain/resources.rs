@@ -423,8 +423,8 @@ async fn h1_fetch(conn: &mut Connection, r: Resource, s: Shared) -> Row {
 }
 
 async fn h2_fetch(
-    mut sender: hyper::client::conn::http2::SendRequest<http_body_util::Full<bytes::Bytes>>,
-    request: Result<(hyper::Request<http_body_util::Full<bytes::Bytes>>, Vec<String>), String>,
+    mut sender: hyper::client::conn::http2::SendRequest<crate::net::http::ReqBody>,
+    request: Result<(hyper::Request<crate::net::http::ReqBody>, Vec<String>), String>,
     r: Resource,
     s: Shared,
 ) -> Row {

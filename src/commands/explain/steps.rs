@@ -16,7 +16,7 @@ use crate::net::tcp::{self, Bind, Outcome};
 use crate::output::{Format, Output, Report};
 use crate::timing::millis;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use hyper::header::HeaderValue;
 use serde_json::json;
 use std::collections::HashSet;
@@ -613,7 +613,10 @@ pub struct Response {
 /// The GET a browser sends for `url` over `conn`: origin-form with Host on
 /// HTTP/1.1, absolute URI (hyper turns it into :authority) on HTTP/2. Also
 /// returns the request as lines, for the report.
-pub fn get_request(conn: &Connection, url: &Url) -> Result<(hyper::Request<Full<Bytes>>, Vec<String>), String> {
+pub fn get_request(
+    conn: &Connection,
+    url: &Url,
+) -> Result<(hyper::Request<crate::net::http::ReqBody>, Vec<String>), String> {
     let h2 = conn.setup.protocol == "HTTP/2";
     let path = match url.query() {
         Some(q) => format!("{}?{q}", url.path()),
@@ -627,7 +630,7 @@ pub fn get_request(conn: &Connection, url: &Url) -> Result<(hyper::Request<Full<
     let request = builder
         .header(hyper::header::USER_AGENT, HeaderValue::from_static(concat!("netwalk/", env!("CARGO_PKG_VERSION"))))
         .header(hyper::header::ACCEPT, "*/*")
-        .body(Full::new(Bytes::new()))
+        .body(crate::net::http::full(Bytes::new()))
         .map_err(|e| format!("cannot build a request for {url}: {e}"))?;
     let mut sent: Vec<String> = vec![format!("GET {uri} {}", conn.setup.protocol)];
     sent.extend(request.headers().iter().map(|(n, v)| format!("{n}: {}", v.to_str().unwrap_or("?"))));

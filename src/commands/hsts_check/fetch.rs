@@ -12,7 +12,6 @@ use crate::net::tls_client;
 use crate::net::tls_probe::Prober;
 use crate::wire::tls_hello::{self, Hello, Reply};
 use bytes::Bytes;
-use http_body_util::Full;
 use hyper::Request;
 use rustls::pki_types::CertificateDer;
 use std::net::SocketAddr;
@@ -69,6 +68,7 @@ fn dialer(global: &crate::cli::Global, insecure: bool, ca_file: Option<&Path>) -
         connect_timeout: TIMEOUT,
         tls: tls_client::Client::new(insecure, ca_file)?,
         version: Version::Auto,
+        progress: Default::default(),
     })
 }
 
@@ -166,9 +166,9 @@ impl Fetcher {
             groups: &[0x001d, 0x0017, 0x0018],
             server_name: Some(host),
             random,
-            x25519_share: None,
+            ..Default::default()
         });
-        match prober.probe(&hello, false).await {
+        match prober.probe(&hello, tls_hello::Depth::Hello).await {
             Ok(Some(Reply::Hello(hello))) => Some(hello.suite),
             _ => None,
         }
@@ -187,7 +187,7 @@ const GO_TLS12_OFFER: &[u16] = &[
 /// One GET over a new connection; the head only (the body is never read).
 async fn get(dialer: &Dialer, url: &Url) -> Result<Response, Error> {
     let origin = Origin::from_url(url)?;
-    let mut conn = dialer.connect(&origin).await?;
+    let mut conn = dialer.connect(&origin).await.map_err(Error::as_check_failure)?;
     let h2 = conn.setup.protocol == "HTTP/2";
     let target = if h2 {
         url.as_str().to_string()
@@ -203,7 +203,7 @@ async fn get(dialer: &Dialer, url: &Url) -> Result<Response, Error> {
     }
     let request = builder
         .header(hyper::header::USER_AGENT, concat!("netwalk/", env!("CARGO_PKG_VERSION"), " (hsts-check)"))
-        .body(Full::new(Bytes::new()))
+        .body(crate::net::http::full(Bytes::new()))
         .map_err(|e| Error::usage(format!("cannot build a request for {url}: {e}")))?;
     let (response, _) = conn.send(request).await?;
     let text = |v: &hyper::header::HeaderValue| String::from_utf8_lossy(v.as_bytes()).into_owned();

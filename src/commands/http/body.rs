@@ -79,11 +79,15 @@ impl Sink {
 }
 
 impl Write for Sink {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if let Some(limit) = self.limit
-            && self.written + buf.len() as u64 > limit
-        {
-            return Err(io::Error::other(TooLarge { limit }));
+    fn write(&mut self, mut buf: &[u8]) -> io::Result<usize> {
+        // Up to the cap exactly, never a byte past it (write_all comes back
+        // for the rest, which is the error).
+        if let Some(limit) = self.limit {
+            let room = limit - self.written;
+            if room == 0 && !buf.is_empty() {
+                return Err(io::Error::other(TooLarge { limit }));
+            }
+            buf = &buf[..buf.len().min(room as usize)];
         }
         // curl's rule: a NUL byte in what would reach a terminal means binary.
         if self.refuse_binary && buf.contains(&0) {

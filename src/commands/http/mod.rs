@@ -1,13 +1,15 @@
 //! `netwalk http`: one HTTP/1.1 or HTTP/2 request (and its redirects), each
 //! phase timed: DNS, TCP, TLS, request sent, first byte, transfer.
 
+pub mod auth;
 pub mod body;
 pub mod redirect;
 mod report;
+pub mod upload;
 
 use crate::cli::Global;
-use crate::error::Error;
-use crate::net::http::{ConnectTo, Connection, Dialer, Origin, ResolveOverride, Version};
+use crate::error::{Error, Transfer};
+use crate::net::http::{ConnectTo, Connection, Dialer, Origin, ReqBody, ResolveOverride, Version};
 use crate::net::resolve::Resolver;
 use crate::net::tcp::Bind;
 use crate::net::tls_client;
@@ -15,25 +17,40 @@ use crate::output::{Format, Output};
 use crate::timing::parse_duration;
 use body::{Coding, Decoder, Sink};
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 use hyper::{Method, Request};
 pub use report::{Expect, Hop, HttpReport};
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
+use upload::Upload;
 use url::Url;
 
 /// Decoded bodies stop here unless `--max-filesize` says otherwise (bombs).
 const DEFAULT_DECODED_CAP: u64 = 1 << 30;
-/// Per-address TCP connect timeout (further bounded by `--max-time`).
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// A body bound for a terminal stops here unless `--max-filesize` says
+/// otherwise: nobody reads more than this scroll by, and a bomb stops early.
+const TERMINAL_CAP: u64 = 10 << 20;
 /// A redirect's own body is read and dropped up to this size to keep the
 /// connection reusable; past it the connection is abandoned.
 const DRAIN_LIMIT: u64 = 1 << 20;
 
+/// curl's numbers for the failures scripts test for (src/error.rs).
+macro_rules! http_exit_codes {
+    () => {
+        "
+  7  could not connect (refused, unreachable, not every address timed out)
+  18 the body ended before its Content-Length (or chunked end)
+  22 --fail and a final status of 400 or more
+  28 timeout: --connect-timeout (TCP, proxy CONNECT, TLS), --max-time, or under --speed-limit for --speed-time
+  47 more redirects than --max-redirs"
+    };
+}
+
 #[derive(Debug, clap::Args)]
-#[command(after_help = crate::exit_codes!(), after_long_help = concat!(
+#[command(after_help = concat!(crate::exit_codes!(), "
+  7/18/22/28/47  curl's: connect, short body, --fail, timeout, redirects (see --help)"), after_long_help = concat!(
     "Examples:\n",
     "  netwalk http https://web.test/\n",
     "  netwalk http -L --max-redirs 5 http://web.test/old\n",
@@ -48,20 +65,34 @@ const DRAIN_LIMIT: u64 = 1 << 20;
     "reaches stdout (-o FILE, --head, 304) the report goes to stdout. With --json the body is\n",
     "not printed unless -o says where (JSON has its size and SHA-256). -I is the global\n",
     "--interface option here: use --head (or the HEAD method) for a HEAD request.\n\n",
-    crate::exit_codes!()
+    crate::exit_codes!(),
+    http_exit_codes!()
 ))]
 pub struct Args {
     /// [METHOD] URL: the method is optional (GET, or POST with -d, HEAD with --head)
     #[arg(required = true, num_args = 1..=2, value_name = "[METHOD] URL")]
     pub request: Vec<String>,
 
+    /// Basic credentials (curl's -u): USER:PASSWORD, or USER to be asked for the password on the terminal;
+    /// overrides a URL's user:password@
+    #[arg(short = 'u', long = "user", value_name = "USER[:PASSWORD]")]
+    pub user: Option<String>,
+
     /// Add a request header ('Name: value'); 'Name:' removes a default header
     #[arg(short = 'H', long = "header", value_name = "HEADER")]
     pub headers: Vec<String>,
 
-    /// Request body: literal DATA, @FILE, or @- for standard input (POST unless a method is given)
+    /// Request body: literal DATA, @FILE (streamed), or @- for standard input (POST unless a method is given)
     #[arg(short, long, value_name = "DATA")]
     pub data: Option<String>,
+
+    /// Upload FILE as the body, streamed (PUT unless a method is given); a URL ending in / gets the file's name
+    #[arg(short = 'T', long = "upload-file", value_name = "FILE", conflicts_with = "data")]
+    pub upload_file: Option<PathBuf>,
+
+    /// Exit 22, writing no body, when the final status is 400 or more (curl's -f)
+    #[arg(short = 'f', long)]
+    pub fail: bool,
 
     /// Follow redirects (301, 302, 303, 307, 308), listing every hop
     #[arg(short = 'L', long = "location")]
@@ -127,9 +158,21 @@ pub struct Args {
     #[arg(long, value_parser = Expect::parse, value_name = "CODE")]
     pub expect_status: Option<Expect>,
 
-    /// Fail (exit 1) when the whole transfer takes longer than this
-    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    /// Give up (exit 28) when the whole transfer takes longer than this (2.5 or 2500ms; bare numbers are seconds)
+    #[arg(short = 'm', long, value_parser = parse_seconds, value_name = "DURATION")]
     pub max_time: Option<Duration>,
+
+    /// Give up on an address (exit 7, or 28 when every address timed out), and on the proxy CONNECT and TLS handshake
+    #[arg(long, default_value = "10s", value_parser = parse_seconds, value_name = "DURATION")]
+    pub connect_timeout: Duration,
+
+    /// Abort (exit 28) when fewer than this many bytes/s move for --speed-time; 0 turns the check off
+    #[arg(short = 'Y', long, default_value_t = 10, value_name = "BYTES")]
+    pub speed_limit: u64,
+
+    /// How long the transfer may stay under --speed-limit (a server that never answers, a trickling body)
+    #[arg(short = 'y', long, default_value = "20s", value_parser = parse_seconds, value_name = "DURATION")]
+    pub speed_time: Duration,
 
     /// Conditional request: send If-None-Match with this ETag
     #[arg(long, value_name = "ETAG")]
@@ -144,6 +187,15 @@ pub struct Args {
     pub show_secrets: bool,
 }
 
+/// A duration, or a bare number of seconds as curl takes them (`-m 2.5`).
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    match text.trim().parse::<f64>() {
+        Ok(secs) if secs > 0.0 && secs < 1e9 => Ok(Duration::from_secs_f64(secs)),
+        Ok(_) => Err(format!("'{text}' must be a positive number of seconds")),
+        Err(_) => parse_duration(text),
+    }
+}
+
 fn parse_date(text: &str) -> Result<String, String> {
     let time = httpdate::parse_http_date(text.trim()).or_else(|_| humantime::parse_rfc3339_weak(text.trim())).map_err(
         |_| format!("'{text}' is not a date; write 'Wed, 21 Oct 2015 07:28:00 GMT' or 2015-10-21T07:28:00Z"),
@@ -156,7 +208,11 @@ struct Plan {
     method: Method,
     url: Url,
     headers: Vec<(HeaderName, Option<HeaderValue>)>,
-    body: Option<Bytes>,
+    /// Basic credentials from -u or the URL (taken out of `url`).
+    auth: Option<HeaderValue>,
+    body: Option<Upload>,
+    /// The body came from -T (no form Content-Type).
+    upload: bool,
 }
 
 fn plan(args: &Args) -> Result<Plan, Error> {
@@ -165,7 +221,13 @@ fn plan(args: &Args) -> Result<Plan, Error> {
         [method, url] => (Some(method), url),
         _ => return Err(Error::usage("give [METHOD] URL")),
     };
-    let url = parse_url(url)?;
+    let mut url = parse_url(url)?;
+    let from_url = auth::take_from_url(&mut url);
+    let auth = match (&args.user, from_url) {
+        (Some(user), _) => Some(auth::parse_user(user)?),
+        (None, found) => found,
+    }
+    .map(|(user, password)| auth::basic(&user, &password));
     let mut headers = Vec::new();
     for line in &args.headers {
         headers.push(parse_header(line)?);
@@ -178,27 +240,45 @@ fn plan(args: &Args) -> Result<Plan, Error> {
     if let Some(date) = &args.if_modified_since {
         headers.push((hyper::header::IF_MODIFIED_SINCE, HeaderValue::from_str(date).ok()));
     }
-    let body = args.data.as_deref().map(read_data).transpose()?;
+    let upload = args.upload_file.is_some();
+    let body = match (&args.data, &args.upload_file) {
+        (Some(data), _) => Some(Upload::from_data(data)?),
+        (None, Some(path)) => {
+            // curl -T: a URL that ends in / names the directory the file goes to.
+            if url.path().ends_with('/')
+                && let Some(name) = path.file_name().and_then(|n| n.to_str())
+            {
+                let joined = format!("{}{}", url.path(), percent_encoding::utf8_percent_encode(name, PATH_SEGMENT));
+                url.set_path(&joined);
+            }
+            Some(Upload::from_file("-T", path)?)
+        }
+        (None, None) => None,
+    };
     let method = match method {
         Some(m) => Method::from_bytes(m.to_ascii_uppercase().as_bytes())
             .map_err(|_| Error::usage(format!("'{m}' is not an HTTP method")))?,
         None if args.head => Method::HEAD,
+        None if upload => Method::PUT,
         None if body.is_some() => Method::POST,
         None => Method::GET,
     };
     if args.head && method != Method::HEAD {
         return Err(Error::usage(format!("--head conflicts with the method {method}")));
     }
-    Ok(Plan { method, url, headers, body })
+    Ok(Plan { method, url, headers, auth, body, upload })
 }
 
 /// A URL with http(s) scheme; a bare `host/path` means http://, as in curl.
 pub fn parse_url(text: &str) -> Result<Url, Error> {
     let full = if text.contains("://") { text.to_string() } else { format!("http://{text}") };
-    let url = Url::parse(&full).map_err(|e| Error::usage(format!("'{text}' is not a valid URL: {e}")))?;
-    Origin::from_url(&url)?;
+    let shown = auth::hide_password(text);
+    let url = Url::parse(&full).map_err(|e| Error::usage(format!("'{shown}' is not a valid URL: {e}")))?;
+    let mut bare = url.clone();
+    auth::take_from_url(&mut bare);
+    Origin::from_url(&bare)?;
     if url.port() == Some(0) {
-        return Err(Error::usage(format!("port 0 in '{text}' is not a valid TCP port")));
+        return Err(Error::usage(format!("port 0 in '{shown}' is not a valid TCP port")));
     }
     Ok(url)
 }
@@ -216,20 +296,9 @@ fn parse_header(line: &str) -> Result<(HeaderName, Option<HeaderValue>), Error> 
     Ok((name, Some(value)))
 }
 
-fn read_data(data: &str) -> Result<Bytes, Error> {
-    let Some(path) = data.strip_prefix('@') else {
-        return Ok(Bytes::copy_from_slice(data.as_bytes()));
-    };
-    let mut buf = Vec::new();
-    if path == "-" {
-        std::io::stdin()
-            .read_to_end(&mut buf)
-            .map_err(|e| Error::usage(format!("cannot read the body from stdin: {e}")))?;
-    } else {
-        buf = std::fs::read(path).map_err(|e| Error::usage(format!("cannot read the body from '{path}': {e}")))?;
-    }
-    Ok(Bytes::from(buf))
-}
+/// What a path segment must escape (a file name appended by -T).
+const PATH_SEGMENT: &percent_encoding::AsciiSet =
+    &percent_encoding::CONTROLS.add(b' ').add(b'"').add(b'#').add(b'%').add(b'/').add(b'?').add(b'<').add(b'>');
 
 /// `--resolve HOST:PORT:ADDR` (ADDR may be [v6]).
 fn parse_resolve(text: &str) -> Result<ResolveOverride, Error> {
@@ -308,10 +377,12 @@ pub async fn run(args: Args, global: &Global, out: &Output) -> Result<HttpReport
         connect_to: args.connect_to.iter().map(|c| parse_connect_to(c)).collect::<Result<_, _>>()?,
         proxy: args.proxy.as_deref().map(parse_proxy).transpose()?,
         bind: Bind { interface: global.interface.clone(), source: None },
-        connect_timeout: args.max_time.map_or(CONNECT_TIMEOUT, |t| t.min(CONNECT_TIMEOUT)),
+        connect_timeout: args.max_time.map_or(args.connect_timeout, |t| t.min(args.connect_timeout)),
         tls: tls_client::Client::new(args.insecure, args.cacert.as_deref())?,
         version,
+        progress: Default::default(),
     };
+    let progress = dialer.progress.clone();
     let destination = match &args.output {
         Some(p) if p.as_os_str() == "-" => Destination::Stdout,
         Some(p) => Destination::File(p.clone()),
@@ -321,26 +392,68 @@ pub async fn run(args: Args, global: &Global, out: &Output) -> Result<HttpReport
     let mut warnings = Vec::new();
     if args.insecure {
         let warning = "-k: the server certificate is NOT verified; anyone in the path can read and change this traffic";
-        eprintln!("netwalk: warning: {warning}");
+        crate::output::stderr_line(&format!("netwalk: warning: {warning}"));
         warnings.push(warning.to_string());
     }
     let mut session = Session { args: &args, global, dialer, plan, destination, warnings, hops: Vec::new() };
     let started = Instant::now();
+    let what = format!("{} {}", session.plan.method, session.plan.url);
+    let watched = async {
+        tokio::select! {
+            outcome = session.exchange() => outcome,
+            stalled = low_speed(&progress, args.speed_limit, args.speed_time, &what) => Err(stalled),
+        }
+    };
     let outcome = match args.max_time {
-        Some(limit) => tokio::time::timeout(limit, session.exchange()).await.map_err(|_| Error::TimedOut {
-            what: format!("{} {}", session.plan.method, session.plan.url),
-            after: limit,
-        })?,
-        None => session.exchange().await,
+        Some(limit) => {
+            tokio::time::timeout(limit, watched).await.map_err(|_| Error::TimedOut { what, after: limit })?
+        }
+        None => watched.await,
     }?;
     Ok(HttpReport::new(session.hops, outcome, session.warnings, args.expect_status, started.elapsed(), out))
+}
+
+/// curl's low-speed check: fails once fewer than `limit` bytes/s moved (both
+/// ways, every connection) for `time` on end. 0 turns it off.
+async fn low_speed(progress: &crate::net::http::Progress, limit: u64, time: Duration, what: &str) -> Error {
+    if limit == 0 {
+        return std::future::pending().await;
+    }
+    let tick = (time / 4).clamp(Duration::from_millis(50), Duration::from_secs(1));
+    let mut interval = tokio::time::interval(tick);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    interval.tick().await;
+    let (mut last, mut at) = (progress.bytes(), Instant::now());
+    let mut slow_since: Option<Instant> = None;
+    loop {
+        interval.tick().await;
+        let (now, bytes) = (Instant::now(), progress.bytes());
+        let rate = (bytes - last) as f64 / (now - at).as_secs_f64().max(1e-3);
+        (last, at) = (bytes, now);
+        if rate >= limit as f64 {
+            slow_since = None;
+            continue;
+        }
+        let since = *slow_since.get_or_insert(now - tick);
+        if now - since >= time {
+            return Error::transfer(
+                Transfer::TimedOut,
+                format!(
+                    "{what}: less than {limit} bytes/s for {}; transfer stopped (--speed-limit {limit} --speed-time {})",
+                    crate::timing::human(time),
+                    crate::timing::human(time)
+                ),
+                Some("raise --speed-time, or --speed-limit 0 to wait for as long as it takes".into()),
+            );
+        }
+    }
 }
 
 /// Prints the report: on stderr when the body already went to stdout.
 pub fn finish(out: &Output, report: &HttpReport) -> crate::error::Exit {
     use crate::output::Report;
     if out.format == Format::Human && report.report_on_stderr {
-        eprintln!("{}", report.human(out).trim_end());
+        crate::output::stderr_line(report.human(out).trim_end());
         return report.exit();
     }
     out.finish(report)
@@ -375,6 +488,7 @@ impl Session<'_> {
         let mut method = self.plan.method.clone();
         let mut body = self.plan.body.clone();
         let mut headers = self.plan.headers.clone();
+        let mut auth = self.plan.auth.clone();
         let mut conn: Option<Connection> = None;
         let mut visited: Vec<(String, Url)> = Vec::new();
         loop {
@@ -386,10 +500,10 @@ impl Session<'_> {
                 conn = Some(self.dialer.connect(&origin).await?);
             }
             let Some(c) = conn.as_mut() else { unreachable!("connection set above") };
-            let request = self.build(&url, &method, &headers, body.clone(), c)?;
-            let request_head = report::request_head(&request, c.setup.protocol);
+            let request = self.build(&url, &method, &headers, auth.as_ref(), body.as_ref(), c)?;
+            let request_head = report::request_head(&request, c.setup.protocol, self.args.show_secrets);
             if self.global.verbose > 0 {
-                report::print_request(&request_head, self.args.show_secrets);
+                report::print_request(&request_head);
             }
             let (response, exchange) = c.send(request).await?;
             let (parts, incoming) = response.into_parts();
@@ -417,14 +531,16 @@ impl Session<'_> {
                 }
                 self.hops.push(hop);
                 let Some(location) = location else { unreachable!("follow needs a Location") };
-                let next = redirect::target(&url, &location).map_err(Error::target)?;
+                let mut next = redirect::target(&url, &location).map_err(Error::target)?;
+                let next_auth = auth::take_from_url(&mut next);
                 if self.hops.len() > self.args.max_redirs as usize {
-                    return Err(Error::target_with_hint(
+                    return Err(Error::transfer(
+                        Transfer::TooManyRedirects,
                         format!(
                             "stopped after {} redirects (--max-redirs {}); the next was to {next}",
                             self.args.max_redirs, self.args.max_redirs
                         ),
-                        "raise --max-redirs, or follow the chain without -L to see it",
+                        Some("raise --max-redirs, or follow the chain without -L to see it".into()),
                     ));
                 }
                 let (next_method, keep_body) = redirect::next_method(status, method.as_str());
@@ -433,12 +549,16 @@ impl Session<'_> {
                 }
                 if redirect::is_downgrade(&url, &next) {
                     let warning = format!("redirect from {url} downgrades to clear-text HTTP: {next}");
-                    eprintln!("netwalk: warning: {warning}");
+                    crate::output::stderr_line(&format!("netwalk: warning: {warning}"));
                     self.warnings.push(warning);
                 }
                 if redirect::crosses_host(&url, &next) {
                     // Credentials were meant for the first host only (curl does the same).
                     headers.retain(|(name, _)| *name != hyper::header::AUTHORIZATION && *name != hyper::header::COOKIE);
+                    auth = None;
+                }
+                if let Some((user, password)) = next_auth {
+                    auth = Some(auth::basic(&user, &password));
                 }
                 if !keep_body {
                     body = None;
@@ -449,6 +569,15 @@ impl Session<'_> {
                 continue;
             }
 
+            if self.args.fail && status >= 400 {
+                hop.finish(Instant::now(), 0);
+                self.hops.push(hop);
+                return Err(Error::transfer(
+                    Transfer::HttpError,
+                    format!("{method} {url}: the server answered {} (--fail)", parts.status),
+                    None,
+                ));
+            }
             let coding = if self.args.compressed {
                 parts.headers.get(hyper::header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()).and_then(Coding::parse)
             } else {
@@ -466,9 +595,10 @@ impl Session<'_> {
         url: &Url,
         method: &Method,
         extra: &[(HeaderName, Option<HeaderValue>)],
-        body: Option<Bytes>,
+        auth: Option<&HeaderValue>,
+        body: Option<&Upload>,
         conn: &Connection,
-    ) -> Result<Request<Full<Bytes>>, Error> {
+    ) -> Result<Request<ReqBody>, Error> {
         let h2 = conn.setup.protocol == "HTTP/2";
         let uri = if h2 || conn.absolute_form {
             url.as_str().to_string()
@@ -495,8 +625,11 @@ impl Session<'_> {
         if self.args.compressed {
             headers.insert(hyper::header::ACCEPT_ENCODING, HeaderValue::from_static(body::ACCEPT_ENCODING));
         }
-        if body.is_some() {
+        if body.is_some() && !self.plan.upload {
             headers.insert(hyper::header::CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"));
+        }
+        if let Some(auth) = auth {
+            headers.insert(hyper::header::AUTHORIZATION, auth.clone());
         }
         for (name, value) in conn.upgrade_headers() {
             headers.insert(name, value);
@@ -518,7 +651,10 @@ impl Session<'_> {
         let mut request = Request::builder()
             .method(method.clone())
             .uri(uri.as_str())
-            .body(Full::new(body.unwrap_or_default()))
+            .body(match body {
+                Some(upload) => upload.body()?,
+                None => crate::net::http::full(Bytes::new()),
+            })
             .map_err(|e| Error::usage(format!("cannot build a request for {url}: {e}")))?;
         *request.headers_mut() = headers;
         Ok(request)
@@ -552,12 +688,21 @@ impl Session<'_> {
                 (Box::new(file), false, Some(path.display().to_string()))
             }
         };
-        let refuse_binary = on_stdout && self.args.output.is_none() && std::io::stdout().is_terminal();
+        let terminal = on_stdout && std::io::stdout().is_terminal();
+        let refuse_binary = terminal && self.args.output.is_none();
         let cap = match (self.args.max_filesize, coding) {
             (Some(limit), _) => Some(limit),
+            (None, _) if terminal => Some(TERMINAL_CAP),
             (None, Some(_)) => Some(DEFAULT_DECODED_CAP),
             (None, None) => None,
         };
+        // A body announced larger than the cap is refused before a byte of it is read.
+        if let (Some(limit), Some(len)) = (cap, hyper::body::Body::size_hint(&incoming).exact())
+            && coding.is_none()
+            && len > limit
+        {
+            return Err(too_large(url, limit, len, terminal, self.args.max_filesize.is_some()));
+        }
         let sink = Sink::new(writer, cap, hash, refuse_binary);
         let mut decoder = Decoder::new(coding, sink).map_err(|e| Error::io("cannot start the decoder", e))?;
         let mut wire_bytes = 0u64;
@@ -566,11 +711,16 @@ impl Session<'_> {
             if let Some(limit) = body::too_large(&e) {
                 let what = if coding.is_some() { "decoded body" } else { "body" };
                 let bomb = if coding.is_some() { " (a decompression bomb?)" } else { "" };
+                let hint = if terminal && self.args.max_filesize.is_none() {
+                    "the cap for a terminal: save it with -o FILE, or raise --max-filesize"
+                } else {
+                    "raise --max-filesize if this size is expected"
+                };
                 return Error::target_with_hint(
                     format!(
-                        "the {what} of {url} exceeds {limit} bytes after {wire} bytes received{bomb}; transfer stopped"
+                        "the {what} of {url} exceeds {limit} bytes after {wire} bytes received{bomb}; transfer stopped at {limit} bytes"
                     ),
-                    "raise --max-filesize if this size is expected",
+                    hint,
                 );
             }
             if body::is_binary_refusal(&e) {
@@ -590,7 +740,7 @@ impl Session<'_> {
             }
         };
         while let Some(frame) = incoming.frame().await {
-            let frame = frame.map_err(|e| crate::net::http::protocol_error(&authority, &e))?;
+            let frame = frame.map_err(|e| body_error(&authority, url, wire_bytes, &e))?;
             let Ok(data) = frame.into_data() else { continue };
             wire_bytes += data.len() as u64;
             if coding.is_none()
@@ -616,6 +766,33 @@ impl Session<'_> {
     }
 }
 
+/// A body that could not be read to its end: cut short is curl's 18.
+fn body_error(authority: &str, url: &Url, wire: u64, err: &hyper::Error) -> Error {
+    let mut cut = err.is_incomplete_message();
+    let mut source = std::error::Error::source(err);
+    while let Some(inner) = source {
+        cut |= inner.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::UnexpectedEof);
+        source = inner.source();
+    }
+    let plain = crate::net::http::protocol_error(authority, err);
+    if !cut {
+        return plain;
+    }
+    Error::transfer(Transfer::Partial, format!("{plain} (the body of {url} ended after {wire} bytes)"), None)
+}
+
+fn too_large(url: &Url, limit: u64, len: u64, terminal: bool, explicit: bool) -> Error {
+    let hint = if terminal && !explicit {
+        "the cap for a terminal: save it with -o FILE, or raise --max-filesize"
+    } else {
+        "raise --max-filesize if this size is expected"
+    };
+    Error::target_with_hint(
+        format!("the body of {url} is {len} bytes (Content-Length), more than the {limit}-byte cap; nothing was read"),
+        hint,
+    )
+}
+
 /// Headers netwalk sets itself, which a -H of the same name replaces.
 fn is_default(name: &HeaderName) -> bool {
     [
@@ -624,6 +801,7 @@ fn is_default(name: &HeaderName) -> bool {
         hyper::header::ACCEPT,
         hyper::header::ACCEPT_ENCODING,
         hyper::header::CONTENT_TYPE,
+        hyper::header::AUTHORIZATION,
     ]
     .contains(name)
 }

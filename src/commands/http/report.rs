@@ -239,12 +239,17 @@ pub struct RequestHead {
     pub headers: Vec<(String, String)>,
 }
 
-pub fn request_head(req: &hyper::Request<http_body_util::Full<bytes::Bytes>>, protocol: &str) -> RequestHead {
+/// Credentials in it are redacted (for -v and JSON alike) unless `show_secrets`.
+pub fn request_head(
+    req: &hyper::Request<crate::net::http::ReqBody>,
+    protocol: &str,
+    show_secrets: bool,
+) -> RequestHead {
     let line = format!("{} {} {protocol}", req.method(), req.uri());
     let headers = req
         .headers()
         .iter()
-        .map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(k, v)| (k.to_string(), redact(k.as_str(), &String::from_utf8_lossy(v.as_bytes()), show_secrets)))
         .collect();
     RequestHead { line, headers }
 }
@@ -256,12 +261,13 @@ fn redact(name: &str, value: &str, show: bool) -> String {
     if secret && !show { "<redacted: --show-secrets shows it>".to_string() } else { value.to_string() }
 }
 
-pub fn print_request(head: &RequestHead, show_secrets: bool) {
+/// -v: the request head (already redacted by `request_head`).
+pub fn print_request(head: &RequestHead) {
     let mut text = format!("> {}\n", head.line);
     for (k, v) in &head.headers {
-        text += &format!("> {k}: {}\n", redact(k, v, show_secrets));
+        text += &format!("> {k}: {v}\n");
     }
-    eprintln!("{text}>");
+    crate::output::stderr_line(&format!("{text}>"));
 }
 
 pub fn print_response(parts: &hyper::http::response::Parts, protocol: &str) {
@@ -273,7 +279,7 @@ pub fn print_response(parts: &hyper::http::response::Parts, protocol: &str) {
         };
         text += &format!("< {line}\n");
     }
-    eprint!("{text}");
+    crate::output::stderr_line(text.trim_end_matches('\n'));
 }
 
 /// The response head as curl -i prints it.

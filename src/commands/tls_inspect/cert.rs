@@ -57,6 +57,11 @@ impl CertInfo {
         self.signature_algorithm.to_ascii_lowercase().contains("sha1")
     }
 
+    pub fn uses_md5(&self) -> bool {
+        let alg = self.signature_algorithm.to_ascii_lowercase();
+        alg.contains("md5") || alg.contains("md2")
+    }
+
     /// Keys below today's minimums (NIST SP 800-57, CA/B Forum): RSA/DSA < 2048, EC < 256.
     pub fn weak_key(&self) -> bool {
         match self.key.kind.as_str() {
@@ -84,6 +89,42 @@ pub fn rfc3339(unix: i64) -> String {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
     format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
+}
+
+/// `--at`: RFC 3339 UTC (`2027-01-31T12:00:00Z`), a date (`2027-01-31`,
+/// midnight UTC) or `@UNIX_SECONDS`, to Unix seconds.
+pub fn parse_time(text: &str) -> Result<i64, String> {
+    let bad = || format!("'{text}' is not a time: use 2027-01-31T12:00:00Z, 2027-01-31 or @1800000000");
+    if let Some(secs) = text.strip_prefix('@') {
+        return secs.parse::<i64>().map_err(|_| bad());
+    }
+    let (date, clock) = match text.split_once(['T', 't', ' ']) {
+        Some((d, c)) => (d, Some(c.strip_suffix(['Z', 'z']).ok_or_else(bad)?)),
+        None => (text, None),
+    };
+    let num = |s: &str, lo: i64, hi: i64| {
+        s.parse::<i64>().ok().filter(|n| (lo..=hi).contains(n) && s.bytes().all(|b| b.is_ascii_digit())).ok_or_else(bad)
+    };
+    let parts: Vec<&str> = date.split('-').collect();
+    let [y, m, d] = parts[..] else { return Err(bad()) };
+    let (y, m, d) = (num(y, 1, 9999)?, num(m, 1, 12)?, num(d, 1, 31)?);
+    let mut secs = 0;
+    if let Some(clock) = clock {
+        let parts: Vec<&str> = clock.split(':').collect();
+        let [h, mi, s] = parts[..] else { return Err(bad()) };
+        secs = num(h, 0, 23)? * 3600 + num(mi, 0, 59)? * 60 + num(s, 0, 60)?;
+    }
+    // Days from civil (Howard Hinnant's algorithm), the inverse of rfc3339.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let unix = (era * 146_097 + doe - 719_468) * 86_400 + secs;
+    if rfc3339(unix)[..10] != date[..] {
+        return Err(bad());
+    }
+    Ok(unix)
 }
 
 fn ip_text(bytes: &[u8]) -> String {
@@ -263,6 +304,12 @@ mod tests {
         assert_eq!(pem(b"Man"), "-----BEGIN CERTIFICATE-----\nTWFu\n-----END CERTIFICATE-----\n");
         assert_eq!(pem(b"Ma"), "-----BEGIN CERTIFICATE-----\nTWE=\n-----END CERTIFICATE-----\n");
         assert_eq!(colon_hex(&[0x0a, 0xff]), "0A:FF");
+        assert_eq!(parse_time("2024-02-29T12:00:00Z"), Ok(1_709_208_000));
+        assert_eq!(parse_time("1970-01-01"), Ok(0));
+        assert_eq!(parse_time("@-5"), Ok(-5));
+        for bad in ["2023-02-29", "2024-13-01", "2024-02-29T12:00:00", "yesterday", "", "2024-1-1x"] {
+            assert!(parse_time(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -4,7 +4,9 @@
 
 pub mod cert;
 pub mod enumerate;
+pub mod legacy;
 pub mod verdict;
+pub mod weakness;
 
 use crate::cli::Global;
 use crate::error::{Error, Exit};
@@ -17,6 +19,7 @@ use crate::output::{Output, Report, Tone};
 use crate::target::{self, Host};
 use crate::timing::{self, parse_duration};
 use crate::wire::ocsp::{self, Staple};
+use crate::wire::tls_hello;
 use cert::CertInfo;
 use enumerate::Enumeration;
 use rustls::pki_types::ServerName;
@@ -27,6 +30,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use verdict::{Expiries, Verdict};
+use weakness::Finding;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = crate::exit_codes!(), after_long_help = concat!(
@@ -90,6 +94,18 @@ pub struct Args {
     #[arg(long)]
     pub pem: bool,
 
+    /// Judge the chain without checking that it names the server
+    #[arg(long)]
+    pub no_verify_name: bool,
+
+    /// Judge validity at this time instead of now (2027-01-31T12:00:00Z, 2027-01-31, @UNIX)
+    #[arg(long, value_name = "TIME", value_parser = cert::parse_time)]
+    pub at: Option<i64>,
+
+    /// Most intermediates a verified path may have (openssl's -verify_depth)
+    #[arg(long, value_name = "N")]
+    pub max_depth: Option<usize>,
+
     /// Limit for each step: TCP connect, STARTTLS dialogue, TLS handshake, each probe
     #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
     pub timeout: Duration,
@@ -104,7 +120,12 @@ pub struct AddressResult {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub starttls: Vec<String>,
     pub handshake: Option<HandshakeFacts>,
+    /// Why rustls could not negotiate, when the chain came from a crafted ClientHello instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub negotiation_error: Option<String>,
     pub certificates: Vec<CertInfo>,
+    /// A CertificateRequest's acceptable CA names (null: the server asked for no client certificate).
+    pub client_ca_names: Option<Vec<String>>,
     pub ocsp: Option<Staple>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ocsp_error: Option<String>,
@@ -114,6 +135,8 @@ pub struct AddressResult {
     pub enumeration: Option<Enumeration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enumeration_error: Option<String>,
+    /// Weaknesses, the most severe first; medium and above fail the check.
+    pub findings: Vec<Finding>,
     pub error: Option<String>,
     pub passed: bool,
     #[serde(skip)]
@@ -130,6 +153,20 @@ pub struct HandshakeFacts {
     pub sni: Option<String>,
     #[serde(serialize_with = "crate::output::as_ms", rename = "handshake_ms")]
     pub elapsed: Duration,
+    /// The DH prime size of a DHE key exchange.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dh_bits: Option<usize>,
+    /// rustls, or the crafted ClientHello prober (legacy servers: no keys derived).
+    pub via: String,
+}
+
+/// What a handshake showed, before it is judged.
+struct Observed {
+    chain: Vec<rustls::pki_types::CertificateDer<'static>>,
+    ocsp: Option<Vec<u8>>,
+    signature_error: Option<String>,
+    facts: HandshakeFacts,
+    client_ca_names: Option<Vec<Vec<u8>>>,
 }
 
 struct Plan {
@@ -141,6 +178,9 @@ struct Plan {
     window: Option<Duration>,
     enumerate: bool,
     pem: bool,
+    check_name: bool,
+    at: Option<i64>,
+    max_depth: Option<usize>,
 }
 
 pub async fn run(args: Args, global: &Global, _out: &crate::output::Output) -> Result<TlsReport, Error> {
@@ -173,6 +213,9 @@ pub async fn run(args: Args, global: &Global, _out: &crate::output::Output) -> R
         window: args.expires_within,
         enumerate: args.enumerate,
         pem: args.pem,
+        check_name: !args.no_verify_name,
+        at: args.at,
+        max_depth: args.max_depth,
     });
     let mut set = tokio::task::JoinSet::new();
     for (i, addr) in addrs.iter().enumerate() {
@@ -224,44 +267,106 @@ async fn inspect(address: SocketAddr, plan: &Plan, name: String) -> AddressResul
         tcp_connect: None,
         starttls: Vec::new(),
         handshake: None,
+        negotiation_error: None,
         certificates: Vec::new(),
+        client_ca_names: None,
         ocsp: None,
         ocsp_error: None,
         verdict: None,
         expiry: None,
         enumeration: None,
         enumeration_error: None,
+        findings: Vec::new(),
         error: None,
         passed: false,
         pem: String::new(),
     };
-    if let Err(e) = handshake_and_judge(&mut r, plan).await {
-        r.error = Some(e);
+    let prober = Prober {
+        address,
+        bind: plan.bind.clone(),
+        timeout: plan.timeout,
+        starttls: plan.starttls,
+        limit: Arc::new(tokio::sync::Semaphore::new(8)),
+    };
+    let sni = (plan.offer.send_sni && name.parse::<std::net::IpAddr>().is_err()).then_some(name);
+    let net = enumerate::Net { prober, server_name: sni.clone() };
+    match handshake(&mut r, plan).await {
+        Ok(seen) => {
+            if let Err(e) = judge(&mut r, plan, seen) {
+                r.error = Some(e);
+            }
+        }
+        Err(e) if is_transport_error(&e) => r.error = Some(e),
+        // rustls cannot speak to it: read the clear-text flight of TLS ≤ 1.2 instead.
+        Err(e) => {
+            let alpn: Vec<String> = plan.offer.alpn.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+            let started = std::time::Instant::now();
+            match legacy::read_flight(&net, &alpn).await {
+                Ok(h) => {
+                    r.negotiation_error = Some(e);
+                    let seen = Observed {
+                        chain: h.certificates.iter().map(|c| c.clone().into()).collect(),
+                        ocsp: h.ocsp.clone(),
+                        signature_error: None,
+                        facts: HandshakeFacts {
+                            version: tls_hello::version_name(h.version),
+                            cipher_suite: tls_hello::suite_name(h.suite),
+                            key_exchange_group: legacy::key_exchange(&h),
+                            alpn: h.alpn.clone(),
+                            kind: "clear-text flight up to ServerHelloDone".into(),
+                            sni,
+                            elapsed: started.elapsed(),
+                            dh_bits: h.dh_bits,
+                            via: "crafted ClientHello".into(),
+                        },
+                        client_ca_names: h.client_ca_names.clone(),
+                    };
+                    if let Err(e) = judge(&mut r, plan, seen) {
+                        r.error = Some(e);
+                    }
+                }
+                Err(why) => {
+                    tracing::debug!(%why, "no clear-text chain either");
+                    r.error = Some(e);
+                }
+            }
+        }
     }
-    // Enumeration also runs when rustls could not complete a handshake: a
-    // TLS 1.0-only server is exactly what it is for.
+    // Enumeration also runs when no handshake completed: a server that
+    // refuses everything still shows what it refuses.
     if plan.enumerate && !r.error.as_deref().is_some_and(is_transport_error) {
-        let prober = Prober {
-            address,
-            bind: plan.bind.clone(),
-            timeout: plan.timeout,
-            starttls: plan.starttls,
-            limit: Arc::new(tokio::sync::Semaphore::new(8)),
-        };
-        let sni = (plan.offer.send_sni && name.parse::<std::net::IpAddr>().is_err()).then_some(name);
-        match enumerate::enumerate(enumerate::Net { prober, server_name: sni }).await {
+        match enumerate::enumerate(net).await {
             Ok(e) => r.enumeration = Some(e),
             Err(e) => r.enumeration_error = Some(e),
         }
     }
+    let negotiated = r.handshake.as_ref().map(|h| weakness::Negotiated {
+        version: &h.version,
+        suite: &h.cipher_suite,
+        dh_bits: h.dh_bits,
+    });
+    r.findings = weakness::grade(negotiated.as_ref(), &r.certificates, r.enumeration.as_ref());
     r.passed = r.error.is_none()
         && r.verdict.as_ref().is_some_and(|v| v.trusted)
         && r.expiry.as_ref().is_none_or(|e| e.expiring.is_empty())
-        && r.enumeration_error.is_none();
+        && r.enumeration_error.is_none()
+        && !r.findings.iter().any(|f| f.severity.fails());
     r
 }
 
-async fn handshake_and_judge(r: &mut AddressResult, plan: &Plan) -> Result<(), String> {
+/// DER Names as text (x509-parser's RFC 4514-like form).
+fn name_texts(names: &[Vec<u8>]) -> Vec<String> {
+    use x509_parser::prelude::FromDer;
+    names
+        .iter()
+        .map(|n| {
+            x509_parser::x509::X509Name::from_der(n)
+                .map_or_else(|_| format!("(undecodable name, {} bytes)", n.len()), |(_, n)| n.to_string())
+        })
+        .collect()
+}
+
+async fn handshake(r: &mut AddressResult, plan: &Plan) -> Result<Observed, String> {
     let (attempt, stream) = tcp::connect(r.address, &plan.bind, plan.timeout).await.map_err(|e| e.to_string())?;
     let Some(mut stream) = stream else {
         return Err(match attempt.outcome {
@@ -277,12 +382,37 @@ async fn handshake_and_judge(r: &mut AddressResult, plan: &Plan) -> Result<(), S
         r.starttls = starttls::upgrade(&mut stream, protocol, plan.timeout).await?;
     }
     let (hs, _tls) = tls::handshake(stream, &plan.offer, plan.timeout).await?;
-    let now = unix_now();
-    for der in &hs.chain {
+    Ok(Observed {
+        chain: hs.chain,
+        ocsp: hs.ocsp,
+        signature_error: hs.signature_error,
+        client_ca_names: hs.client_ca_names,
+        facts: HandshakeFacts {
+            version: hs.version,
+            cipher_suite: hs.suite,
+            key_exchange_group: hs.group,
+            alpn: hs.alpn,
+            kind: hs.kind,
+            sni: hs.sni,
+            elapsed: hs.elapsed,
+            dh_bits: None,
+            via: "rustls".into(),
+        },
+    })
+}
+
+fn judge(r: &mut AddressResult, plan: &Plan, seen: Observed) -> Result<(), String> {
+    let now = plan.at.unwrap_or_else(unix_now);
+    r.handshake = Some(seen.facts);
+    r.client_ca_names = seen.client_ca_names.as_deref().map(name_texts);
+    for der in &seen.chain {
         r.certificates.push(cert::inspect(der, now, plan.pem)?);
         r.pem += &cert::pem(der);
     }
-    if let Some(bytes) = &hs.ocsp {
+    if seen.chain.is_empty() {
+        return Err("the server sent no certificate".into());
+    }
+    if let Some(bytes) = &seen.ocsp {
         match ocsp::parse(bytes) {
             Ok(staple) => r.ocsp = Some(staple),
             Err(e) => r.ocsp_error = Some(format!("the stapled OCSP response is malformed: {e}")),
@@ -290,16 +420,18 @@ async fn handshake_and_judge(r: &mut AddressResult, plan: &Plan) -> Result<(), S
     }
     let revoked = r.ocsp.as_ref().is_some_and(|s| s.cert_status.as_deref() == Some("revoked"));
     let v = verdict::judge(&verdict::Input {
-        chain: &hs.chain,
+        chain: &seen.chain,
         infos: &r.certificates,
         name: &plan.offer.server_name,
         store: &plan.store,
         now,
-        signature_error: hs.signature_error.as_deref(),
+        signature_error: seen.signature_error.as_deref(),
         ocsp_revoked: revoked,
+        check_name: plan.check_name,
+        max_depth: plan.max_depth,
     });
     let verified_infos: Vec<CertInfo> = match &v.verified {
-        Some(path) => std::iter::once(&hs.chain[0])
+        Some(path) => std::iter::once(&seen.chain[0])
             .chain(path.intermediates.iter())
             .chain(path.root.iter())
             .filter_map(|der| cert::inspect(der, now, false).ok())
@@ -308,15 +440,6 @@ async fn handshake_and_judge(r: &mut AddressResult, plan: &Plan) -> Result<(), S
     };
     r.expiry = Some(verdict::expiries(&r.certificates, &verified_infos, now, plan.window));
     r.verdict = Some(v);
-    r.handshake = Some(HandshakeFacts {
-        version: hs.version,
-        cipher_suite: hs.suite,
-        key_exchange_group: hs.group,
-        alpn: hs.alpn,
-        kind: hs.kind,
-        sni: hs.sni,
-        elapsed: hs.elapsed,
-    });
     Ok(())
 }
 
@@ -362,6 +485,9 @@ fn when(unix: Option<i64>) -> String {
 fn address_block(out: &Output, a: &AddressResult, text: &mut String) {
     if let Some(e) = &a.error {
         kv(text, "error", out.paint(e, Tone::Bad));
+    }
+    if a.handshake.is_none() {
+        enumeration_block(out, a, text);
         return;
     }
     if let Some(t) = a.tcp_connect {
@@ -377,6 +503,28 @@ fn address_block(out: &Output, a: &AddressResult, text: &mut String) {
         kv(text, "key exchange", h.key_exchange_group.as_deref().unwrap_or("-"));
         kv(text, "alpn", h.alpn.as_deref().unwrap_or("-"));
         kv(text, "sni", h.sni.as_deref().unwrap_or("(none sent)"));
+        if let Some(bits) = h.dh_bits {
+            kv(text, "dh parameters", format!("{bits} bits"));
+        }
+    }
+    if let Some(e) = &a.negotiation_error {
+        kv(
+            text,
+            "read via",
+            out.paint(
+                &format!("a crafted ClientHello (clear text; handshake signature not checked): rustls: {e}"),
+                Tone::Warn,
+            ),
+        );
+    }
+    match &a.client_ca_names {
+        Some(names) if names.is_empty() => kv(text, "client cert", "requested (no CA names)"),
+        Some(names) => {
+            for (i, n) in names.iter().enumerate() {
+                kv(text, if i == 0 { "client cert CAs" } else { "" }, n);
+            }
+        }
+        None => {}
     }
     match (&a.ocsp, &a.ocsp_error) {
         (Some(s), _) => kv(
@@ -424,7 +572,9 @@ fn address_block(out: &Output, a: &AddressResult, text: &mut String) {
             kv(text, "  window", verdict);
         }
     }
-    text.push_str("\nCertificate chain as served\n");
+    if !a.certificates.is_empty() {
+        text.push_str("\nCertificate chain as served\n");
+    }
     for (i, c) in a.certificates.iter().enumerate() {
         text.push_str(&format!(" #{i} {}\n", out.paint(&c.subject, Tone::Bold)));
         kv(text, "issuer", &c.issuer);
@@ -464,6 +614,10 @@ fn address_block(out: &Output, a: &AddressResult, text: &mut String) {
         kv(text, "sha256", &c.sha256);
         kv(text, "sha1", &c.sha1);
     }
+    enumeration_block(out, a, text);
+}
+
+fn enumeration_block(out: &Output, a: &AddressResult, text: &mut String) {
     if let Some(e) = &a.enumeration {
         text.push_str(&format!("\nAccepted by the server ({} probes)\n", e.probes));
         for v in &e.versions {
@@ -481,12 +635,45 @@ fn address_block(out: &Output, a: &AddressResult, text: &mut String) {
             for s in &v.suites {
                 kv(text, "", format!("{} {}", s.code, s.name));
             }
+            if !v.groups.is_empty() {
+                kv(text, "  groups", v.groups.join(", "));
+            }
+            if let Some(bits) = v.dh_bits {
+                kv(text, "  dh parameters", format!("{bits} bits"));
+            }
+            if let Some(algs) = &v.signature_algorithms {
+                kv(text, "  signature algs", if algs.is_empty() { "-".into() } else { algs.join(", ") });
+            }
         }
         let via = e.groups_via.as_deref().map_or(String::new(), |v| format!(" (via {v})"));
         kv(text, &format!("groups{via}"), if e.groups.is_empty() { "-".into() } else { e.groups.join(", ") });
+        if let Some(via) = &e.alpn_via {
+            kv(text, &format!("alpn (via {via})"), if e.alpn.is_empty() { "-".into() } else { e.alpn.join(", ") });
+        }
+        let c = &e.checks;
+        let yes_no = |v: Option<bool>, yes: &str, no: &str| match v {
+            Some(true) => yes.to_string(),
+            Some(false) => no.to_string(),
+            None => "-".to_string(),
+        };
+        kv(
+            text,
+            "renegotiation",
+            yes_no(c.secure_renegotiation, "secure (RFC 5746)", "INSECURE (no renegotiation_info)"),
+        );
+        kv(text, "compression", yes_no(c.compression, "ACCEPTED (CRIME)", "none"));
+        kv(text, "heartbeat", yes_no(c.heartbeat, "enabled", "not offered"));
+        kv(text, "fallback scsv", yes_no(c.fallback_scsv, "refuses downgrades", "NOT SUPPORTED"));
     }
     if let Some(e) = &a.enumeration_error {
         kv(text, "enumeration", out.paint(e, Tone::Bad));
+    }
+    if !a.findings.is_empty() {
+        text.push_str("\nFindings\n");
+        for f in &a.findings {
+            let tone = if f.severity.fails() { Tone::Bad } else { Tone::Warn };
+            kv(text, &f.severity.label().to_uppercase(), out.paint(&f.detail, tone));
+        }
     }
 }
 

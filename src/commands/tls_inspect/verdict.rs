@@ -18,8 +18,10 @@ pub enum Kind {
     IncompleteChain,
     UnknownIssuer,
     Revoked,
+    Md5InChain,
     Sha1InChain,
     WeakKey,
+    ChainTooLong,
     BadHandshakeSignature,
     Invalid,
 }
@@ -34,8 +36,10 @@ impl Kind {
             Kind::IncompleteChain => "incomplete chain",
             Kind::UnknownIssuer => "unknown issuer",
             Kind::Revoked => "revoked (OCSP staple)",
+            Kind::Md5InChain => "MD5 in chain",
             Kind::Sha1InChain => "SHA-1 in chain",
             Kind::WeakKey => "weak key",
+            Kind::ChainTooLong => "chain too long",
             Kind::BadHandshakeSignature => "bad handshake signature",
             Kind::Invalid => "invalid",
         }
@@ -71,6 +75,35 @@ pub struct Input<'a> {
     pub now: i64,
     pub signature_error: Option<&'a str>,
     pub ocsp_revoked: bool,
+    /// `--no-verify-name` turns this off.
+    pub check_name: bool,
+    /// `--max-depth`: most intermediates a verified path may have.
+    pub max_depth: Option<usize>,
+}
+
+/// webpki's errors in words, never a debug dump.
+fn describe(e: &webpki::Error, infos: &[CertInfo]) -> String {
+    let algs: Vec<String> = infos.iter().map(|c| c.signature_algorithm.clone()).collect();
+    match e {
+        webpki::Error::UnsupportedSignatureAlgorithmContext(_)
+        | webpki::Error::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
+            format!("a signature algorithm of the chain is not accepted (the chain uses {})", algs.join(", "))
+        }
+        webpki::Error::InvalidSignatureForPublicKey => "a signature in the chain does not verify".into(),
+        webpki::Error::CaUsedAsEndEntity => "the leaf is a CA certificate".into(),
+        webpki::Error::EndEntityUsedAsCa => "a non-CA certificate is used as an issuer".into(),
+        webpki::Error::RequiredEkuNotFoundContext(_) => {
+            "the leaf's extended key usage does not include serverAuth".into()
+        }
+        webpki::Error::NameConstraintViolation => "a name constraint of an issuer excludes the leaf's names".into(),
+        webpki::Error::PathLenConstraintViolated => "an issuer's pathlen constraint is exceeded".into(),
+        webpki::Error::MaximumPathDepthExceeded => "the path is longer than webpki allows (6 intermediates)".into(),
+        webpki::Error::BadDer | webpki::Error::BadDerTime => "a certificate is not valid DER".into(),
+        webpki::Error::UnsupportedCriticalExtension => "a certificate has an unsupported critical extension".into(),
+        webpki::Error::InvalidCertValidity => "a certificate's notAfter is before its notBefore".into(),
+        webpki::Error::UnknownIssuer => "no issuer found".into(),
+        other => format!("the chain does not verify ({other})"),
+    }
 }
 
 fn which(i: usize) -> String {
@@ -85,18 +118,8 @@ pub fn judge(input: &Input<'_>) -> Verdict {
         }
     };
     let now = input.now;
-    for (i, c) in input.infos.iter().enumerate() {
-        if c.not_after_unix < now {
-            add(
-                Kind::Expired,
-                format!("{} ({}) expired on {}, {} days ago", which(i), c.subject, c.not_after, -c.days_left),
-            );
-        }
-        if c.not_before_unix > now {
-            add(Kind::NotYetValid, format!("{} ({}) is valid only from {}", which(i), c.subject, c.not_before));
-        }
-    }
-    if let Some(leaf) = input.chain.first()
+    if input.check_name
+        && let Some(leaf) = input.chain.first()
         && let Err(e) = tls::valid_for_name(leaf, input.name)
     {
         let name = match input.name {
@@ -115,17 +138,20 @@ pub fn judge(input: &Input<'_>) -> Verdict {
                     if names.is_empty() { "no DNS or IP SAN".to_string() } else { names.join(", ") }
                 )
             }
-            other => format!("the leaf cannot be checked against {name}: {other:?}"),
+            other => format!("the leaf cannot be checked against {name}: {}", describe(&other, input.infos)),
         };
         add(Kind::HostnameMismatch, detail);
     }
 
     let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(now.max(0) as u64));
+    let weak_signing = input.infos.iter().any(|c| c.uses_sha1() || c.uses_md5() || c.weak_key());
     let mut verified = None;
     match tls::verify(input.chain, &[], input.store, time) {
         Ok(v) => verified = Some(v),
         Err(webpki::Error::UnknownIssuer) => {
             let leaf_self = input.infos.first().is_some_and(|c| c.self_issued);
+            let mut partial = input.store.partial.clone();
+            partial.extend(input.store.anchors.iter().cloned());
             if let Ok(v) = tls::verify(input.chain, &input.store.intermediates, input.store, time) {
                 let missing: Vec<String> = v
                     .intermediates
@@ -141,11 +167,27 @@ pub fn judge(input: &Input<'_>) -> Verdict {
                     ),
                 );
                 verified = Some(v);
+            } else if let Ok(v) = tls::verify_to(input.chain, &[], &partial, input.store, time) {
+                // Anchored at a CA-file certificate that is not self-signed.
+                verified = Some(v);
             } else if leaf_self && input.chain.len() == 1 {
                 add(Kind::SelfSigned, "the leaf is self-signed and not in the trust store".into());
+            } else if let Some(top) = input.infos.last().filter(|c| !c.self_issued) {
+                // The served chain stops below a root: the next issuer is missing.
+                let url = top.ca_issuer_urls.first().map_or(String::new(), |u| format!("; its caIssuers URL is {u}"));
+                add(
+                    Kind::IncompleteChain,
+                    format!(
+                        "the served chain ends at '{}', whose issuer '{}' is neither served nor in the store{url}",
+                        top.subject, top.issuer
+                    ),
+                );
             } else {
-                let top = input.infos.last().map_or(String::new(), |c| c.issuer.clone());
-                add(Kind::UnknownIssuer, format!("no trusted root issued '{top}' (the top of the served chain)"));
+                let top = input.infos.last().map_or(String::new(), |c| c.subject.clone());
+                add(
+                    Kind::UnknownIssuer,
+                    format!("the served chain ends at the root '{top}', which the store does not trust"),
+                );
             }
         }
         Err(webpki::Error::CaUsedAsEndEntity)
@@ -156,33 +198,74 @@ pub fn judge(input: &Input<'_>) -> Verdict {
                 "the leaf is a self-signed CA certificate, not a server certificate issued by one".into(),
             )
         }
-        Err(webpki::Error::CertExpired { .. }) => add(Kind::Expired, "a certificate of the path has expired".into()),
-        Err(webpki::Error::CertNotValidYet { .. }) => {
-            add(Kind::NotYetValid, "a certificate of the path is not yet valid".into())
-        }
+        Err(webpki::Error::CertExpired { .. } | webpki::Error::CertNotValidYet { .. }) => {}
         Err(
             e @ (webpki::Error::UnsupportedSignatureAlgorithmContext(_)
             | webpki::Error::UnsupportedSignatureAlgorithmForPublicKeyContext(_)
             | webpki::Error::InvalidSignatureForPublicKey),
         ) => {
-            if !input.infos.iter().any(|c| c.uses_sha1() || c.weak_key()) {
-                add(Kind::Invalid, format!("a signature in the chain does not verify ({e:?})"));
+            if !weak_signing {
+                add(Kind::Invalid, describe(&e, input.infos));
             }
         }
-        Err(e) => add(Kind::Invalid, format!("the chain does not verify: {e:?}")),
+        Err(e) => add(Kind::Invalid, describe(&e, input.infos)),
     }
-    for (i, c) in input.infos.iter().enumerate() {
-        if c.uses_sha1() && !(c.self_issued && i > 0) {
+    // Validity: of the path webpki found when it found one (an extra expired
+    // cross-sign served next to it does not matter), else of everything served.
+    let on_path: Vec<usize> = match &verified {
+        Some(v) => std::iter::once(0)
+            .chain(input.chain.iter().enumerate().filter(|(_, c)| v.intermediates.contains(c)).map(|(i, _)| i))
+            .collect(),
+        None => (0..input.infos.len()).collect(),
+    };
+    let mut out_of_validity = false;
+    for &i in &on_path {
+        let c = &input.infos[i];
+        out_of_validity |= c.not_after_unix < now || c.not_before_unix > now;
+        if c.not_after_unix < now {
+            add(
+                Kind::Expired,
+                format!("{} ({}) expired on {}, {} days ago", which(i), c.subject, c.not_after, -c.days_left),
+            );
+        }
+        if c.not_before_unix > now {
+            add(Kind::NotYetValid, format!("{} ({}) is valid only from {}", which(i), c.subject, c.not_before));
+        }
+    }
+    if verified.is_none()
+        && !out_of_validity
+        && let Err(e @ (webpki::Error::CertExpired { .. } | webpki::Error::CertNotValidYet { .. })) =
+            tls::verify(input.chain, &input.store.intermediates, input.store, time)
+    {
+        let kind = if matches!(e, webpki::Error::CertExpired { .. }) { Kind::Expired } else { Kind::NotYetValid };
+        add(kind, "a certificate of the path (from the store) is outside its validity".into());
+    }
+    for &i in &on_path {
+        let c = &input.infos[i];
+        if c.uses_md5() && !(c.self_issued && i > 0) {
+            add(Kind::Md5InChain, format!("{} ({}) is signed with {}", which(i), c.subject, c.signature_algorithm));
+        } else if c.uses_sha1() && !(c.self_issued && i > 0) {
             add(Kind::Sha1InChain, format!("{} ({}) is signed with {}", which(i), c.subject, c.signature_algorithm));
         }
         if c.weak_key() {
             add(Kind::WeakKey, format!("{} ({}) has a {}-bit {} key", which(i), c.subject, c.key.bits, c.key.kind));
         }
     }
+    if let (Some(max), Some(v)) = (input.max_depth, &verified)
+        && v.intermediates.len() > max
+    {
+        add(
+            Kind::ChainTooLong,
+            format!("the verified path has {} intermediates, more than --max-depth {max}", v.intermediates.len()),
+        );
+    }
     if input.ocsp_revoked {
         add(Kind::Revoked, "the stapled OCSP response says the leaf is revoked".into());
     }
-    if let Some(e) = input.signature_error {
+    // A weak leaf key is why rustls/ring refuse its handshake signature: say that, not "bad signature".
+    if let Some(e) = input.signature_error
+        && !input.infos.first().is_some_and(|c| c.weak_key())
+    {
         add(
             Kind::BadHandshakeSignature,
             format!("the server's handshake signature does not verify with the leaf's key: {e}"),

@@ -230,7 +230,17 @@ pub fn compressed_text() -> Vec<u8> {
 }
 
 async fn handle(req: Request<Incoming>, seen: Seen, tls: bool, port: u16) -> Result<Reply, Infallible> {
-    let (parts, body) = req.into_parts();
+    let (parts, mut body) = req.into_parts();
+    if parts.uri.path() == "/sink" {
+        // Counts an upload as it streams in, keeping none of it.
+        let mut received = 0u64;
+        while let Some(Ok(frame)) = body.frame().await {
+            received += frame.data_ref().map_or(0, |d| d.len() as u64);
+        }
+        let length = parts.headers.get("content-length").and_then(|v| v.to_str().ok()).unwrap_or("none").to_string();
+        seen.requests.lock().unwrap().push(format!("{} /sink {received}", parts.method));
+        return Ok(reply(200, &[], format!("received={received}\ncontent-length={length}\n")));
+    }
     let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
     let path = parts.uri.path().to_string();
     seen.requests.lock().unwrap().push(format!("{} {} {:?}", parts.method, parts.uri, parts.version));
@@ -295,6 +305,10 @@ async fn handle(req: Request<Incoming>, seen: Seen, tls: bool, port: u16) -> Res
             reply(200, &[("content-encoding", coding)], data)
         }
         ["bomb"] => reply(200, &[("content-encoding", "gzip")], gzip(&vec![0u8; 64 << 20])),
+        ["lines", n] => {
+            let n: usize = n.parse().unwrap();
+            reply(200, &[("content-type", "text/plain")], b"0123456789abcdef\n".repeat(n / 17 + 1)[..n].to_vec())
+        }
         ["binary"] => reply(200, &[("content-type", "application/octet-stream")], (0..=255u8).collect::<Vec<_>>()),
         ["big", n] => big(n.parse().unwrap(), true, None),
         ["chunked", n] => big(n.parse().unwrap(), false, None),
@@ -437,7 +451,17 @@ async fn upgrade_or_serve(mut req: Request<Incoming>, seen: Seen, port: u16) -> 
     };
     seen.requests.lock().unwrap().push(format!("UPGRADE {settings}"));
     let on_upgrade = hyper::upgrade::on(&mut req);
-    let (parts, body) = req.into_parts();
+    let (parts, mut body) = req.into_parts();
+    if parts.uri.path() == "/sink" {
+        // Counts an upload as it streams in, keeping none of it.
+        let mut received = 0u64;
+        while let Some(Ok(frame)) = body.frame().await {
+            received += frame.data_ref().map_or(0, |d| d.len() as u64);
+        }
+        let length = parts.headers.get("content-length").and_then(|v| v.to_str().ok()).unwrap_or("none").to_string();
+        seen.requests.lock().unwrap().push(format!("{} /sink {received}", parts.method));
+        return Ok(reply(200, &[], format!("received={received}\ncontent-length={length}\n")));
+    }
     let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
     let authority = parts.headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let mut fields = vec![

@@ -95,6 +95,12 @@ pub const PROGRAMS: &[(&str, &str)] = &[
     ("dnssec-signzone", "bind9-utils"),
     ("dig", "bind9-dnsutils"),
     ("chromium", "chromium"),
+    ("nsupdate", "bind9-dnsutils"),
+    ("python3", "python3"),
+    ("sslscan", "sslscan"),
+    ("prometheus", "prometheus"),
+    ("promtool", "prometheus"),
+    ("prometheus-blackbox-exporter", "prometheus-blackbox-exporter"),
 ];
 
 /// The one line a test fails with when `program` is missing.

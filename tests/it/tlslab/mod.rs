@@ -57,6 +57,28 @@ pub fn intermediate(cn: &str, parent: &Issuer, not_after: OffsetDateTime) -> Iss
     CertifiedIssuer::signed_by(p, key(&rcgen::PKCS_ECDSA_P256_SHA256), parent).unwrap()
 }
 
+/// An intermediate on a given key (a cross-sign shares its subject and key with another).
+pub fn intermediate_on(cn: &str, parent: &Issuer, key_pem: &str, from: OffsetDateTime, to: OffsetDateTime) -> Issuer {
+    let mut p = named(cn);
+    p.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    p.not_before = from;
+    p.not_after = to;
+    CertifiedIssuer::signed_by(p, KeyPair::from_pem(key_pem).unwrap(), parent).unwrap()
+}
+
+/// The DER of an Authority Information Access extension naming a caIssuers URL.
+fn aia_ca_issuers(url: &str) -> rcgen::CustomExtension {
+    fn tlv(tag: u8, body: &[u8]) -> Vec<u8> {
+        let mut out = vec![tag, body.len() as u8];
+        out.extend(body);
+        out
+    }
+    let oid = tlv(0x06, &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02]); // id-ad-caIssuers
+    let desc = tlv(0x30, &[oid, tlv(0x86, url.as_bytes())].concat());
+    rcgen::CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], tlv(0x30, &desc))
+}
+
 /// What a leaf looks like; `Leaf::new("web.test")` is a valid 90-day server certificate.
 pub struct Leaf {
     pub params: CertificateParams,
@@ -79,6 +101,12 @@ impl Leaf {
 
     pub fn sans(mut self, sans: Vec<SanType>) -> Leaf {
         self.params.subject_alt_names = sans;
+        self
+    }
+
+    /// An AIA caIssuers URL (where the issuer can be fetched).
+    pub fn ca_issuers(mut self, url: &str) -> Leaf {
+        self.params.custom_extensions.push(aia_ca_issuers(url));
         self
     }
 
