@@ -572,6 +572,37 @@ pub fn rr_line(name: &str, ttl: Option<u32>, class: u16, rtype: u16, data: &str)
     line
 }
 
+/// A record line with the TTL already formatted (+ttlunits) and the TTL or class left
+/// out (+nottlid, +noclass), as dig 9.18 prints it.
+pub fn rr_line_as(name: &str, ttl: Option<&str>, class: Option<u16>, rtype: u16, data: &str) -> String {
+    let mut line = name.to_string();
+    let mut col = name.chars().count();
+    // dig's columns are 8 apart from 24; a field left out moves the later ones left.
+    let mut stop = 24;
+    let (class, rtype) = (class.map(class_name), type_name(rtype));
+    let fields = [ttl, class.as_deref(), Some(rtype.as_str()), Some(data).filter(|d| !d.is_empty())];
+    for field in fields.into_iter().flatten() {
+        indent(&mut line, &mut col, stop);
+        col += field.chars().count();
+        line += field;
+        stop += 8;
+    }
+    line
+}
+
+/// A TTL as +ttlunits shows it: `1w2d3h4m5s`, zero units left out (`0s` for zero).
+pub fn ttl_units(ttl: u32) -> String {
+    let mut out = String::new();
+    let mut left = ttl;
+    for (unit, secs) in [('w', 604_800), ('d', 86_400), ('h', 3600), ('m', 60), ('s', 1)] {
+        if left >= secs {
+            out += &format!("{}{unit}", left / secs);
+            left %= secs;
+        }
+    }
+    if out.is_empty() { "0s".into() } else { out }
+}
+
 /// The question line: `;name` then class and type in the same columns.
 pub fn question_line(name: &str, class: u16, qtype: u16) -> String {
     rr_line(&format!(";{name}"), None, class, qtype, "")

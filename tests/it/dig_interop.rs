@@ -330,3 +330,47 @@ fn zone_transfers_of_ten_thousand_records_match_bind_dig() {
     assert!(ours.contains("; Transfer failed.") && ours.contains("REFUSED"), "{ours}");
     assert_eq!(code, Some(1));
 }
+
+#[test]
+fn display_and_header_options_match_bind_dig() {
+    let dig = require("dig");
+    let lab = Lab::chain(&["client", "server"]);
+    let (client, server) = (lab.host_by_name("client"), lab.host_by_name("server"));
+    let (_named, addr) = start_named(&lab, &server, &client, &dig);
+    let at = format!("@{addr}");
+    let run = |program: &str, args: &[&str]| -> String {
+        let mut cmd = client.command(program);
+        if program == NETWALK {
+            cmd.arg("dig");
+        }
+        ok(&cmd.arg(&at).args(args).output().unwrap(), program)
+    };
+    for opts in
+        [&["+nottlid"][..], &["+noclass"], &["+ttlunits"], &["+nottlid", "+noclass"], &["+ttlunits", "+noclass"]]
+    {
+        for (name, rtype) in [("types.test", "SOA"), ("nsap-ptr.types.test", "NSAP-PTR"), ("aaaa.types.test", "AAAA")] {
+            let mut args = vec!["+norec", "+noall", "+answer"];
+            args.extend(opts);
+            args.extend([name, rtype]);
+            assert_eq!(sorted(&run(NETWALK, &args)), sorted(&run(&dig, &args)), "{args:?}");
+        }
+    }
+    let args = ["+noall", "+answer", "+onesoa", "types.test", "AXFR"];
+    assert_eq!(sorted(&run(NETWALK, &args)), sorted(&run(&dig, &args)));
+    // EXPIRE (RFC 7314), CD without AD, a non-QUERY opcode: the lines BIND's dig prints for them.
+    let pick = |text: &str, keys: &[&str]| -> Vec<String> {
+        let lines = text.lines().filter(|l| keys.iter().any(|k| l.contains(k)));
+        lines.map(|l| l.split(", id:").next().unwrap().to_string()).collect()
+    };
+    for (args, keys) in [
+        (&["+norec", "+expire", "types.test", "SOA"][..], &["; EXPIRE:"][..]),
+        (&["+norec", "+cd", "+noadflag", "types.test", "SOA"], &[";; flags:"]),
+        (&["+norec", "+opcode=status", "types.test", "SOA"], &["opcode:"]),
+    ] {
+        let (ours, theirs) = (pick(&run(NETWALK, args), keys), pick(&run(&dig, args), keys));
+        assert!(!theirs.is_empty(), "{args:?}");
+        assert_eq!(ours, theirs, "{args:?}");
+    }
+    let ours = run(NETWALK, &["+short", "+identify", "types.test", "NS"]);
+    assert!(ours.starts_with(&format!("ns.types.test. from server {addr} in ")) && ours.ends_with(" ms.\n"), "{ours}");
+}

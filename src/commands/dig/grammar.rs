@@ -46,6 +46,22 @@ pub struct Settings {
     pub trace: bool,
     /// IXFR=N: the serial the client has (sent as the SOA in the authority section).
     pub ixfr_serial: Option<u32>,
+    /// AD and CD in the query (dig sets AD by default, RFC 6840 5.7).
+    pub adflag: bool,
+    pub cdflag: bool,
+    /// Record lines with the class and TTL columns (+noclass, +nottlid), TTLs as units (+ttlunits).
+    pub class: bool,
+    pub ttlid: bool,
+    pub ttlunits: bool,
+    /// +short lines end with the server and time (+identify).
+    pub identify: bool,
+    /// AXFR shows the opening SOA only (+onesoa).
+    pub onesoa: bool,
+    pub opcode: u8,
+    /// EDNS options: EXPIRE (RFC 7314), padding to a block size (RFC 7830), and any +ednsopt=CODE[:HEX].
+    pub expire: bool,
+    pub padding: Option<u16>,
+    pub ednsopts: Vec<(u16, Vec<u8>)>,
 }
 
 impl Default for Settings {
@@ -80,6 +96,17 @@ impl Default for Settings {
             idnout: true,
             trace: false,
             ixfr_serial: None,
+            adflag: true,
+            cdflag: false,
+            class: true,
+            ttlid: true,
+            ttlunits: false,
+            identify: false,
+            onesoa: false,
+            opcode: 0,
+            expire: false,
+            padding: None,
+            ednsopts: Vec::new(),
         }
     }
 }
@@ -302,6 +329,17 @@ const PLUS_OPTIONS: &[&str] = &[
     "https",
     "https-get",
     "https-post",
+    "adflag",
+    "cdflag",
+    "class",
+    "ttlid",
+    "ttlunits",
+    "identify",
+    "onesoa",
+    "opcode",
+    "expire",
+    "padding",
+    "ednsopt",
 ];
 
 /// dig accepts unambiguous abbreviations (`+norec`, `+add`).
@@ -405,6 +443,35 @@ fn plus_option(opt: &str, s: &mut Settings) -> Result<(), String> {
             }
             s.tries = tries;
         }
+        "adflag" => flag(&mut s.adflag)?,
+        "cdflag" => flag(&mut s.cdflag)?,
+        "class" => flag(&mut s.class)?,
+        "ttlid" => flag(&mut s.ttlid)?,
+        "ttlunits" => flag(&mut s.ttlunits)?,
+        "identify" => flag(&mut s.identify)?,
+        "onesoa" => flag(&mut s.onesoa)?,
+        "expire" => flag(&mut s.expire)?,
+        "opcode" if !on => s.opcode = 0,
+        "opcode" => {
+            let v = value.ok_or("+opcode needs a value (QUERY, IQUERY, STATUS, NOTIFY, UPDATE or 0-15)")?;
+            let named =
+                ["QUERY", "IQUERY", "STATUS", "", "NOTIFY", "UPDATE"].iter().position(|n| v.eq_ignore_ascii_case(n));
+            s.opcode = match named.filter(|_| !v.is_empty()) {
+                Some(n) => n as u8,
+                None => v
+                    .parse()
+                    .ok()
+                    .filter(|n| *n < 16)
+                    .ok_or_else(|| format!("+opcode={v}: not an opcode (0-15 or a name)"))?,
+            };
+        }
+        "padding" if !on => s.padding = None,
+        "padding" => {
+            let n: u16 = number("padding", value)?;
+            s.padding = (n > 0).then_some(n);
+        }
+        "ednsopt" if !on => s.ednsopts.clear(),
+        "ednsopt" => s.ednsopts.push(edns_option(value.ok_or("+ednsopt needs CODE[:HEXVALUE]")?)?),
         "subnet" if !on => s.subnet = None,
         "subnet" => {
             let v = value.ok_or("+subnet needs ADDR/LEN")?;
@@ -424,6 +491,38 @@ fn plus_option(opt: &str, s: &mut Settings) -> Result<(), String> {
         _ => return Err(format!("'+{opt}' is not a valid option")),
     }
     Ok(())
+}
+
+/// `+ednsopt=CODE[:HEX]`: CODE a number or a name dig knows.
+fn edns_option(v: &str) -> Result<(u16, Vec<u8>), String> {
+    let (code, hex) = v.split_once(':').unwrap_or((v, ""));
+    const NAMES: &[(&str, u16)] = &[
+        ("LLQ", 1),
+        ("UL", 2),
+        ("NSID", 3),
+        ("DAU", 5),
+        ("DHU", 6),
+        ("N3U", 7),
+        ("ECS", 8),
+        ("EXPIRE", 9),
+        ("COOKIE", 10),
+        ("KEEPALIVE", 11),
+        ("PADDING", 12),
+        ("CHAIN", 13),
+        ("KEY-TAG", 14),
+        ("EDE", 15),
+        ("CLIENT-TAG", 16),
+        ("SERVER-TAG", 17),
+    ];
+    let code = match NAMES.iter().find(|(n, _)| n.eq_ignore_ascii_case(code)) {
+        Some((_, c)) => *c,
+        None => code.parse().map_err(|_| format!("+ednsopt={v}: '{code}' is not an option code or name"))?,
+    };
+    let hex = hex.to_ascii_uppercase();
+    let data = data_encoding::HEXUPPER
+        .decode(hex.as_bytes())
+        .map_err(|_| format!("+ednsopt={v}: the value must be an even number of hex digits"))?;
+    Ok((code, data))
 }
 
 #[cfg(test)]
@@ -507,6 +606,13 @@ mod tests {
         assert_eq!(p("+retry=4294967295 a.test").unwrap_err(), "+retry=4294967295: at most 20 tries");
         assert!(p("+time=99999999999999999999 a.test").is_err());
         assert_eq!(p("+time=0 +retry=19 a.test").unwrap().settings.tries, 20);
+        let s = p("+noadflag +cd +noclass +nottlid +ttlunits +identify +onesoa +opcode=notify +expire +padding=128 +ednsopt=65001:beef +ednsopt=nsid a.test").unwrap().settings;
+        assert!(!s.adflag && s.cdflag && !s.class && !s.ttlid && s.ttlunits && s.identify && s.onesoa && s.expire);
+        assert_eq!((s.opcode, s.padding), (4, Some(128)));
+        assert_eq!(s.ednsopts, vec![(65001, vec![0xbe, 0xef]), (3, vec![])]);
+        assert!(
+            p("+ednsopt=x1 a.test").is_err() && p("+ednsopt=5:abc a.test").is_err() && p("+opcode=16 a.test").is_err()
+        );
     }
 
     #[test]

@@ -33,6 +33,9 @@ pub fn build(q: &Question, s: &Settings, id: u16, cookie: [u8; 8]) -> Result<Sen
     let mut msg = HMessage::query();
     msg.metadata.id = id;
     msg.metadata.recursion_desired = s.recurse;
+    msg.metadata.authentic_data = s.adflag;
+    msg.metadata.checking_disabled = s.cdflag;
+    msg.metadata.op_code = hickory_proto::op::OpCode::from_u8(s.opcode);
     let mut query = Query::query(name.clone(), RecordType::from(q.qtype));
     query.set_query_class(DNSClass::from(q.qclass));
     msg.add_query(query);
@@ -58,9 +61,22 @@ pub fn build(q: &Question, s: &Settings, id: u16, cookie: [u8; 8]) -> Result<Sen
             opts.insert(EdnsOption::Unknown(10, cookie.to_vec()));
             sent_cookie = Some(cookie);
         }
+        if s.expire {
+            opts.insert(EdnsOption::Unknown(9, Vec::new()));
+        }
+        for (code, data) in &s.ednsopts {
+            opts.insert(EdnsOption::Unknown(*code, data.clone()));
+        }
         msg.set_edns(edns);
     }
-    let bytes = msg.to_vec().map_err(|e| format!("cannot encode the query: {e}"))?;
+    let mut bytes = msg.to_vec().map_err(|e| format!("cannot encode the query: {e}"))?;
+    if let (Some(block), Some(edns)) = (s.padding, msg.edns.as_mut()) {
+        // RFC 7830/8467: pad the whole message (option header included) to a multiple of the block.
+        let block = block as usize;
+        let pad = (block - (bytes.len() + 4) % block) % block;
+        edns.options_mut().insert(EdnsOption::Unknown(12, vec![0; pad]));
+        bytes = msg.to_vec().map_err(|e| format!("cannot encode the query: {e}"))?;
+    }
     let qname = name.to_ascii().to_ascii_lowercase();
     Ok(Sent { bytes, id, qname, qtype: q.qtype, qclass: q.qclass, cookie: sent_cookie })
 }

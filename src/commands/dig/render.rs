@@ -1,11 +1,12 @@
 //! dig's layout (BIND 9.18) and the JSON document for `--json`.
 
+use super::grammar::Settings;
 use super::iterate::TraceStep;
 use super::{Outcome, QueryResult, exit_for, idn, query::endpoint};
 use crate::error::Exit;
 use crate::output::{Output, Report};
 use crate::wire::dns::{Header, Message, Opt, Record};
-use crate::wire::dns_text::{self, class_name, opcode_name, question_line, rcode_name, rr_line, type_name};
+use crate::wire::dns_text::{self, class_name, opcode_name, question_line, rcode_name, type_name};
 use serde_json::{Value, json};
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -100,9 +101,14 @@ fn human_one(r: &QueryResult, idn: bool, text: &mut String) {
     }
     if s.short {
         match &r.outcome {
-            Outcome::Reply { msg, .. } => {
+            Outcome::Reply { msg, elapsed, .. } => {
+                // +identify: which server said it, and how fast (dig's wording).
+                let from = match (s.identify, r.server) {
+                    (true, Some(server)) => format!(" from server {} in {} ms.", server.ip(), elapsed.as_millis()),
+                    _ => String::new(),
+                };
                 for rec in &msg.answer {
-                    let _ = writeln!(text, "{}", short_data(rec, idn));
+                    let _ = writeln!(text, "{}{from}", short_data(rec, idn));
                 }
             }
             Outcome::Bad { error, .. } => {
@@ -165,7 +171,7 @@ fn human_one(r: &QueryResult, idn: bool, text: &mut String) {
             let _ = writeln!(text, ";; {title} SECTION:");
         }
         for rec in records.iter() {
-            let _ = writeln!(text, "{}", record_line(rec, idn));
+            let _ = writeln!(text, "{}", record_line(rec, idn, s));
         }
         if s.comments {
             text.push('\n');
@@ -188,11 +194,16 @@ fn transfer_human(r: &QueryResult, t: &super::transfer::Transfer, idn: bool, tex
         let _ = writeln!(text, "\n; <<>> netwalk dig {} <<>> {}", env!("CARGO_PKG_VERSION"), r.cmdline);
         let _ = writeln!(text, ";; global options: +cmd");
     }
-    for rec in t.records.iter().filter(|_| s.answer) {
+    // +onesoa: the closing SOA (the last record of a complete AXFR) is left out.
+    let shown = match s.onesoa && t.failed.is_none() && t.records.len() > 1 && r.question.qtype == 252 {
+        true => &t.records[..t.records.len() - 1],
+        false => &t.records[..],
+    };
+    for rec in shown.iter().filter(|_| s.answer) {
         if s.short {
             let _ = writeln!(text, "{}", short_data(rec, idn));
         } else {
-            let _ = writeln!(text, "{}", record_line(rec, idn));
+            let _ = writeln!(text, "{}", record_line(rec, idn, s));
         }
     }
     if let Some(why) = &t.failed {
@@ -260,7 +271,7 @@ fn trace_human(r: &QueryResult, steps: &[TraceStep], idn: bool, text: &mut Strin
         for (show, records) in [(s.answer, &msg.answer), (s.authority, &msg.authority), (s.additional, &msg.additional)]
         {
             for rec in records.iter().filter(|_| show) {
-                let _ = writeln!(text, "{}", record_line(rec, idn));
+                let _ = writeln!(text, "{}", record_line(rec, idn, s));
             }
         }
         let _ = writeln!(
@@ -285,8 +296,14 @@ fn short_name(name: &str) -> &str {
 }
 
 /// One record in dig's columns; with `idn`, its names in Unicode.
-pub fn record_line(rec: &Record, idn: bool) -> String {
-    rr_line(&shown_name(&rec.name, idn), Some(rec.ttl), rec.class, rec.rtype, &short_data(rec, idn))
+pub fn record_line(rec: &Record, idn: bool, s: &Settings) -> String {
+    let ttl = match (s.ttlid, s.ttlunits) {
+        (false, _) => None,
+        (true, true) => Some(dns_text::ttl_units(rec.ttl)),
+        (true, false) => Some(rec.ttl.to_string()),
+    };
+    let class = s.class.then_some(rec.class);
+    dns_text::rr_line_as(&shown_name(&rec.name, idn), ttl.as_deref(), class, rec.rtype, &short_data(rec, idn))
 }
 
 fn shown_name(name: &str, idn: bool) -> Cow<'_, str> {
@@ -296,6 +313,20 @@ fn shown_name(name: &str, idn: bool) -> Cow<'_, str> {
 /// +short prints the data alone (RRSIGs included, as dig does).
 fn short_data(rec: &Record, idn: bool) -> Cow<'_, str> {
     if idn { idn::unicode_rdata(rec.rtype, &rec.data) } else { Cow::Borrowed(&rec.data) }
+}
+
+/// BIND's verbose TTL text (`2 weeks`, `1 day 2 hours`), as the EXPIRE option shows it.
+fn verbose_duration(secs: u32) -> String {
+    let mut parts = Vec::new();
+    let mut left = secs;
+    for (unit, size) in [("week", 604_800), ("day", 86_400), ("hour", 3600), ("minute", 60), ("second", 1)] {
+        if left >= size {
+            let n = left / size;
+            parts.push(format!("{n} {unit}{}", if n == 1 { "" } else { "s" }));
+            left %= size;
+        }
+    }
+    if parts.is_empty() { "0 seconds".into() } else { parts.join(" ") }
 }
 
 fn opt_lines(opt: &Opt, sent_cookie: Option<[u8; 8]>, text: &mut String) {
@@ -331,6 +362,10 @@ fn option_text(code: u16, data: &[u8], sent_cookie: Option<[u8; 8]>) -> String {
             Some(s) => format!("CLIENT-SUBNET: {s}"),
             None => format!("CLIENT-SUBNET: (malformed) {}", dns_text::hex_lower(data)),
         },
+        9 if data.len() == 4 => {
+            let secs = u32::from_be_bytes([data[0], data[1], data[2], data[3]]);
+            format!("EXPIRE: {secs} ({})", verbose_duration(secs))
+        }
         _ => format!("OPT={code}: {}", dns_text::hex_lower(data)),
     }
 }
