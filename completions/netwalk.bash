@@ -541,7 +541,7 @@ _netwalk() {
             return 0
             ;;
         netwalk__subcmd__http)
-            opts="-v -4 -6 -I -u -H -d -T -f -b -c -L -o -i -k -m -Y -y -h -V --json --json-lines --color --verbose --interface --user --header --data --upload-file --fail --cookie --cookie-jar --location --max-redirs --output --head --include --http1.1 --http2 --http2-prior-knowledge --resolve --connect-to --insecure --cacert --compressed --max-filesize --proxy --expect-status --max-time --connect-timeout --speed-limit --speed-time --etag --if-modified-since --show-secrets --help --version"
+            opts="-v -4 -6 -I -u -H -d -T -f -b -c -L -o -i -k -x -m -Y -y -h -V --json --json-lines --color --verbose --interface --user --header --data --upload-file --fail --cookie --cookie-jar --location --max-redirs --output --head --include --http1.1 --http2 --http2-prior-knowledge --resolve --connect-to --insecure --cacert --compressed --max-filesize --proxy --noproxy --expect-status --max-time --connect-timeout --speed-limit --speed-time --etag --if-modified-since --show-secrets --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -636,6 +636,14 @@ _netwalk() {
                     return 0
                     ;;
                 --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -x)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --noproxy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

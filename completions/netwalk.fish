@@ -179,7 +179,8 @@ complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l resolve -d 'Use
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l connect-to -d 'Connect to HOST2:PORT2 for requests to HOST1:PORT1, keeping the name for Host and TLS (repeatable)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l cacert -d 'Trust only the CA certificates in this PEM file' -r -F
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l max-filesize -d 'Fail when the body (after decoding) exceeds this size: 1048576, 512K, 10M, 2G [default: 1G once decoded]' -r
-complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l proxy -d 'Go through this HTTP proxy (CONNECT tunnels for https)' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s x -l proxy -d 'Go through this proxy: http://[USER:PASS@]HOST[:PORT] (CONNECT for https), socks5:// or socks5h://; overrides http_proxy, https_proxy and all_proxy; \'\' uses none' -r
+complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l noproxy -d 'Hosts that bypass the proxy (comma-separated names, domains, addresses, CIDR blocks, or *); overrides no_proxy' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l expect-status -d 'Fail (exit 1) unless the final status is this code or class (200, 2xx, 304)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -s m -l max-time -d 'Give up (exit 28) when the whole transfer takes longer than this (2.5 or 2500ms; bare numbers are seconds)' -r
 complete -c netwalk -n "__fish_netwalk_using_subcommand http" -l connect-timeout -d 'Give up on an address (exit 7, or 28 when every address timed out), and on the proxy CONNECT and TLS handshake' -r

@@ -6,6 +6,7 @@
 
 use crate::error::{Error, Transfer};
 use crate::net::h2c;
+use crate::net::proxy::{self, Kind, Proxies};
 use crate::net::resolve::{Resolver, Source};
 use crate::net::tcp::{self, Bind, Outcome};
 use crate::net::tls_client::{self, Facts};
@@ -121,8 +122,9 @@ pub struct Dialer {
     pub resolver: Resolver,
     pub resolve: Vec<ResolveOverride>,
     pub connect_to: Vec<ConnectTo>,
-    /// An `http://` proxy: CONNECT for https, absolute-form requests for http.
-    pub proxy: Option<Origin>,
+    /// Proxies per origin (net::proxy): CONNECT or absolute form through
+    /// http:// ones, a tunnel through socks5(h):// ones.
+    pub proxy: Proxies,
     pub bind: Bind,
     /// Per TCP attempt, and again for the proxy CONNECT and TLS handshake.
     pub connect_timeout: Duration,
@@ -185,6 +187,8 @@ pub struct Setup {
     pub kernel_rtt: Option<Duration>,
     #[serde(rename = "proxy_connect_ms", serialize_with = "crate::output::as_opt_ms")]
     pub proxy_connect: Option<Duration>,
+    /// The proxy went through (without credentials).
+    pub proxy: Option<String>,
     #[serde(rename = "tls_ms", serialize_with = "crate::output::as_opt_ms")]
     pub tls: Option<Duration>,
     pub remote: SocketAddr,
@@ -438,6 +442,8 @@ pub struct Connection {
     pub setup: Setup,
     /// Requests go in absolute form (plain HTTP through a proxy).
     pub absolute_form: bool,
+    /// Proxy-Authorization for those requests (the proxy URL's user:password).
+    pub proxy_auth: Option<HeaderValue>,
     sender: Sender,
     rec: Recorder,
     driver: tokio::task::JoinHandle<()>,
@@ -642,7 +648,7 @@ pub fn protocol_error(authority: &str, err: &hyper::Error) -> Error {
 impl Dialer {
     /// Where to dial for `origin`: --connect-to rewrites, then --proxy overrides.
     fn dial_target(&self, origin: &Origin) -> (String, u16) {
-        if let Some(proxy) = &self.proxy {
+        if let Some(proxy) = self.proxy.for_origin(origin) {
             return (proxy.host.clone(), proxy.port);
         }
         for rule in &self.connect_to {
@@ -656,24 +662,26 @@ impl Dialer {
         (origin.host.clone(), origin.port)
     }
 
+    /// `--resolve`, else the hosts file and DNS: the addresses and which said so.
+    async fn lookup(&self, host: &str, port: u16) -> Result<(Vec<IpAddr>, &'static str), Error> {
+        if let Some(o) = self.resolve.iter().find(|o| o.host.eq_ignore_ascii_case(host) && o.port == port) {
+            return Ok((vec![o.addr], "resolve_option"));
+        }
+        let parsed = crate::target::parse_host(host, host)?;
+        let resolution = self.resolver.resolve(&parsed).await?;
+        let by = match resolution.source {
+            Source::Literal => "literal",
+            Source::HostsFile => "hosts_file",
+            Source::Dns => "dns",
+        };
+        Ok((resolution.addrs, by))
+    }
+
     /// DNS → TCP → (CONNECT) → TLS → HTTP handshake, each phase timed.
     pub async fn connect(&self, origin: &Origin) -> Result<Connection, Error> {
         let (host, port) = self.dial_target(origin);
-        let dns_started = Instant::now();
-        let started = dns_started;
-        let (addrs, resolved_by) =
-            if let Some(o) = self.resolve.iter().find(|o| o.host.eq_ignore_ascii_case(&host) && o.port == port) {
-                (vec![o.addr], "resolve_option")
-            } else {
-                let parsed = crate::target::parse_host(&host, &host)?;
-                let resolution = self.resolver.resolve(&parsed).await?;
-                let by = match resolution.source {
-                    Source::Literal => "literal",
-                    Source::HostsFile => "hosts_file",
-                    Source::Dns => "dns",
-                };
-                (resolution.addrs, by)
-            };
+        let started = Instant::now();
+        let (addrs, resolved_by) = self.lookup(&host, port).await?;
         // --resolve is not a lookup: no DNS phase, as curl reports it.
         let resolved = if resolved_by == "resolve_option" { started } else { Instant::now() };
         let dns = resolved - started;
@@ -753,10 +761,37 @@ impl Dialer {
         let connect = attempt.elapsed;
 
         let mut proxy_connect = None;
-        if self.proxy.is_some() && origin.tls {
-            let started = Instant::now();
-            proxy_tunnel(&mut stream, origin).await?;
-            proxy_connect = Some(started.elapsed());
+        let via = self.proxy.for_origin(origin);
+        let mut absolute_form = false;
+        let mut proxy_auth = None;
+        match via {
+            Some(p) if p.kind == Kind::Http && !origin.tls => {
+                absolute_form = true;
+                proxy_auth = p.auth.as_ref().map(|(u, pw)| crate::commands::http::auth::basic(u, pw));
+            }
+            Some(p) => {
+                let started = Instant::now();
+                if p.kind == Kind::Http {
+                    proxy_tunnel(&mut stream, origin, p).await?;
+                } else {
+                    let ip = origin.host.parse::<IpAddr>().ok();
+                    let target = match (ip, p.kind) {
+                        (Some(ip), _) => proxy::Target::Addr(ip),
+                        (None, Kind::Socks5h) => proxy::Target::Name(&origin.host),
+                        (None, _) => {
+                            let (addrs, _) = self.lookup(&origin.host, origin.port).await?;
+                            let first = addrs.first().copied().ok_or_else(|| Error::Resolve {
+                                host: origin.host.clone(),
+                                reason: "no address".into(),
+                            })?;
+                            proxy::Target::Addr(first)
+                        }
+                    };
+                    proxy::socks5(&mut stream, p, target, origin.port).await?;
+                }
+                proxy_connect = Some(started.elapsed());
+            }
+            None => {}
         }
 
         let alpn: &[&str] = match self.version {
@@ -813,6 +848,7 @@ impl Dialer {
             connect,
             kernel_rtt: attempt.kernel_rtt,
             proxy_connect,
+            proxy: via.map(|p| p.shown()),
             tls,
             remote,
             local: attempt.local,
@@ -826,7 +862,8 @@ impl Dialer {
         Ok(Connection {
             origin: origin.clone(),
             setup,
-            absolute_form: self.proxy.is_some() && !origin.tls,
+            absolute_form,
+            proxy_auth,
             sender,
             rec,
             driver,
@@ -862,10 +899,17 @@ fn describe(outcome: &Outcome, timeout: Duration) -> String {
 
 /// Asks an HTTP proxy for a tunnel to `origin` and reads its answer head
 /// (bounded), leaving the stream at the first tunnelled byte.
-async fn proxy_tunnel(stream: &mut TcpStream, origin: &Origin) -> Result<(), Error> {
+async fn proxy_tunnel(stream: &mut TcpStream, origin: &Origin, proxy: &proxy::Proxy) -> Result<(), Error> {
     use tokio::io::AsyncReadExt;
     let authority = origin.authority();
-    let request = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n\r\n");
+    let auth = match &proxy.auth {
+        Some((user, password)) => {
+            let value = crate::commands::http::auth::basic(user, password);
+            format!("Proxy-Authorization: {}\r\n", value.to_str().unwrap_or_default())
+        }
+        None => String::new(),
+    };
+    let request = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n{auth}\r\n");
     stream.write_all(request.as_bytes()).await.map_err(|e| Error::target(format!("proxy CONNECT failed: {e}")))?;
     // Byte by byte so nothing past the head (the tunnel's first bytes) is consumed.
     let mut head = Vec::with_capacity(256);

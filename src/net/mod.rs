@@ -12,6 +12,7 @@ pub mod lease;
 pub mod netlink;
 pub mod packet;
 pub mod privilege;
+pub mod proxy;
 pub mod resolve;
 pub mod starttls;
 pub mod tcp;

@@ -991,3 +991,100 @@ fn cookies_follow_redirects_and_live_in_curls_jar_format() {
         "{doc}"
     );
 }
+
+fn netwalk_env(host: &Host, env: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut cmd = host.command(NETWALK);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.args(args);
+    host.output(cmd)
+}
+
+/// Proxies from the environment as curl reads it (http_proxy lower case
+/// only, https_proxy, all_proxy, no_proxy), -x over them, credentials in the
+/// proxy URL as Proxy-Authorization (never printed), and SOCKS5 with the
+/// name resolved here (socks5://) or by the proxy (socks5h://).
+#[test]
+fn proxies_from_the_environment_and_socks5_as_curl_uses_them() {
+    let w = web();
+    let ca = w.ca.to_str().unwrap();
+    let names = vec![("web.test".to_string(), w.addr), ("other.test".to_string(), w.addr)];
+    let http_log =
+        http_peers::proxy(w.server.clone(), w.server.tcp_listener(SocketAddr::new(w.addr, 3128)), names.clone());
+    let socks_log = http_peers::socks5(w.server.clone(), w.server.tcp_listener(SocketAddr::new(w.addr, 1080)), names);
+    let proxy = format!("http://{}:3128", w.addr);
+    let take = |log: &std::sync::Arc<std::sync::Mutex<Vec<String>>>| std::mem::take(&mut *log.lock().unwrap());
+
+    // https_proxy for https, http_proxy for http; HTTP_PROXY is ignored (httpoxy).
+    let out = netwalk_env(
+        &w.client,
+        &[("https_proxy", &proxy)],
+        &["--json", "http", "--cacert", ca, "https://web.test:8443/"],
+    );
+    assert_eq!(json(&out)["hops"][0]["connection"]["proxy"], proxy, "{}", stderr(&out));
+    let out = netwalk_env(&w.client, &[("HTTP_PROXY", &proxy)], &["http", "http://web.test:8080/echo"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = netwalk_env(
+        &w.client,
+        &[("http_proxy", &proxy), ("no_proxy", "other.test")],
+        &["http", "http://web.test:8080/echo"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = netwalk_env(
+        &w.client,
+        &[("all_proxy", &proxy), ("NO_PROXY", ".web.test,web.test")],
+        &["http", "http://web.test:8080/echo"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(take(&http_log), ["CONNECT web.test:8443 HTTP/1.1", "GET http://web.test:8080/echo HTTP/1.1"]);
+
+    // -x with credentials wins over the environment; --noproxy over no_proxy.
+    let with_auth = format!("http://pxuser:px%20secret@{}:3128", w.addr);
+    let env = [("http_proxy", "http://198.18.99.99:1"), ("no_proxy", "*")];
+    let out = netwalk_env(
+        &w.client,
+        &env,
+        &["-v", "--json", "http", "-x", &with_auth, "--noproxy", "", "http://web.test:8080/echo", "-o", "/dev/null"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        !text.contains("px secret") && !text.contains("px%20secret") && !text.contains("cHh1c2Vy"),
+        "the proxy password leaked: {text}"
+    );
+    let out = netwalk(&w.client, &["http", "-x", &with_auth, "--cacert", ca, "https://web.test:8443/"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let basic = "Basic cHh1c2VyOnB4IHNlY3JldA=="; // pxuser:px secret
+    assert_eq!(
+        take(&http_log),
+        [
+            "GET http://web.test:8080/echo HTTP/1.1".to_string(),
+            format!("proxy-authorization: {basic}"),
+            "CONNECT web.test:8443 HTTP/1.1".to_string(),
+            format!("proxy-authorization: {basic}"),
+        ]
+    );
+
+    // SOCKS5: the name resolved here, or by the proxy; user and password by RFC 1929.
+    let socks = format!("socks5://{}:1080", w.addr);
+    let out = netwalk(&w.client, &["http", "-x", &socks, "http://web.test:8080/echo"]);
+    assert_eq!(echo_field(&stdout(&out), "host").as_deref(), Some("web.test:8080"), "{}", stderr(&out));
+    let socks_h = format!("socks5h://sk:pw@{}:1080", w.addr);
+    let out =
+        netwalk_env(&w.client, &[("all_proxy", &socks_h)], &["http", "--cacert", ca, "https://web.test:8443/scheme"]);
+    assert_eq!(stdout(&out), "https\n", "{}", stderr(&out));
+    assert_eq!(
+        take(&socks_log),
+        [format!("CONNECT {}:8080", w.addr), "auth sk:pw".to_string(), "CONNECT web.test:8443".to_string()]
+    );
+    // A name the proxy cannot reach: curl's 7, one line.
+    let out = netwalk(&w.client, &["http", "-x", &socks_h, "http://nowhere.test/"]);
+    assert_refused("socks5h to nowhere", &out, 7, "could not connect to the target: host unreachable");
+    assert_refused(
+        "bad scheme",
+        &netwalk(&w.client, &["http", "-x", "ftp://p.test", "http://web.test/"]),
+        2,
+        "the scheme 'ftp' is not supported",
+    );
+}

@@ -205,7 +205,7 @@ fn dialer(args: &Args, global: &Global, tls: tls_client::Client) -> Dialer {
         resolver: Resolver::system(global.family()),
         resolve: Vec::new(),
         connect_to: Vec::new(),
-        proxy: None,
+        proxy: Default::default(),
         bind: Bind { interface: global.interface.clone(), source: None },
         connect_timeout: args.timeout,
         tls,

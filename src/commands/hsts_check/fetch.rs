@@ -63,7 +63,7 @@ fn dialer(global: &crate::cli::Global, insecure: bool, ca_file: Option<&Path>) -
         resolver: Resolver::system(global.family()),
         resolve: Vec::new(),
         connect_to: Vec::new(),
-        proxy: None,
+        proxy: Default::default(),
         bind: Bind { interface: global.interface.clone(), source: None },
         connect_timeout: TIMEOUT,
         tls: tls_client::Client::new(insecure, ca_file)?,

@@ -159,9 +159,14 @@ pub struct Args {
     #[arg(long, value_parser = body::parse_size, value_name = "SIZE")]
     pub max_filesize: Option<u64>,
 
-    /// Go through this HTTP proxy (CONNECT tunnels for https)
-    #[arg(long, value_name = "URL")]
+    /// Go through this proxy: http://[USER:PASS@]HOST[:PORT] (CONNECT for https), socks5:// or socks5h://;
+    /// overrides http_proxy, https_proxy and all_proxy; '' uses none
+    #[arg(short = 'x', long, value_name = "URL")]
     pub proxy: Option<String>,
+
+    /// Hosts that bypass the proxy (comma-separated names, domains, addresses, CIDR blocks, or *); overrides no_proxy
+    #[arg(long, value_name = "LIST")]
+    pub noproxy: Option<String>,
 
     /// Fail (exit 1) unless the final status is this code or class (200, 2xx, 304)
     #[arg(long, value_parser = Expect::parse, value_name = "CODE")]
@@ -357,14 +362,6 @@ fn parse_connect_to(text: &str) -> Result<ConnectTo, Error> {
     Ok(ConnectTo { from_host: host(fh), from_port: port(fp)?, to_host: host(th), to_port: port(tp)? })
 }
 
-fn parse_proxy(text: &str) -> Result<Origin, Error> {
-    let url = parse_url(text)?;
-    if url.scheme() != "http" {
-        return Err(Error::usage(format!("--proxy '{text}': only http:// proxies are supported")));
-    }
-    Origin::from_url(&url)
-}
-
 /// Where the final body goes.
 enum Destination {
     Stdout,
@@ -384,7 +381,9 @@ pub async fn run(args: Args, global: &Global, out: &Output) -> Result<HttpReport
         resolver: Resolver::system(global.family()),
         resolve: args.resolve.iter().map(|r| parse_resolve(r)).collect::<Result<_, _>>()?,
         connect_to: args.connect_to.iter().map(|c| parse_connect_to(c)).collect::<Result<_, _>>()?,
-        proxy: args.proxy.as_deref().map(parse_proxy).transpose()?,
+        proxy: crate::net::proxy::Proxies::choose(args.proxy.as_deref(), args.noproxy.as_deref(), |name| {
+            std::env::var(name).ok()
+        })?,
         bind: Bind { interface: global.interface.clone(), source: None },
         connect_timeout: args.max_time.map_or(args.connect_timeout, |t| t.min(args.connect_timeout)),
         tls: tls_client::Client::new(args.insecure, args.cacert.as_deref())?,
@@ -650,6 +649,9 @@ impl Session<'_> {
         }
         if let Some(cookie) = cookie {
             headers.insert(hyper::header::COOKIE, cookie.clone());
+        }
+        if let Some(proxy_auth) = &conn.proxy_auth {
+            headers.insert(hyper::header::PROXY_AUTHORIZATION, proxy_auth.clone());
         }
         for (name, value) in conn.upgrade_headers() {
             headers.insert(name, value);

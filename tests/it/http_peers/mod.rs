@@ -387,6 +387,11 @@ pub fn proxy(host: Host, listener: TcpListener, names: Vec<(String, std::net::Ip
                 let text = String::from_utf8_lossy(&head).into_owned();
                 let line = text.lines().next().unwrap_or("").to_string();
                 log.lock().unwrap().push(line.clone());
+                if let Some(auth) = text.lines().find_map(|l| {
+                    l.to_ascii_lowercase().starts_with("proxy-authorization: ").then(|| l[21..].to_string())
+                }) {
+                    log.lock().unwrap().push(format!("proxy-authorization: {auth}"));
+                }
                 let mut words = line.split(' ');
                 let (method, target) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
                 let authority = if method == "CONNECT" {
@@ -592,4 +597,88 @@ impl<T: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Prefixed<T> {
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
     }
+}
+
+/// A SOCKS5 proxy (RFC 1928, and RFC 1929 user/password when offered)
+/// inside `host`, to the addresses in `names` or literal ones. Records what
+/// each client asked for: "auth USER:PASS", "CONNECT name:port" (a name,
+/// socks5h) or "CONNECT ip:port".
+pub fn socks5(host: Host, listener: TcpListener, names: Vec<(String, std::net::IpAddr)>) -> Arc<Mutex<Vec<String>>> {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        while let Ok((mut client, _)) = listener.accept() {
+            let (host, names, log) = (host.clone(), names.clone(), log.clone());
+            std::thread::spawn(move || {
+                let mut read = |n: usize| {
+                    let mut buf = vec![0u8; n];
+                    client.read_exact(&mut buf).map(|_| buf)
+                };
+                let Ok(hello) = read(2) else { return };
+                let Ok(methods) = read(hello[1] as usize) else { return };
+                if methods.contains(&2) {
+                    client.write_all(&[5, 2]).unwrap();
+                    let mut read = |n: usize| {
+                        let mut buf = vec![0u8; n];
+                        client.read_exact(&mut buf).map(|_| buf).unwrap()
+                    };
+                    let ulen = read(2)[1] as usize;
+                    let user = String::from_utf8(read(ulen)).unwrap();
+                    let plen = read(1)[0] as usize;
+                    let password = String::from_utf8(read(plen)).unwrap();
+                    log.lock().unwrap().push(format!("auth {user}:{password}"));
+                    client.write_all(&[1, 0]).unwrap();
+                } else {
+                    client.write_all(&[5, 0]).unwrap();
+                }
+                let mut read = |n: usize| {
+                    let mut buf = vec![0u8; n];
+                    client.read_exact(&mut buf).map(|_| buf).unwrap()
+                };
+                let head = read(4);
+                let (name, ip) = match head[3] {
+                    1 => {
+                        let a: [u8; 4] = read(4).try_into().unwrap();
+                        (None, std::net::IpAddr::from(a))
+                    }
+                    4 => {
+                        let a: [u8; 16] = read(16).try_into().unwrap();
+                        (None, std::net::IpAddr::from(a))
+                    }
+                    _ => {
+                        let len = read(1)[0] as usize;
+                        let name = String::from_utf8(read(len)).unwrap();
+                        let ip = names.iter().find(|(n, _)| *n == name).map(|(_, ip)| *ip);
+                        match ip {
+                            Some(ip) => (Some(name), ip),
+                            None => {
+                                let _ = client.write_all(&[5, 4, 0, 1, 0, 0, 0, 0, 0, 0]);
+                                return;
+                            }
+                        }
+                    }
+                };
+                let port = u16::from_be_bytes(read(2).try_into().unwrap());
+                log.lock().unwrap().push(format!("CONNECT {}:{port}", name.unwrap_or_else(|| ip.to_string())));
+                let dst = SocketAddr::new(ip, port);
+                let domain = if ip.is_ipv4() { libc::AF_INET } else { libc::AF_INET6 };
+                let upstream = socket2::Socket::from(host.socket(domain, libc::SOCK_STREAM, 0, None));
+                if upstream.connect(&dst.into()).is_err() {
+                    let _ = client.write_all(&[5, 5, 0, 1, 0, 0, 0, 0, 0, 0]);
+                    return;
+                }
+                client.write_all(&[5, 0, 0, 1, 0, 0, 0, 0, 0, 0]).unwrap();
+                let mut upstream = std::net::TcpStream::from(upstream);
+                let (mut c2, mut u2) = (client.try_clone().unwrap(), upstream.try_clone().unwrap());
+                let t = std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut u2, &mut c2);
+                    let _ = c2.shutdown(std::net::Shutdown::Write);
+                });
+                let _ = std::io::copy(&mut client, &mut upstream);
+                let _ = upstream.shutdown(std::net::Shutdown::Write);
+                let _ = t.join();
+            });
+        }
+    });
+    seen
 }
