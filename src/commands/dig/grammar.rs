@@ -41,6 +41,8 @@ pub struct Settings {
     pub recurse: bool,
     pub time: Duration,
     pub tries: u32,
+    /// Say each unanswered try on stderr (dig does); explain tells them in its own story instead.
+    pub say_waits: bool,
     pub idnout: bool,
     /// +trace: iterate from the root instead of asking one server.
     pub trace: bool,
@@ -93,6 +95,7 @@ impl Default for Settings {
             recurse: true,
             time: Duration::from_secs(5),
             tries: 3,
+            say_waits: true,
             idnout: true,
             trace: false,
             ixfr_serial: None,

@@ -167,7 +167,7 @@ pub fn run(args: Args, global: &Global) -> Result<DigOutput, Error> {
         if !args.words.is_empty() {
             return Err(Error::usage("--system takes one name and no dig arguments"));
         }
-        return Ok(DigOutput::System(system::resolve(name, base.family)?));
+        return Ok(DigOutput::System(system::resolve(name, base.family, true)?));
     }
     let line = grammar::parse(&args.words, &base).map_err(Error::usage)?;
     let mut jobs = Vec::new();
@@ -511,7 +511,9 @@ fn exchange_all(asks: &[Ask]) -> Vec<(Outcome, Vec<String>)> {
         },
         |k, attempt, of| {
             let a = &asks[udp[k]];
-            say_waiting(&mut said, a.server, "", a.settings.time, attempt, of);
+            if a.settings.say_waits {
+                say_waiting(&mut said, a.server, "", a.settings.time, attempt, of);
+            }
         },
     );
     for (k, reply) in replies.into_iter().enumerate() {
@@ -602,7 +604,9 @@ fn over_tcp(server: SocketAddr, sent: &Sent, s: &Settings) -> Outcome {
                 };
             }
             Ok(None) => {
-                say_waiting(&mut said, server, " over TCP", s.time, attempt, of);
+                if s.say_waits {
+                    say_waiting(&mut said, server, " over TCP", s.time, attempt, of);
+                }
                 last = format!(
                     "no response from {} over TCP after {attempt} tries of {} s ({} s)",
                     query::endpoint(server),

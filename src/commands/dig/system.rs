@@ -119,7 +119,7 @@ pub struct SystemReport {
     pub steps: Vec<Step>,
 }
 
-pub fn resolve(name: &str, family: Family) -> Result<SystemReport, Error> {
+pub fn resolve(name: &str, family: Family, say_waits: bool) -> Result<SystemReport, Error> {
     let ascii = query::wire_name(name).map_err(Error::usage)?.to_ascii();
     let bare = if name.ends_with('.') { ascii.clone() } else { ascii.trim_end_matches('.').to_string() };
     let hosts = std::fs::read_to_string(HOSTS).unwrap_or_default();
@@ -150,8 +150,9 @@ pub fn resolve(name: &str, family: Family) -> Result<SystemReport, Error> {
     // options the wait is shorter than glibc's 5 s x 2 (this is a diagnosis, not a lookup to wait out).
     let per_try = Duration::from_secs(conf.timeout.unwrap_or(2));
     let rounds = conf.attempts.unwrap_or(2);
-    // Each unanswered try is said on stderr by the exchange itself (with the server and the wait).
-    let settings = Settings { time: per_try, tries: 1, ..Settings::default() };
+    // Each unanswered try is said on stderr by the exchange itself (with the server and the wait),
+    // unless the caller tells the tries itself.
+    let settings = Settings { time: per_try, tries: 1, say_waits, ..Settings::default() };
     let mut steps = Vec::new();
     for candidate in candidates(&bare, &conf) {
         let mut addrs = Vec::new();
