@@ -2,7 +2,7 @@
 //! one JSON document (`--json`), or NDJSON events (`--json-lines`).
 
 use crate::error::{Error, Exit};
-use comfy_table::{ContentArrangement, Table, presets};
+use comfy_table::{Attribute, Cell, Color, ColumnConstraint, ContentArrangement, Table, presets};
 use serde::Serializer;
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -151,6 +151,8 @@ impl Output {
     }
 
     /// A table: box-drawn on a terminal, plain aligned columns in a pipe.
+    /// Colour goes in with [`Output::cell`], never as escape codes in the
+    /// text: comfy-table measures the text, and would count the codes.
     pub fn table(&self, header: &[&str]) -> Table {
         let mut table = Table::new();
         if self.tty {
@@ -158,8 +160,37 @@ impl Output {
         } else {
             table.load_style(presets::NOTHING).force_no_tty();
         }
+        if self.color {
+            // --color always into a pipe styles too; without colour nothing is styled.
+            table.enforce_styling().style_text_only();
+        }
         table.set_header(header.iter().copied());
         table
+    }
+
+    /// A table cell in `tone`, styled by comfy-table after it has laid the table out.
+    pub fn cell(&self, text: impl ToString, tone: Tone) -> Cell {
+        let cell = Cell::new(text);
+        if !self.color {
+            return cell;
+        }
+        match tone {
+            Tone::Good => cell.fg(Color::Green),
+            Tone::Bad => cell.fg(Color::Red),
+            Tone::Warn => cell.fg(Color::Yellow),
+            Tone::Dim => cell.add_attribute(Attribute::Dim),
+            Tone::Bold => cell.add_attribute(Attribute::Bold),
+        }
+    }
+}
+
+/// Keeps these columns (numbers, addresses) whole on a narrow terminal: the
+/// others wrap to make room, so a value is never split across lines.
+pub fn keep_whole(table: &mut Table, columns: impl IntoIterator<Item = usize>) {
+    for index in columns {
+        if let Some(column) = table.column_mut(index) {
+            column.set_constraint(ColumnConstraint::ContentWidth);
+        }
     }
 }
 
