@@ -27,14 +27,16 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
     // (dig: DoT, DoH, +trace; traceroute: names): a plain query or trace is
     // over before a runtime would have started.
     if let Command::Traceroute(args) = command {
-        return Ok(out.finish(&commands::traceroute::run(args, &global, &out)?));
+        let report = commands::traceroute::run(args, &global, &out).inspect_err(|e| out.failure("traceroute", e));
+        return Ok(out.finish(&report?));
     }
     // serve runs until stopped, on a runtime of its own.
     if let Command::Serve(args) = command {
         return commands::serve::run(args, &global);
     }
     if let Command::Dig(args) = command {
-        let report: Box<dyn output::Report> = commands::dig::run(args, &global)?.into();
+        let report: Box<dyn output::Report> =
+            commands::dig::run(args, &global).inspect_err(|e| out.failure("dig", e))?.into();
         return Ok(out.finish(report.as_ref()));
     }
     // Every command: parse → run → one typed report, printed and judged by `out`.

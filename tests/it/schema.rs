@@ -90,6 +90,7 @@ fn every_commands_json_passing_and_failing_matches_its_schema() {
 
     check(&client, &["traceroute", "-n", "-q", "1", "--timeout", "1s", "198.18.5.2"], 0);
     check(&client, &["traceroute", "-n", "-q", "1", "-m", "2", "--timeout", "300ms", "198.18.5.99"], 1);
+    check_error(&client, &["traceroute", "nosuch.example.test"], 2, "cannot resolve 'nosuch.example.test'");
 
     check(&client, &["arp", "-c", "1", "198.18.5.2"], 0);
     check(&client, &["arp", "-c", "1", "--timeout", "300ms", "198.18.5.99"], 1);
@@ -102,6 +103,8 @@ fn every_commands_json_passing_and_failing_matches_its_schema() {
 
     check(&client, &["dig", "@198.18.5.2", "web.example.test", "A"], 0);
     check(&client, &["dig", "@198.18.5.9", "+time=1", "+tries=1", "web.example.test", "A"], 1);
+    let missing = lab.dir().join("missing-batch-file");
+    check_error(&client, &["dig", "-f", missing.to_str().unwrap()], 2, "cannot read -f");
 
     check(&client, &["tls-inspect", "--ca-file", ca, "www.example.test"], 0);
     check(&client, &["tls-inspect", "www.example.test"], 1);
