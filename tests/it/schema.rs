@@ -86,6 +86,9 @@ fn every_commands_json_passing_and_failing_matches_its_schema() {
 
     check(&client, &["tcping", "-c", "2", "-i", "20ms", "web.example.test:80", "198.18.5.2:443"], 0);
     check(&client, &["tcping", "-c", "1", "198.18.5.2:8081"], 1);
+    // Nobody has this address: no RTT, an unreachable or filtered probe.
+    let silent = check(&client, &["tcping", "-c", "1", "--timeout", "300ms", "198.18.5.99:80"], 1);
+    assert_eq!(silent["targets"][0]["counts"]["open"], 0, "{silent:#}");
     check_error(&client, &["tcping", "-c", "1", "nosuch.example.test"], 2, "cannot resolve 'nosuch.example.test'");
 
     check(&client, &["traceroute", "-n", "-q", "1", "--timeout", "1s", "198.18.5.2"], 0);
