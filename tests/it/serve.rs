@@ -122,7 +122,8 @@ pub fn start_serve(site: &Site, port: u16, extra: &[&str]) -> Server {
 }
 
 pub fn wait_accepting(host: &Host, port: u16, server: &Server) {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    // Generous: prometheus creates its TSDB first, slow on a loaded 2-core machine.
+    let deadline = Instant::now() + Duration::from_secs(60);
     while connect(host, port).is_err() {
         assert!(server.is_running(), "{} exited: {}", server.describe(), server.log());
         assert!(Instant::now() < deadline, "{} never accepted on {port}: {}", server.describe(), server.log());
