@@ -27,36 +27,42 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
     // (dig: DoT, DoH, +trace; traceroute: names): a plain query or trace is
     // over before a runtime would have started.
     if let Command::Traceroute(args) = command {
-        return Ok(out.finish(&commands::traceroute::run(args, &global, &out)?));
+        let report = commands::traceroute::run(args, &global, &out).inspect_err(|e| out.failure("traceroute", e));
+        return Ok(out.finish(&report?));
     }
     // serve runs until stopped, on a runtime of its own.
     if let Command::Serve(args) = command {
         return commands::serve::run(args, &global);
     }
     if let Command::Dig(args) = command {
-        let report: Box<dyn output::Report> = commands::dig::run(args, &global)?.into();
+        let report: Box<dyn output::Report> =
+            commands::dig::run(args, &global).inspect_err(|e| out.failure("dig", e))?.into();
         return Ok(out.finish(report.as_ref()));
     }
     // Every command: parse → run → one typed report, printed and judged by `out`.
     macro_rules! dispatch {
-        ($command:expr; $($variant:ident => $module:ident,)*) => {
+        ($command:expr; $($variant:ident => $module:ident $name:literal,)*) => {
             match $command {
                 // http prints its body on stdout and its report beside it: its own finish.
                 Command::Http(args) => commands::http::finish(&out, &commands::http::run(args, &global, &out).await?),
                 Command::Dig(_) | Command::Traceroute(_) | Command::Serve(_) => unreachable!("runs without this runtime, above"),
                 Command::Lab(_) => unreachable!("lab runs in run_lab"),
-                $(Command::$variant(args) => out.finish(&commands::$module::run(args, &global, &out).await?),)*
+                // A command that fails before its verdict still answers --json with a document.
+                $(Command::$variant(args) => {
+                    let report = commands::$module::run(args, &global, &out).await;
+                    out.finish(&report.inspect_err(|e| out.failure($name, e))?)
+                })*
             }
         };
     }
     block_on(async {
         Ok(dispatch! { command;
-            Tcping => tcping,
-            Arp => arp,
-            DhcpDiscover => dhcp_discover,
-            HstsCheck => hsts_check,
-            TlsInspect => tls_inspect,
-            Explain => explain,
+            Tcping => tcping "tcping",
+            Arp => arp "arp",
+            DhcpDiscover => dhcp_discover "dhcp-discover",
+            HstsCheck => hsts_check "hsts-check",
+            TlsInspect => tls_inspect "tls-inspect",
+            Explain => explain "explain",
         })
     })?
 }

@@ -1,14 +1,19 @@
 //! Everything that reaches stdout goes through here: human text and tables,
 //! one JSON document (`--json`), or NDJSON events (`--json-lines`).
 
-use crate::error::Exit;
-use comfy_table::{ContentArrangement, Table, presets};
+use crate::error::{Error, Exit};
+use comfy_table::{Attribute, Cell, Color, ColumnConstraint, ContentArrangement, Table, presets};
 use serde::Serializer;
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// The version of the JSON contract (the files in schemas/): every `--json`
+/// document carries it as `schema_version`. Raise it when a field is renamed,
+/// removed or changes its meaning or unit; adding a field keeps it.
+pub const SCHEMA_VERSION: u32 = 1;
 
 /// Whether stdout's reader has gone. A command that would run on without
 /// end (`-c 0`) stops as on Ctrl-C; one with a fixed amount of work finishes
@@ -93,10 +98,7 @@ impl Output {
     pub fn finish(&self, report: &dyn Report) -> Exit {
         match self.format {
             Format::Human => self.line(report.human(self).trim_end()),
-            Format::Json => {
-                let text = serde_json::to_string_pretty(&report.json()).unwrap_or_default();
-                self.line(&text);
-            }
+            Format::Json => self.document(report.json()),
             Format::JsonLines => {
                 for event in report.json_lines() {
                     self.line(&event.to_string());
@@ -104,6 +106,34 @@ impl Output {
             }
         }
         report.exit()
+    }
+
+    /// Prints one `--json` document, stamped with the contract's version.
+    fn document(&self, mut value: serde_json::Value) {
+        if let Some(object) = value.as_object_mut() {
+            object.insert("schema_version".into(), SCHEMA_VERSION.into());
+        }
+        self.line(&serde_json::to_string_pretty(&value).unwrap_or_default());
+    }
+
+    /// A command that could not give its verdict still answers a script in
+    /// the format it asked for: under `--json` one document, under
+    /// `--json-lines` one `error` event, naming the error and its exit code.
+    /// The one-line error on stderr is the caller's, as for every format.
+    pub fn failure(&self, command: &str, err: &Error) {
+        let error = serde_json::json!({
+            "message": err.to_string(),
+            "hint": err.hint(),
+            "exit_code": err.exit() as u8,
+        });
+        match self.format {
+            Format::Human => {}
+            Format::Json => self.document(serde_json::json!({"command": command, "passed": false, "error": error})),
+            Format::JsonLines => {
+                let event = serde_json::json!({"event": "error", "command": command, "error": error});
+                self.line(&event.to_string());
+            }
+        }
     }
 
     pub fn paint(&self, text: &str, tone: Tone) -> String {
@@ -121,6 +151,8 @@ impl Output {
     }
 
     /// A table: box-drawn on a terminal, plain aligned columns in a pipe.
+    /// Colour goes in with [`Output::cell`], never as escape codes in the
+    /// text: comfy-table measures the text, and would count the codes.
     pub fn table(&self, header: &[&str]) -> Table {
         let mut table = Table::new();
         if self.tty {
@@ -128,8 +160,37 @@ impl Output {
         } else {
             table.load_style(presets::NOTHING).force_no_tty();
         }
+        if self.color {
+            // --color always into a pipe styles too; without colour nothing is styled.
+            table.enforce_styling().style_text_only();
+        }
         table.set_header(header.iter().copied());
         table
+    }
+
+    /// A table cell in `tone`, styled by comfy-table after it has laid the table out.
+    pub fn cell(&self, text: impl ToString, tone: Tone) -> Cell {
+        let cell = Cell::new(text);
+        if !self.color {
+            return cell;
+        }
+        match tone {
+            Tone::Good => cell.fg(Color::Green),
+            Tone::Bad => cell.fg(Color::Red),
+            Tone::Warn => cell.fg(Color::Yellow),
+            Tone::Dim => cell.add_attribute(Attribute::Dim),
+            Tone::Bold => cell.add_attribute(Attribute::Bold),
+        }
+    }
+}
+
+/// Keeps these columns (numbers, addresses) whole on a narrow terminal: the
+/// others wrap to make room, so a value is never split across lines.
+pub fn keep_whole(table: &mut Table, columns: impl IntoIterator<Item = usize>) {
+    for index in columns {
+        if let Some(column) = table.column_mut(index) {
+            column.set_constraint(ColumnConstraint::ContentWidth);
+        }
     }
 }
 

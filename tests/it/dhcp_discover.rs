@@ -40,7 +40,7 @@ fn net() -> Net {
 
 /// How a lab server answers a DISCOVER.
 #[derive(Clone)]
-enum Behaviour {
+pub(crate) enum Behaviour {
     /// A complete, correct OFFER.
     Offer,
     /// Raw payloads built from the DISCOVER, sent in order (hostile servers).
@@ -50,9 +50,9 @@ enum Behaviour {
 }
 
 /// Every DHCP message the server received, for assertions on what the client sent.
-type Seen = mpsc::Receiver<Message>;
+pub(crate) type Seen = mpsc::Receiver<Message>;
 
-fn serve(host: &Host, ip: Ipv4Addr, behaviour: Behaviour) -> Seen {
+pub(crate) fn serve(host: &Host, ip: Ipv4Addr, behaviour: Behaviour) -> Seen {
     let socket = host.udp_socket("0.0.0.0:67".parse().unwrap());
     socket.set_broadcast(true).unwrap();
     socket2::SockRef::from(&socket).bind_device(Some(b"eth0")).unwrap();

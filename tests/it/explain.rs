@@ -42,7 +42,7 @@ struct Web {
 }
 
 /// example.test served by hickory-server on the server host's port 53.
-fn start_dns(host: &Host, addr: IpAddr) {
+pub(crate) fn start_dns(host: &Host, addr: IpAddr) {
     let at = SocketAddr::new(addr, 53);
     let udp = host.udp_socket(at);
     let zone = format!(

@@ -145,15 +145,15 @@ fn serve(listeners: Vec<(TcpListener, bool)>, pki: &http_peers::Pki) {
     });
 }
 
-struct Sites {
+pub(crate) struct Sites {
     _lab: Lab,
-    client: Host,
-    ca: PathBuf,
+    pub(crate) client: Host,
+    pub(crate) ca: PathBuf,
 }
 
 /// client — server. The server has 198.18.1.2 (every site and its www, 80
 /// and 443) and 198.18.1.3 (www.nowww.test and plain.test: plain HTTP on 443).
-fn sites() -> Sites {
+pub(crate) fn sites() -> Sites {
     let lab = Lab::chain(&["client", "server"]);
     let (client, server) = (lab.host_by_name("client"), lab.host_by_name("server"));
     let addr = lab.addr_of("server", 4);

@@ -24,6 +24,7 @@ mod http;
 mod http_interop;
 mod lab_command;
 mod lab_selftest;
+mod schema;
 mod serve;
 mod serve_interop;
 mod tcping;

@@ -389,3 +389,82 @@ fn live_view_of_two_targets_in_tmux() {
     assert!(text.contains("tcping statistics") && !text.contains("q quit"), "{text}");
     assert!(text.contains("exit=1 tty=restored"), "one port closed fails the check: {text}");
 }
+
+#[test]
+fn summary_fits_80_columns_with_whole_numbers_and_colour_in_tmux() {
+    let lab = chain();
+    let server = lab.host_by_name("server");
+    let client = lab.host_by_name("client");
+    let addr = lab.addr_of("server", 4);
+    let listener = server.tcp_listener(format!("{addr}:8080").parse().unwrap());
+    thread::spawn(move || while listener.accept().is_ok() {});
+    let name = "service.example.test";
+    client.set_hosts_entry(name, addr);
+    let script = format!(
+        "{NETWALK} --color always tcping -c 3 -i 20ms --timeout 200ms {name}:8080 {addr}:8081; echo \"exit=$?\""
+    );
+    let pane = crate::lab::tmux::Tmux::start(&client, "summary", &script);
+    let screen = pane.wait_for("the summary", |s| s.iter().any(|l| l.starts_with("exit=")));
+    let text = screen.join("\n");
+    assert!(text.contains("exit=1"), "one port closed fails the check: {text}");
+    // Box-drawn rows of one table: the same width, the separators in the same places.
+    let tables: Vec<Vec<&String>> = text_tables(&screen);
+    assert_eq!(tables.len(), 2, "counts, then RTTs: {text}");
+    for table in &tables {
+        let width = table[0].chars().count();
+        assert!(width <= 80, "{text}");
+        let seps = |l: &str| -> Vec<usize> {
+            l.chars().enumerate().filter(|(_, c)| "┆╪┬┴".contains(*c)).map(|(i, _)| i).collect()
+        };
+        for row in table {
+            assert_eq!(row.chars().count(), width, "row {row:?} of\n{text}");
+            assert_eq!(seps(row), seps(table[1]), "row {row:?} of\n{text}");
+        }
+    }
+    let cells = |row: &str| -> Vec<String> {
+        row.trim_matches(|c| c == '│' || c == ' ').split('┆').map(|c| c.trim().to_string()).collect()
+    };
+    // The counts: every number whole on its row, the closed target at 100.0% loss.
+    let closed = tables[0].iter().map(|r| cells(r)).find(|c| c[0] == format!("{addr}:8081")).expect("closed row");
+    assert_eq!(closed[1..], ["3", "0", "3", "0", "0", "100.0%"], "{text}");
+    let target = format!("{name}:8080");
+    let open = tables[0]
+        .iter()
+        .position(|r| cells(r)[0] == target)
+        .unwrap_or_else(|| panic!("the target, whole, on one line: {text}"));
+    assert_eq!(cells(tables[0][open])[1..], ["3", "3", "0", "0", "0", "0.0%"], "{text}");
+    assert_eq!(cells(tables[0][open + 1])[0], format!("{addr}:8080"), "the address under the name: {text}");
+    // The RTTs: six numbers of three decimals, none split.
+    let rtt = tables[1].iter().map(|r| cells(r)).find(|c| c[0] == target).unwrap_or_else(|| panic!("rtt row: {text}"));
+    for v in &rtt[1..] {
+        let (whole, frac) = v.split_once('.').unwrap_or_else(|| panic!("{v:?} in {text}"));
+        assert!(whole.parse::<u64>().is_ok() && frac.len() == 3 && frac.parse::<u64>().is_ok(), "{v:?} in {text}");
+    }
+    // The colours are there, as comfy-table's own styling (the layout above did not count them).
+    let styled = pane.screen_styled();
+    assert!(styled.contains("\x1b["), "coloured: {styled:?}");
+}
+
+/// The box-drawn tables on a screen, each as its lines from top border to bottom border.
+fn text_tables(screen: &[String]) -> Vec<Vec<&String>> {
+    let mut tables = Vec::new();
+    let mut current: Option<Vec<&String>> = None;
+    for line in screen {
+        match line.chars().next() {
+            Some('┌') => current = Some(vec![line]),
+            Some('└') => {
+                if let Some(mut t) = current.take() {
+                    t.push(line);
+                    tables.push(t);
+                }
+            }
+            Some(_) => {
+                if let Some(t) = current.as_mut() {
+                    t.push(line);
+                }
+            }
+            None => {}
+        }
+    }
+    tables
+}

@@ -168,10 +168,15 @@ impl Report for HstsReport {
             let mut table = out.table(&["", "code", "summary", "message"]);
             for issue in &self.issues.0 {
                 let sev = match issue.severity {
-                    Severity::Error => out.paint("error", Tone::Bad),
-                    Severity::Warning => out.paint("warning", Tone::Warn),
+                    Severity::Error => out.cell("error", Tone::Bad),
+                    Severity::Warning => out.cell("warning", Tone::Warn),
                 };
-                table.add_row(vec![sev, issue.code.to_string(), issue.summary.to_string(), issue.message.clone()]);
+                table.add_row(vec![
+                    sev,
+                    comfy_table::Cell::new(issue.code),
+                    comfy_table::Cell::new(issue.summary),
+                    comfy_table::Cell::new(&issue.message),
+                ]);
             }
             text += &format!("{table}\n");
         }

@@ -321,33 +321,42 @@ impl TcpingReport {
 
 impl Report for TcpingReport {
     fn human(&self, out: &Output) -> String {
-        let mut table = out.table(&[
-            "target", "address", "sent", "open", "closed", "filtered", "unreach", "loss", "min", "avg", "max", "mdev",
-            "p50", "p95",
-        ]);
+        // Two tables, so each fits 80 columns: what the probes found, then
+        // the RTTs of the open ones. Only the target column wraps.
+        let mut counts = out.table(&["target", "sent", "open", "closed", "filt", "unreach", "loss"]);
+        crate::output::keep_whole(&mut counts, 1..7);
+        let mut rtts = out.table(&["rtt (ms)", "min", "avg", "max", "mdev", "p50", "p95"]);
+        crate::output::keep_whole(&mut rtts, 1..7);
         for t in &self.targets {
             let s = &t.summary;
-            let mut row = vec![
-                t.target.clone(),
-                t.address.to_string(),
-                s.sent.to_string(),
-                t.counts.open.to_string(),
-                t.counts.closed.to_string(),
-                t.counts.filtered.to_string(),
-                t.counts.unreachable.to_string(),
-                format!("{:.1}%", s.loss_pct),
-            ];
-            match &s.rtt {
-                Some(r) => {
-                    row.extend([r.min_ms, r.avg_ms, r.max_ms, r.mdev_ms, r.p50_ms, r.p95_ms].map(|v| format!("{v:.3}")))
-                }
-                None => row.extend(std::iter::repeat_n("-".to_string(), 6)),
+            // The address under the target, when the target did not already say it.
+            let named = t.target != t.address.to_string();
+            let label = if named { format!("{}\n{}", t.target, t.address) } else { t.target.clone() };
+            let tally = |n: u64, tone: Tone| if n > 0 { out.cell(n, tone) } else { out.cell(n, Tone::Dim) };
+            let loss = format!("{:.1}%", s.loss_pct);
+            let loss = if s.loss_pct > 0.0 { out.cell(loss, Tone::Bad) } else { out.cell(loss, Tone::Good) };
+            counts.add_row(vec![
+                comfy_table::Cell::new(&label),
+                comfy_table::Cell::new(s.sent),
+                tally(t.counts.open, Tone::Good),
+                tally(t.counts.closed, Tone::Bad),
+                tally(t.counts.filtered, Tone::Warn),
+                tally(t.counts.unreachable, Tone::Bad),
+                loss,
+            ]);
+            if let Some(r) = &s.rtt {
+                let mut row = vec![t.target.clone()];
+                row.extend([r.min_ms, r.avg_ms, r.max_ms, r.mdev_ms, r.p50_ms, r.p95_ms].map(|v| format!("{v:.3}")));
+                rtts.add_row(row);
             }
-            table.add_row(row);
         }
-        let mut text = String::from("\n--- tcping statistics (rtt in ms) ---\n");
-        text += &table.to_string();
+        let mut text = String::from("\n--- tcping statistics ---\n");
+        text += &counts.to_string();
         text.push('\n');
+        if !rtts.is_empty() {
+            text += &rtts.to_string();
+            text.push('\n');
+        }
         let mut sources: Vec<RttSource> = self.targets.iter().flat_map(|t| t.rtt_sources.clone()).collect();
         sources.dedup();
         if !sources.is_empty() {

@@ -124,7 +124,7 @@ pub struct Args {
 #[derive(Debug, Serialize)]
 pub struct AddressResult {
     pub address: SocketAddr,
-    #[serde(serialize_with = "crate::output::as_opt_ms", rename = "tcp_connect_ms")]
+    #[serde(serialize_with = "crate::output::as_opt_ms", rename = "connect_ms")]
     pub tcp_connect: Option<Duration>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub starttls: Vec<String>,

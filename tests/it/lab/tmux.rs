@@ -47,6 +47,11 @@ impl Tmux {
         self.tmux(&["capture-pane", "-p", "-t", "t"]).lines().map(str::to_string).collect()
     }
 
+    /// The visible screen with its colours, as escape sequences.
+    pub fn screen_styled(&self) -> String {
+        self.tmux(&["capture-pane", "-e", "-p", "-t", "t"])
+    }
+
     /// Polls the screen until `done` holds (20 s at most).
     pub fn wait_for(&self, what: &str, done: impl Fn(&[String]) -> bool) -> Vec<String> {
         let deadline = Instant::now() + Duration::from_secs(20);
