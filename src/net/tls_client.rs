@@ -22,9 +22,22 @@ pub struct Facts {
     pub alpn: Option<String>,
     /// False under `-k`: the certificate was not checked.
     pub verified: bool,
+    /// The earliest notAfter of the chain the server sent, in Unix seconds
+    /// (serve's http prober reports it as blackbox's probe_ssl_earliest_cert_expiry).
+    pub earliest_expiry_unix: Option<i64>,
     /// The chain the server sent, leaf first (hsts-check looks for SHA-1 in it).
     #[serde(skip)]
     pub chain: Vec<CertificateDer<'static>>,
+}
+
+/// The earliest notAfter among the certificates that parse.
+fn earliest_expiry(chain: &[CertificateDer<'_>]) -> Option<i64> {
+    use x509_parser::prelude::FromDer;
+    chain
+        .iter()
+        .filter_map(|c| x509_parser::certificate::X509Certificate::from_der(c).ok())
+        .map(|(_, cert)| cert.validity().not_after.timestamp())
+        .min()
 }
 
 /// A configured client: trust store, verification mode, ALPN offer.
@@ -123,12 +136,15 @@ where
     let connector = tokio_rustls::TlsConnector::from(config);
     let tls = connector.connect(name, stream).await.map_err(|e| explain(host, &e))?;
     let (_, conn) = tls.get_ref();
+    let chain: Vec<CertificateDer<'static>> =
+        conn.peer_certificates().map(|c| c.iter().map(|c| c.clone().into_owned()).collect()).unwrap_or_default();
     let facts = Facts {
         version: conn.protocol_version().map(|v| format!("{v:?}").replace("TLSv1_", "TLSv1.")).unwrap_or_default(),
         cipher: conn.negotiated_cipher_suite().map(|s| format!("{:?}", s.suite())).unwrap_or_default(),
         alpn: conn.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned()),
         verified,
-        chain: conn.peer_certificates().map(|c| c.iter().map(|c| c.clone().into_owned()).collect()).unwrap_or_default(),
+        earliest_expiry_unix: earliest_expiry(&chain),
+        chain,
     };
     Ok((tls, facts))
 }

@@ -32,6 +32,7 @@ pub fn cases(site: &Site) -> Vec<(&'static str, String, u8)> {
         ("http_2xx", format!("http://{s}:8080/"), 1),
         ("http_2xx", format!("http://{s}:8080/redirect/503/x"), 0),
         ("http_2xx", format!("https://{s}:8443/"), 0),
+        ("http_insecure", format!("https://{s}:8443/"), 1),
         ("tcp_connect", format!("{s}:8080"), 1),
         ("tcp_connect", format!("{s}:8081"), 0),
         ("tcp_connect", format!("{s}:8082"), 0),
@@ -53,6 +54,13 @@ fn config_text(ca_file: &std::path::Path) -> String {
       preferred_ip_protocol: ip4
       tls_config:
         ca_file: {}
+  http_insecure:
+    prober: http
+    timeout: 3s
+    http:
+      preferred_ip_protocol: ip4
+      tls_config:
+        insecure_skip_verify: true
   tcp_connect:
     prober: tcp
     timeout: 2s
@@ -114,7 +122,8 @@ pub fn start_serve(site: &Site, port: u16, extra: &[&str]) -> Server {
 }
 
 pub fn wait_accepting(host: &Host, port: u16, server: &Server) {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    // Generous: prometheus creates its TSDB first, slow on a loaded 2-core machine.
+    let deadline = Instant::now() + Duration::from_secs(60);
     while connect(host, port).is_err() {
         assert!(server.is_running(), "{} exited: {}", server.describe(), server.log());
         assert!(Instant::now() < deadline, "{} never accepted on {port}: {}", server.describe(), server.log());
@@ -197,6 +206,11 @@ fn every_case_gets_its_verdict_and_blackbox_metric_names() {
                 for phase in ["resolve", "connect", "tls", "processing", "transfer"] {
                     assert!(m.contains_key(&format!("probe_http_duration_seconds{{phase=\"{phase}\"}}")), "{body}");
                 }
+            }
+            ("http_insecure", 1) => {
+                // The chain is not checked, but its expiry is still told (2021-01-01).
+                assert_eq!(m["probe_http_ssl"], 1.0, "{body}");
+                assert_eq!(m["probe_ssl_earliest_cert_expiry"], 1_609_459_200.0, "{body}");
             }
             ("http_2xx", 0) if target.ends_with("/x") => assert_eq!(m["probe_http_status_code"], 503.0, "{body}"),
             ("tcp_connect", 0) => {

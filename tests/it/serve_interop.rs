@@ -67,7 +67,14 @@ fn same_probe_success_as_blackbox_exporter_on_every_target_and_promtool_accepts_
         );
         promtool(&site, &ours).unwrap_or_else(|e| panic!("promtool on netwalk's {module} {target}: {e}\n{ours}"));
         // Where both measure the same thing they agree on the name and the value.
-        for name in ["probe_http_status_code", "probe_dns_answer_rrs", "probe_dns_authority_rrs", "probe_ip_protocol"] {
+        for name in [
+            "probe_http_status_code",
+            "probe_http_ssl",
+            "probe_ssl_earliest_cert_expiry",
+            "probe_dns_answer_rrs",
+            "probe_dns_authority_rrs",
+            "probe_ip_protocol",
+        ] {
             if let (Some(a), Some(b)) = (ours_m.get(name), theirs_m.get(name)) {
                 assert_eq!(a, b, "{name} for {module} {target}:\nnetwalk:\n{ours}\nblackbox:\n{theirs}");
             }

@@ -167,7 +167,7 @@ pub fn run(args: Args, global: &Global) -> Result<DigOutput, Error> {
         if !args.words.is_empty() {
             return Err(Error::usage("--system takes one name and no dig arguments"));
         }
-        return Ok(DigOutput::System(system::resolve(name, base.family, true)?));
+        return Ok(DigOutput::System(system::resolve(name, base.family, true, None)?));
     }
     let line = grammar::parse(&args.words, &base).map_err(Error::usage)?;
     let mut jobs = Vec::new();

@@ -119,7 +119,9 @@ pub struct SystemReport {
     pub steps: Vec<Step>,
 }
 
-pub fn resolve(name: &str, family: Family, say_waits: bool) -> Result<SystemReport, Error> {
+/// `say_waits`: each unanswered try on stderr (dig) or not (explain tells them itself);
+/// `cap`: the caller's own bound on one try (explain's --timeout), below resolv.conf's.
+pub fn resolve(name: &str, family: Family, say_waits: bool, cap: Option<Duration>) -> Result<SystemReport, Error> {
     let ascii = query::wire_name(name).map_err(Error::usage)?.to_ascii();
     let bare = if name.ends_with('.') { ascii.clone() } else { ascii.trim_end_matches('.').to_string() };
     let hosts = std::fs::read_to_string(HOSTS).unwrap_or_default();
@@ -148,16 +150,17 @@ pub fn resolve(name: &str, family: Family, say_waits: bool) -> Result<SystemRepo
     };
     // As glibc: each round asks every server once, `timeout` apart; `attempts` rounds. Without
     // options the wait is shorter than glibc's 5 s x 2 (this is a diagnosis, not a lookup to wait out).
-    let per_try = Duration::from_secs(conf.timeout.unwrap_or(2));
+    let mut per_try = Duration::from_secs(conf.timeout.unwrap_or(2));
+    if let Some(cap) = cap {
+        per_try = per_try.min(cap);
+    }
     let rounds = conf.attempts.unwrap_or(2);
-    // Each unanswered try is said on stderr by the exchange itself (with the server and the wait),
-    // unless the caller tells the tries itself.
     let settings = Settings { time: per_try, tries: 1, say_waits, ..Settings::default() };
     let mut steps = Vec::new();
     for candidate in candidates(&bare, &conf) {
         let mut addrs = Vec::new();
         let mut answered_by = None;
-        let mut nxdomain = false;
+        let mut any_reply = false;
         for &qtype in types {
             'rounds: for _round in 1..=rounds {
                 for server in &conf.nameservers {
@@ -182,7 +185,6 @@ pub fn resolve(name: &str, family: Family, say_waits: bool) -> Result<SystemRepo
                                 .filter(|r| r.rtype == qtype)
                                 .filter_map(|r| r.data.parse().ok())
                                 .collect();
-                            nxdomain |= msg.rcode() == 3;
                             (rcode_name(msg.rcode()), found, crate::timing::millis(*elapsed))
                         }
                         Outcome::Bad { error, .. } => (format!("bad reply: {error}"), Vec::new(), 0.0),
@@ -202,11 +204,20 @@ pub fn resolve(name: &str, family: Family, say_waits: bool) -> Result<SystemRepo
                         answered_by.get_or_insert(addr);
                     }
                     addrs.extend(found);
+                    any_reply |= replied;
                     if replied {
                         break 'rounds; // the resolver moves to the next server only when one is silent
                     }
                 }
             }
+            // Every server stayed silent through every round: asking them for another type or
+            // another search-list name would only wait as long again for the same silence.
+            if !any_reply {
+                break;
+            }
+        }
+        if !any_reply {
+            break;
         }
         if !addrs.is_empty() {
             let server = answered_by.map(query::endpoint).unwrap_or_default();
@@ -218,7 +229,6 @@ pub fn resolve(name: &str, family: Family, say_waits: bool) -> Result<SystemRepo
                 steps,
             });
         }
-        let _ = nxdomain;
     }
     Ok(SystemReport {
         name: name.into(),

@@ -150,7 +150,7 @@ pub async fn dns(walk: &mut Walk<'_>, host: &str) -> Flow<Vec<IpAddr>> {
         walk.push(begun, step);
         return Ok(vec![ip]);
     }
-    let report = match system::resolve(host, walk.global.family(), false) {
+    let report = match system::resolve(host, walk.global.family(), false, Some(walk.args.timeout)) {
         Ok(r) => r,
         Err(e) => {
             let explanation = format!("{host} cannot be resolved: {e}");

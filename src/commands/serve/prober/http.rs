@@ -115,6 +115,10 @@ pub fn metrics(module: Option<&HttpModule>, report: Option<&Value>, m: &mut Metr
             since.as_secs_f64(),
         );
     }
+    // As blackbox: the chain of the last TLS connection (the final redirect's).
+    if let Some(expiry) = last.and_then(|h| num(h, &["connection", "tls_facts", "earliest_expiry_unix"])) {
+        m.gauge("probe_ssl_earliest_cert_expiry", "Returns last SSL chain expiry in unixtime", expiry);
+    }
     if let Some(version) = last.and_then(|h| text(h, &["connection", "tls_facts", "version"])) {
         let shown = version.replace("TLSv", "TLS ");
         m.gauge_with("probe_tls_version_info", "Contains the TLS version used", &[("version", &shown)], 1.0);
