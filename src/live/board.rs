@@ -38,6 +38,8 @@ pub enum Action {
     /// Redraw (the view itself changed).
     Redraw,
     Quit,
+    /// Ctrl-C: end the view, and the run says it was interrupted (q is a normal end).
+    Interrupt,
     /// Pause (true) or resume probing.
     Pause(bool),
     /// Forget the statistics shown.
@@ -89,7 +91,8 @@ impl View {
 
     pub fn key(&mut self, key: Key) -> Action {
         match key {
-            Key::Char('q') | Key::Char('Q') | Key::Esc | Key::CtrlC => Action::Quit,
+            Key::Char('q') | Key::Char('Q') | Key::Esc => Action::Quit,
+            Key::CtrlC => Action::Interrupt,
             Key::Char('p') | Key::Char(' ') => {
                 self.paused = !self.paused;
                 Action::Pause(self.paused)
@@ -291,9 +294,10 @@ mod tests {
         assert_eq!(v.display, Display::History);
         assert_eq!(v.key(Key::Char('n')), Action::Nothing, "-n: no names to show");
         assert_eq!(v.key(Key::Char('x')), Action::Nothing);
-        for k in [Key::Char('q'), Key::CtrlC, Key::Esc] {
+        for k in [Key::Char('q'), Key::Esc] {
             assert_eq!(v.key(k), Action::Quit);
         }
+        assert_eq!(v.key(Key::CtrlC), Action::Interrupt);
         let s = series(&[Some(1), Some(2)]);
         let entries = [Entry { key: "1".into(), hosts: vec!["h".into()], series: &s }];
         v.key(Key::Char('p'));

@@ -604,6 +604,31 @@ fn live_view_in_an_80x24_tmux_pane() {
 }
 
 #[test]
+fn ctrl_c_in_the_live_view_says_interrupted_and_reports_the_rounds_done() {
+    let lab = chain();
+    let client = lab.host_by_name("client");
+    let target = lab.addr_of("server", 4).to_string();
+    let cmd = format!("{NETWALK} traceroute --live --icmp -n -i 20ms {target}");
+    let pane = lab::tmux::Tmux::start(&client, "trace-int", &in_pane(&cmd));
+    let round = |screen: &[String]| -> u64 {
+        let s = screen.get(1).map(String::as_str).unwrap_or_default();
+        s.strip_prefix("round ").and_then(|r| r.split_whitespace().next()).and_then(|n| n.parse().ok()).unwrap_or(0)
+    };
+    let seen = round(&pane.wait_for("3 rounds", |s| round(s) >= 3));
+    pane.keys("C-c");
+    let report = pane.wait_for("the report", |s| s.iter().any(|l| l.starts_with("exit=")));
+    let text = report.join("\n");
+    assert!(!text.contains("q quit"), "{text}");
+    let line = report.iter().find(|l| l.starts_with("interrupted after ")).unwrap_or_else(|| panic!("{text}"));
+    let done: u64 = line["interrupted after ".len()..].split_whitespace().next().unwrap().parse().unwrap();
+    assert!(done >= seen, "the rounds done before Ctrl-C are reported: {line} (saw round {seen})");
+    assert!(line.ends_with(" rounds"), "{line}");
+    // The destination answered, so the verdict and its exit code stand.
+    assert!(text.contains("Loss%") && text.contains("destination reached in 7 hops"), "{text}");
+    assert!(text.contains("exit=0 tty=restored"), "{text}");
+}
+
+#[test]
 fn live_view_shows_the_as_of_each_hop_with_asn() {
     let lab = chain();
     let server = lab.host_by_name("server");

@@ -23,7 +23,7 @@ pub async fn show(
     resolutions: &mut [Resolution],
     paused: &AtomicBool,
     interval: Duration,
-) -> Result<(), Error> {
+) -> Result<bool, Error> {
     let mut screen = Screen::open()?;
     let mut rows: Vec<Series> = vec![Series::default(); labels.len()];
     let mut view = View::new(format!("netwalk tcping {}", labels.join(" ")), "#", false);
@@ -42,9 +42,9 @@ pub async fn show(
                 Some(Ok(Event::Resolved(i, resolution))) => resolutions[i] = resolution,
                 Some(Ok(Event::Done)) => remaining -= 1,
                 Some(Err(e)) => return Err(e),
-                None => return Ok(()),
+                None => return Ok(false),
             },
-            _ = term.recv() => return Ok(()),
+            _ = term.recv() => return Ok(true),
             _ = tick.tick() => {
                 let probes: u64 = rows.iter().map(|s| s.sent()).sum();
                 view.status = format!("{probes} probes · {}", board::every(interval));
@@ -56,7 +56,8 @@ pub async fn show(
                 screen.draw(|f| view.draw(f, &entries))?;
                 for key in screen.keys(Duration::ZERO)? {
                     match view.key(key) {
-                        Action::Quit => return Ok(()),
+                        Action::Quit => return Ok(false),
+                        Action::Interrupt => return Ok(true),
                         Action::Pause(p) => paused.store(p, Ordering::SeqCst),
                         Action::Reset => rows.iter_mut().for_each(|s| *s = Series::default()),
                         Action::Redraw | Action::Nothing => {}
@@ -65,5 +66,5 @@ pub async fn show(
             }
         }
     }
-    Ok(())
+    Ok(false)
 }

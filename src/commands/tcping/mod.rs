@@ -182,7 +182,7 @@ pub async fn run(args: Args, global: &Global, out: &Output) -> Result<TcpingRepo
                 if named { format!("{} ({})", p.target.input, p.address) } else { p.target.input.clone() }
             })
             .collect();
-        live::show(&mut rx, &labels, &mut sessions, &mut resolutions, &paused, args.interval).await?;
+        interrupted = live::show(&mut rx, &labels, &mut sessions, &mut resolutions, &paused, args.interval).await?;
     }
     while remaining > 0 && !live {
         tokio::select! {

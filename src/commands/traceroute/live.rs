@@ -77,15 +77,16 @@ pub fn run(
         interrupt.stop();
         drop(rx);
         let done = driver.join().map_err(|_| Error::io("the prober thread failed", std::io::Error::other("panic")))?;
-        shown?;
+        let interrupted = shown?;
         let mut done = done?;
-        // q (or Ctrl-C in the view) is how a live run ends: not an interruption.
-        done.interrupted = false;
+        // q is how a live run ends, not an interruption; Ctrl-C (the key or a signal) is one.
+        done.interrupted = interrupted;
         Ok((done, found))
     })
 }
 
 /// The view's loop: until the prober is done or a key (or signal) quits.
+/// True when it was interrupted (Ctrl-C, SIGINT/SIGTERM/SIGHUP) rather than ended.
 #[allow(clippy::too_many_arguments)]
 fn show(
     rx: &mpsc::Receiver<Update>,
@@ -96,7 +97,7 @@ fn show(
     names: Option<&Names>,
     can_name: bool,
     found: &mut Found,
-) -> Result<(), Error> {
+) -> Result<bool, Error> {
     let mut screen = Screen::open()?;
     let mut path = PathStats::default();
     let mut view = View::new(report.header(), "Hop", can_name);
@@ -135,15 +136,19 @@ fn show(
                 }
             }
         }
-        if finished || interrupt.stopped() {
-            return Ok(());
+        if finished {
+            return Ok(false);
+        }
+        if interrupt.stopped() {
+            return Ok(true);
         }
         view.status = status(round, plan, report);
         let entries = entries(&path, &view, found);
         screen.draw(|f| view.draw(f, &entries))?;
         for key in screen.keys(FRAME)? {
             match view.key(key) {
-                Action::Quit => return Ok(()),
+                Action::Quit => return Ok(false),
+                Action::Interrupt => return Ok(true),
                 Action::Pause(p) => {
                     paused.store(p, Ordering::SeqCst);
                     interrupt.wake();
