@@ -789,3 +789,44 @@ fn hop_names_and_as_numbers_from_a_lab_dns_zone() {
     let doc = json(&netwalk(&client, &["--json", "traceroute", "--icmp", "-q", "1", &target]));
     assert!(doc.get("asns").is_none() && doc["names"]["198.18.1.2"] == "hop1.rdns.test", "{doc:#}");
 }
+
+#[test]
+fn replies_over_a_longer_return_path_are_marked_asymmetric() {
+    // Forward client → r1 → r2 → server; r2 sends everything for the client
+    // back the long way, r2 → r3 → r4 → r1, as an asymmetric upstream would.
+    let lab = Lab::new();
+    let client = lab.host("client");
+    let (r1, r2, r3, r4) = (lab.router("r1"), lab.router("r2"), lab.router("r3"), lab.router("r4"));
+    let server = lab.host("server");
+    lab.link(&client, "198.18.1.1/24", &r1, "198.18.1.2/24");
+    lab.link(&r1, "198.18.2.1/24", &r2, "198.18.2.2/24");
+    lab.link(&r2, "198.18.3.1/24", &server, "198.18.3.2/24");
+    lab.link(&r2, "198.18.4.1/24", &r3, "198.18.4.2/24");
+    lab.link(&r3, "198.18.5.1/24", &r4, "198.18.5.2/24");
+    lab.link(&r4, "198.18.6.1/24", &r1, "198.18.6.2/24");
+    lab.route_all();
+    lab.no_icmp_ratelimit();
+    r2.ip("route replace 198.18.1.0/24 via 198.18.4.2");
+    r3.ip("route replace 198.18.1.0/24 via 198.18.5.2");
+    r4.ip("route replace 198.18.1.0/24 via 198.18.6.2");
+    let out = netwalk(&client, &["--json", "traceroute", "--icmp", "-n", "-c", "3", "-i", "5ms", "198.18.3.2"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let doc = json(&out);
+    let rounds = doc["rounds"].as_array().unwrap();
+    assert_eq!(rounds.len(), 3, "{doc:#}");
+    // r1 answers directly (64 → 64: one hop back, its own number); r2's and the
+    // server's replies cross r3, r4 and r1: TTL 61 and 60, 4 and 5 hops back.
+    assert_eq!(rounds[0]["addrs"][0], "198.18.1.2");
+    assert!(rounds[0].get("asymmetric_back_hops").is_none(), "{doc:#}");
+    assert_eq!(rounds[1]["asymmetric_back_hops"], 4, "{doc:#}");
+    assert_eq!(rounds[2]["addrs"][0], "198.18.3.2");
+    assert_eq!(rounds[2]["asymmetric_back_hops"], 5, "{doc:#}");
+    // The one-shot text says it as tracepath does.
+    let text =
+        String::from_utf8_lossy(&netwalk(&client, &["traceroute", "--icmp", "-n", "-q", "1", "198.18.3.2"]).stdout)
+            .into_owned();
+    let lines: Vec<&str> = text.lines().filter(|l| l.trim_start().starts_with(char::is_numeric)).collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(!lines[0].contains("asymm"), "{text}");
+    assert!(lines[1].ends_with("asymm 4") && lines[2].ends_with("asymm 5"), "{text}");
+}
