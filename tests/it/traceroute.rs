@@ -830,3 +830,46 @@ fn replies_over_a_longer_return_path_are_marked_asymmetric() {
     assert!(!lines[0].contains("asymm"), "{text}");
     assert!(lines[1].ends_with("asymm 4") && lines[2].ends_with("asymm 5"), "{text}");
 }
+
+#[test]
+fn live_view_merges_equal_cost_responders_with_their_shares() {
+    // The ECMP diamond of flows_find_both_equal_cost_paths: classic UDP probes
+    // change port every probe, so r1's L4 hash spreads them over r2a and r2b.
+    let lab = Lab::new();
+    let client = lab.host("client");
+    let r1 = lab.router("r1");
+    let (r2a, r2b) = (lab.router("r2a"), lab.router("r2b"));
+    let r3 = lab.router("r3");
+    let server = lab.host("server");
+    lab.link(&client, "198.18.1.1/24", &r1, "198.18.1.2/24");
+    lab.link(&r1, "198.18.2.1/24", &r2a, "198.18.2.2/24");
+    lab.link(&r1, "198.18.3.1/24", &r2b, "198.18.3.2/24");
+    lab.link(&r2a, "198.18.4.1/24", &r3, "198.18.4.2/24");
+    lab.link(&r2b, "198.18.5.1/24", &r3, "198.18.5.2/24");
+    lab.link(&r3, "198.18.6.1/24", &server, "198.18.6.2/24");
+    lab.route_all();
+    lab.no_icmp_ratelimit();
+    r1.sysctl("net.ipv4.fib_multipath_hash_policy", "1");
+    r1.ip("route replace 198.18.6.0/24 nexthop via 198.18.2.2 nexthop via 198.18.3.2");
+    let cmd = format!("{NETWALK} traceroute --live --udp --classic -n -i 10ms 198.18.6.2");
+    let pane = lab::tmux::Tmux::start(&client, "ecmp", &in_pane(&cmd));
+    let share = |s: &[String], ip: &str| -> Option<u32> {
+        let line = s.iter().find(|l| l.contains(&format!("{ip} (")))?;
+        line.split(&format!("{ip} (")).nth(1)?.split('%').next()?.parse().ok()
+    };
+    let screen = pane.wait_for("both hop-2 responders with shares", |s| {
+        share(s, "198.18.2.2").is_some() && share(s, "198.18.3.2").is_some() && s.iter().any(|l| l.starts_with("4 "))
+    });
+    let (a, b) = (share(&screen, "198.18.2.2").unwrap(), share(&screen, "198.18.3.2").unwrap());
+    assert!(a > 0 && b > 0 && (98..=100).contains(&(a + b)), "shares {a}% + {b}%: {screen:#?}");
+    // Hop 2 is one row with the second responder on its own line under it, not two hops.
+    let hop2 = screen.iter().position(|l| l.starts_with("2 ")).expect("a hop 2 row");
+    assert!(screen[hop2 + 1].starts_with("  ") && !screen[hop2 + 1].starts_with("3 "), "{screen:#?}");
+    assert!(screen.iter().any(|l| l.starts_with("3 ") && (l.contains("198.18.4.2") || l.contains("198.18.5.2"))));
+    assert!(screen.iter().all(|l| l.chars().count() <= 80));
+    pane.keys("q");
+    let report = pane.wait_for("the report", |s| s.iter().any(|l| l.starts_with("exit=")));
+    let text = report.join("\n");
+    assert!(text.contains("198.18.2.2") && text.contains("198.18.3.2"), "the report keeps both: {text}");
+    assert!(text.contains("exit=0 tty=restored"), "{text}");
+}
