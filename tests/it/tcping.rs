@@ -321,6 +321,7 @@ fn ctrl_c_still_prints_the_summary() {
     let row = rest.iter().find(|l| l.contains(&format!("{addr}:8080  "))).expect("summary row");
     let sent: u64 = row.split_whitespace().nth(2).unwrap().parse().unwrap();
     assert!(sent >= 2, "{row}");
+    assert!(text.contains(&format!("interrupted after {sent} probes")), "{text}");
 }
 
 #[test]

@@ -351,6 +351,11 @@ impl Report for TcpingReport {
             }
         }
         let mut text = String::from("\n--- tcping statistics ---\n");
+        if self.interrupted {
+            // As traceroute: the summary covers what was sent before Ctrl-C (the verdict stands).
+            let sent = self.targets.iter().map(|t| t.summary.sent).max().unwrap_or(0);
+            text += &format!("interrupted after {sent} probe{}\n", if sent == 1 { "" } else { "s" });
+        }
         text += &counts.to_string();
         text.push('\n');
         if !rtts.is_empty() {
