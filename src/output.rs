@@ -56,6 +56,11 @@ pub trait Report {
         vec![self.json()]
     }
     fn exit(&self) -> Exit;
+    /// The human text is printed exactly as returned (dig's byte-for-byte layout,
+    /// where an empty answer prints nothing), not trimmed to one final newline.
+    fn verbatim(&self) -> bool {
+        false
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -74,11 +79,16 @@ impl Output {
     /// more is written and [`stdout_closed`] says so: the command still ends
     /// with its check's verdict, so `set -o pipefail` sees a failed check.
     pub fn line(&self, text: &str) {
+        self.write(&format!("{text}\n"));
+    }
+
+    /// Writes text to stdout as it is (see [`line`](Self::line)).
+    fn write(&self, text: &str) {
         if stdout_closed() {
             return;
         }
         let mut stdout = std::io::stdout().lock();
-        let written = writeln!(stdout, "{text}").and_then(|()| stdout.flush());
+        let written = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
         if let Err(e) = written
             && e.kind() == std::io::ErrorKind::BrokenPipe
         {
@@ -97,6 +107,7 @@ impl Output {
 
     pub fn finish(&self, report: &dyn Report) -> Exit {
         match self.format {
+            Format::Human if report.verbatim() => self.write(&report.human(self)),
             Format::Human => self.line(report.human(self).trim_end()),
             Format::Json => self.document(report.json()),
             Format::JsonLines => {

@@ -5,7 +5,7 @@
 //! tier). Same contract as dns_text: malformed input is an `Err`, never a panic.
 
 use crate::wire::dns::ParseError;
-use crate::wire::dns_text::{Rd, bitmap, chunked, quoted, type_name};
+use crate::wire::dns_text::{Rd, bitmap, quoted, type_name};
 use data_encoding::{BASE64, HEXLOWER, HEXUPPER};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -33,11 +33,16 @@ fn ilnp64(r: &mut Rd) -> Result<String, ParseError> {
 
 /// Base64 of the rest, or nothing when it is empty.
 fn b64_rest(r: &mut Rd) -> String {
-    chunked(&BASE64.encode(r.rest()))
+    r.b64_rest()
+}
+
+/// Hex of the rest, split as +split asks.
+fn hex_rest(r: &mut Rd) -> String {
+    r.hex_rest()
 }
 
 /// DNSSEC algorithm mnemonics as CERT prints them (dns_secalg_totext).
-fn secalg(n: u8) -> String {
+pub(crate) fn secalg(n: u8) -> String {
     let name = match n {
         1 => "RSAMD5",
         2 => "DH",
@@ -126,7 +131,7 @@ pub(crate) fn more(r: &mut Rd, rtype: u16, class: u16) -> Result<Option<String>,
             }
             text
         }
-        (31 | 32, 1) => chunked(&HEXUPPER.encode(r.rest())),
+        (31 | 32, 1) => hex_rest(r),
         (37, _) => {
             let (kind, tag, alg) = (r.u16()?, r.u16()?, r.u8()?);
             format!("{} {tag} {} {}", cert_type(kind), secalg(alg), b64_rest(r))
@@ -205,7 +210,7 @@ pub(crate) fn more(r: &mut Rd, rtype: u16, class: u16) -> Result<Option<String>,
         }
         (63, _) => {
             let (serial, scheme, alg) = (r.u32()?, r.u8()?, r.u8()?);
-            format!("{serial} {scheme} {alg} {}", chunked(&HEXUPPER.encode(r.rest())))
+            format!("{serial} {scheme} {alg} {}", hex_rest(r))
         }
         (66, _) => {
             let (rrtype, scheme, port) = (r.u16()?, r.u8()?, r.u16()?);

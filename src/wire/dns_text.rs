@@ -239,10 +239,16 @@ pub fn hex_lower(data: &[u8]) -> String {
     data.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Base64 or hex split every 56 characters, as dig prints long blobs on one line.
-pub(crate) fn chunked(text: &str) -> String {
+/// dig's default +split: long base64 or hex fields in chunks of 56 characters.
+pub const SPLIT: usize = 56;
+
+/// Base64 or hex in chunks of `width` characters (0: one piece), as dig prints long blobs.
+pub(crate) fn chunked_at(text: &str, width: usize) -> String {
+    if width == 0 {
+        return text.to_string();
+    }
     let bytes = text.as_bytes();
-    bytes.chunks(56).map(|c| std::str::from_utf8(c).unwrap_or_default()).collect::<Vec<_>>().join(" ")
+    bytes.chunks(width).map(|c| std::str::from_utf8(c).unwrap_or_default()).collect::<Vec<_>>().join(" ")
 }
 
 /// A cursor over one RDATA; names inside are read against the whole message.
@@ -250,9 +256,25 @@ pub(crate) struct Rd<'a> {
     pub(crate) msg: &'a [u8],
     pub(crate) pos: usize,
     pub(crate) end: usize,
+    /// The +split width for base64 and hex fields.
+    pub(crate) split: usize,
 }
 
 impl<'a> Rd<'a> {
+    /// A base64 or hex field split as +split asks.
+    pub(crate) fn chunked(&self, text: &str) -> String {
+        chunked_at(text, self.split)
+    }
+    /// The rest of the RDATA as upper-case hex, split as +split asks.
+    pub(crate) fn hex_rest(&mut self) -> String {
+        let text = HEXUPPER.encode(self.rest());
+        self.chunked(&text)
+    }
+    /// The rest of the RDATA as base64, split as +split asks.
+    pub(crate) fn b64_rest(&mut self) -> String {
+        let text = BASE64.encode(self.rest());
+        self.chunked(&text)
+    }
     pub(crate) fn bytes(&mut self, n: usize) -> Result<&'a [u8], ParseError> {
         if self.pos + n > self.end {
             return Err(ParseError { what: "RDATA shorter than its type needs", offset: self.pos });
@@ -299,15 +321,31 @@ impl<'a> Rd<'a> {
 }
 
 /// RFC 3597's generic form.
-pub fn unknown_rdata(data: &[u8]) -> String {
-    if data.is_empty() { "\\# 0".into() } else { format!("\\# {} {}", data.len(), chunked(&HEXUPPER.encode(data))) }
+pub fn unknown_rdata(data: &[u8], split: usize) -> String {
+    if data.is_empty() {
+        "\\# 0".into()
+    } else {
+        format!("\\# {} {}", data.len(), chunked_at(&HEXUPPER.encode(data), split))
+    }
 }
 
 /// The RDATA at `msg[at..at + len]` of type `rtype` in presentation format.
 pub fn rdata(msg: &[u8], at: usize, len: usize, rtype: u16, class: u16) -> Result<String, ParseError> {
+    rdata_split(msg, at, len, rtype, class, SPLIT)
+}
+
+/// [`rdata`] with base64 and hex fields in chunks of `split` characters (0: unsplit).
+pub fn rdata_split(
+    msg: &[u8],
+    at: usize,
+    len: usize,
+    rtype: u16,
+    class: u16,
+    split: usize,
+) -> Result<String, ParseError> {
     let end = at.checked_add(len).filter(|&e| e <= msg.len());
     let Some(end) = end else { return Err(ParseError { what: "RDATA runs past the message", offset: at }) };
-    let mut r = Rd { msg, pos: at, end };
+    let mut r = Rd { msg, pos: at, end, split };
     let text = match (rtype, class) {
         (1, 1) => Ipv4Addr::from(<[u8; 4]>::try_from(r.bytes(4)?).unwrap_or_default()).to_string(),
         (28, 1) => Ipv6Addr::from(<[u8; 16]>::try_from(r.bytes(16)?).unwrap_or_default()).to_string(),
@@ -335,20 +373,20 @@ pub fn rdata(msg: &[u8], at: usize, len: usize, rtype: u16, class: u16) -> Resul
         }
         (43 | 59 | 32768 | 32769, _) => {
             let (tag, alg, dt) = (r.u16()?, r.u8()?, r.u8()?);
-            format!("{tag} {alg} {dt} {}", chunked(&HEXUPPER.encode(r.rest())))
+            format!("{tag} {alg} {dt} {}", r.hex_rest())
         }
-        (44, _) => format!("{} {} {}", r.u8()?, r.u8()?, chunked(&HEXUPPER.encode(r.rest()))),
-        (52 | 53, _) => format!("{} {} {} {}", r.u8()?, r.u8()?, r.u8()?, chunked(&HEXUPPER.encode(r.rest()))),
+        (44, _) => format!("{} {} {}", r.u8()?, r.u8()?, r.hex_rest()),
+        (52 | 53, _) => format!("{} {} {} {}", r.u8()?, r.u8()?, r.u8()?, r.hex_rest()),
         (25 | 48 | 57 | 60, _) => {
             let (flags, proto, alg) = (r.u16()?, r.u8()?, r.u8()?);
-            format!("{flags} {proto} {alg} {}", chunked(&BASE64.encode(r.rest())))
+            format!("{flags} {proto} {alg} {}", r.b64_rest())
         }
         (24 | 46, _) => {
             let covered = type_name(r.u16()?);
             let (alg, labels, ttl) = (r.u8()?, r.u8()?, r.u32()?);
             let (exp, inc, tag) = (r.u32()?, r.u32()?, r.u16()?);
             let signer = r.name()?;
-            let sig = chunked(&BASE64.encode(r.rest()));
+            let sig = r.b64_rest();
             format!("{covered} {alg} {labels} {ttl} {} {} {tag} {signer} {sig}", timestamp(exp), timestamp(inc))
         }
         (47, _) => {
@@ -378,7 +416,7 @@ pub fn rdata(msg: &[u8], at: usize, len: usize, rtype: u16, class: u16) -> Resul
         }
         _ => match crate::wire::dns_rdata::more(&mut r, rtype, class)? {
             Some(text) => text,
-            None => return Ok(unknown_rdata(r.rest())),
+            None => return Ok(unknown_rdata(r.rest(), split)),
         },
     };
     r.done()?;
@@ -446,7 +484,7 @@ fn svcb(r: &mut Rd) -> Result<String, ParseError> {
             }
             1 => {
                 let mut ids = Vec::new();
-                let mut v = Rd { msg: value, pos: 0, end: value.len() };
+                let mut v = Rd { msg: value, pos: 0, end: value.len(), split: SPLIT };
                 while v.pos < v.end {
                     let id = v.string()?;
                     let mut s = String::new();
@@ -534,58 +572,59 @@ fn loc(r: &mut Rd) -> Result<String, ParseError> {
     ))
 }
 
-/// Pads with tabs to `to` (tab stops of 8), or one space when already there.
+/// Moves to column `to` as BIND's masterdump does: tabs (stops of 8) when a tab
+/// stop lies ahead, else spaces; a field already past `to` gets one column more,
+/// which is a tab when that lands on a stop (a 31-character name).
 fn indent(line: &mut String, column: &mut usize, to: usize) {
-    if *column >= to {
-        line.push(' ');
-        *column += 1;
-    } else {
-        while *column < to {
-            line.push('\t');
-            *column = (*column / 8 + 1) * 8;
-        }
+    let to = to.max(*column + 1);
+    let tabs = to / 8 - *column / 8;
+    let spaces = if tabs > 0 { to % 8 } else { to - *column };
+    line.extend(std::iter::repeat_n('\t', tabs));
+    line.extend(std::iter::repeat_n(' ', spaces));
+    *column = to;
+}
+
+/// The columns dig gives TTL, class, type and data (dig.c's style): 24/32/40/48,
+/// shifted left when the TTL or class is left out, 24/24/24/32 under +multiline.
+pub fn columns(multiline: bool, ttl: bool, class: bool) -> [usize; 4] {
+    match (multiline || (!ttl && !class), ttl && class) {
+        (true, _) => [24, 24, 24, 32],
+        (false, false) => [24, 24, 32, 40],
+        (false, true) => [24, 32, 40, 48],
     }
 }
 
 /// A resource record on one line, in dig's columns (TTL 24, class 32, type 40, data 48).
 pub fn rr_line(name: &str, ttl: Option<u32>, class: u16, rtype: u16, data: &str) -> String {
-    let mut line = name.to_string();
-    let mut col = name.chars().count();
-    if let Some(ttl) = ttl {
-        indent(&mut line, &mut col, 24);
-        let t = ttl.to_string();
-        col += t.len();
-        line += &t;
-    }
-    indent(&mut line, &mut col, 32);
-    let c = class_name(class);
-    col += c.len();
-    line += &c;
-    indent(&mut line, &mut col, 40);
-    let t = type_name(rtype);
-    col += t.len();
-    line += &t;
-    if !data.is_empty() {
-        indent(&mut line, &mut col, 48);
-        line += data;
-    }
-    line
+    let ttl = ttl.map(|t| t.to_string());
+    rr_line_at(name, ttl.as_deref(), Some(&class_name(class)), &type_name(rtype), data, columns(false, true, true))
 }
 
 /// A record line with the TTL already formatted (+ttlunits) and the TTL or class left
 /// out (+nottlid, +noclass), as dig 9.18 prints it.
 pub fn rr_line_as(name: &str, ttl: Option<&str>, class: Option<u16>, rtype: u16, data: &str) -> String {
+    let stops = columns(false, ttl.is_some(), class.is_some());
+    rr_line_at(name, ttl, class.map(class_name).as_deref(), &type_name(rtype), data, stops)
+}
+
+/// A record line with its fields at `stops` (see [`columns`]); a field left out keeps its stop unused.
+pub fn rr_line_at(
+    name: &str,
+    ttl: Option<&str>,
+    class: Option<&str>,
+    rtype: &str,
+    data: &str,
+    stops: [usize; 4],
+) -> String {
     let mut line = name.to_string();
     let mut col = name.chars().count();
-    // dig's columns are 8 apart from 24; a field left out moves the later ones left.
-    let mut stop = 24;
-    let (class, rtype) = (class.map(class_name), type_name(rtype));
-    let fields = [ttl, class.as_deref(), Some(rtype.as_str()), Some(data).filter(|d| !d.is_empty())];
-    for field in fields.into_iter().flatten() {
-        indent(&mut line, &mut col, stop);
-        col += field.chars().count();
-        line += field;
-        stop += 8;
+    let fields = [ttl, class, Some(rtype), Some(data).filter(|d| !d.is_empty())];
+    for (field, stop) in fields.into_iter().zip(stops) {
+        if let Some(field) = field {
+            indent(&mut line, &mut col, stop);
+            col += field.chars().count();
+            line += field;
+        }
     }
     line
 }
@@ -605,7 +644,13 @@ pub fn ttl_units(ttl: u32) -> String {
 
 /// The question line: `;name` then class and type in the same columns.
 pub fn question_line(name: &str, class: u16, qtype: u16) -> String {
-    rr_line(&format!(";{name}"), None, class, qtype, "")
+    question_line_at(name, class, qtype, columns(false, true, true))
+}
+
+/// The question line in the columns of the record lines around it. BIND does not
+/// count the leading `;` when it aligns, so a 32-character name still gets a tab.
+pub fn question_line_at(name: &str, class: u16, qtype: u16, stops: [usize; 4]) -> String {
+    format!(";{}", rr_line_at(name, None, Some(&class_name(class)), &type_name(qtype), "", stops))
 }
 
 #[cfg(test)]
@@ -629,6 +674,15 @@ mod tests {
     #[test]
     fn record_lines_match_bind_columns() {
         // Expected strings copied from BIND 9.18 dig output.
+        // A field ending one short of a stop is followed by a tab, not a space, as BIND's indent() does.
+        let name31 = "aligned-thirty-one1.types.test.";
+        assert_eq!(rr_line(name31, Some(300), 1, 1, "198.18.3.31"), format!("{name31}\t300 IN\tA\t198.18.3.31"));
+        assert_eq!(question_line(name31, 1, 1), format!(";{name31}\tIN\tA"));
+        let multi = columns(true, true, true);
+        assert_eq!(
+            rr_line_at("t.", Some("300"), Some("IN"), "AMTRELAY", "0 0 0 .", multi),
+            "t.\t\t\t300 IN AMTRELAY\t0 0 0 ."
+        );
         assert_eq!(
             rr_line("www.example.test.", Some(3600), 1, 1, "198.18.3.10"),
             "www.example.test.\t3600\tIN\tA\t198.18.3.10"

@@ -64,6 +64,10 @@ pub struct Settings {
     pub expire: bool,
     pub padding: Option<u16>,
     pub ednsopts: Vec<(u16, Vec<u8>)>,
+    /// +multiline: long records over several lines with BIND's comments.
+    pub multiline: bool,
+    /// +split=W: base64/hex chunk width (Some(0) for +nosplit; None: 56, or 44 under +multiline).
+    pub split: Option<usize>,
 }
 
 impl Default for Settings {
@@ -110,6 +114,8 @@ impl Default for Settings {
             expire: false,
             padding: None,
             ednsopts: Vec::new(),
+            multiline: false,
+            split: None,
         }
     }
 }
@@ -302,6 +308,8 @@ fn number<T: std::str::FromStr>(name: &str, value: Option<&str>) -> Result<T, St
 /// Bounds on +time and +tries: past them a query could wait for hours.
 const MAX_TIME_SECS: u64 = 300;
 const MAX_TRIES: u32 = 20;
+/// dig's largest +split.
+const MAX_SPLIT: usize = 1023;
 
 const PLUS_OPTIONS: &[&str] = &[
     "tcp",
@@ -343,6 +351,8 @@ const PLUS_OPTIONS: &[&str] = &[
     "expire",
     "padding",
     "ednsopt",
+    "multiline",
+    "split",
 ];
 
 /// dig accepts unambiguous abbreviations (`+norec`, `+add`).
@@ -475,6 +485,16 @@ fn plus_option(opt: &str, s: &mut Settings) -> Result<(), String> {
         }
         "ednsopt" if !on => s.ednsopts.clear(),
         "ednsopt" => s.ednsopts.push(edns_option(value.ok_or("+ednsopt needs CODE[:HEXVALUE]")?)?),
+        "multiline" => flag(&mut s.multiline)?,
+        "split" if !on => s.split = Some(0),
+        "split" => {
+            let w: usize = number("split", value)?;
+            if w > MAX_SPLIT {
+                return Err(format!("+split={w}: at most {MAX_SPLIT}"));
+            }
+            // As dig: the width is rounded up to a multiple of 4 (whole base64 quanta).
+            s.split = Some(w.div_ceil(4) * 4);
+        }
         "subnet" if !on => s.subnet = None,
         "subnet" => {
             let v = value.ok_or("+subnet needs ADDR/LEN")?;

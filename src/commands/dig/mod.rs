@@ -4,6 +4,7 @@
 pub mod grammar;
 mod idn;
 mod iterate;
+mod layout;
 pub mod query;
 mod render;
 mod secure;
@@ -58,6 +59,10 @@ const BATCH_MAX_BYTES: u64 = 16 << 20;
     "                       for the @server name or address; one that fails is exit 1.\n",
     "  +trace               iterate from the root servers (or --root-hints) with RD=0, printing\n",
     "                       each referral and the server that gave it; implies +dnssec\n",
+    "  +[no]multiline       long records (SOA, keys, signatures, digests) over several lines\n",
+    "                       with BIND's comments (SOA field names, key role, algorithm, key id)\n",
+    "  +split=W, +nosplit   base64/hex fields in chunks of W characters (rounded up to a multiple\n",
+    "                       of 4; default 56, 44 under +multiline); +nosplit keeps them whole\n",
     "  +[no]idnout          show names in Unicode instead of A-labels (xn--) when stdout is a\n",
     "                       terminal (default on, as dig); never in pipes, files or --json\n\n",
     "Without @server the first nameserver of /etc/resolv.conf is asked.\n",

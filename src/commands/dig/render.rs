@@ -2,11 +2,12 @@
 
 use super::grammar::Settings;
 use super::iterate::TraceStep;
+use super::layout::{self, verbose_duration};
 use super::{Outcome, QueryResult, exit_for, idn, query::endpoint};
 use crate::error::Exit;
 use crate::output::{Output, Report};
 use crate::wire::dns::{Header, Message, Opt, Record};
-use crate::wire::dns_text::{self, class_name, opcode_name, question_line, rcode_name, type_name};
+use crate::wire::dns_text::{self, class_name, opcode_name, question_line_at, rcode_name, type_name};
 use serde_json::{Value, json};
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -21,9 +22,13 @@ pub struct DigReport {
 impl Report for DigReport {
     fn human(&self, out: &Output) -> String {
         let mut text = String::new();
+        let mut previous: Option<&str> = None;
         for r in &self.results {
+            // As dig, the `; <<>>` line once per command line, not once per query of it.
+            let greet = previous != Some(r.cmdline.as_str());
+            previous = Some(&r.cmdline);
             // dig converts names only when a person reads them: +idnout and stdout a terminal.
-            human_one(r, r.settings.idnout && out.tty, &mut text);
+            human_one(r, r.settings.idnout && out.tty, greet, &mut text);
         }
         if let Some(want) = self.expect_rcode {
             for r in &self.results {
@@ -54,6 +59,10 @@ impl Report for DigReport {
 
     fn exit(&self) -> Exit {
         exit_for(&self.results, self.expect_rcode)
+    }
+
+    fn verbatim(&self) -> bool {
+        true
     }
 }
 
@@ -88,7 +97,7 @@ fn header_lines(h: &Header, rcode: u16, arcount: u16, text: &mut String) {
     );
 }
 
-fn human_one(r: &QueryResult, idn: bool, text: &mut String) {
+fn human_one(r: &QueryResult, idn: bool, greet: bool, text: &mut String) {
     let s = &r.settings;
     if let Some(steps) = &r.trace {
         return trace_human(r, steps, idn, text);
@@ -108,7 +117,7 @@ fn human_one(r: &QueryResult, idn: bool, text: &mut String) {
                     _ => String::new(),
                 };
                 for rec in &msg.answer {
-                    let _ = writeln!(text, "{}{from}", short_data(rec, idn));
+                    let _ = writeln!(text, "{}{from}", short_data(rec, idn, s));
                 }
             }
             Outcome::Bad { error, .. } => {
@@ -120,7 +129,7 @@ fn human_one(r: &QueryResult, idn: bool, text: &mut String) {
         }
         return;
     }
-    if s.cmd {
+    if s.cmd && greet {
         let _ = writeln!(text, "\n; <<>> netwalk dig {} <<>> {}", env!("CARGO_PKG_VERSION"), r.cmdline);
     }
     let (msg, size, elapsed, transport) = match &r.outcome {
@@ -153,7 +162,8 @@ fn human_one(r: &QueryResult, idn: bool, text: &mut String) {
             let _ = writeln!(text, ";; QUESTION SECTION:");
         }
         for q in &msg.questions {
-            let _ = writeln!(text, "{}", question_line(&shown_name(&q.name, idn), q.qclass, q.qtype));
+            let stops = dns_text::columns(s.multiline, s.ttlid, s.class);
+            let _ = writeln!(text, "{}", question_line_at(&shown_name(&q.name, idn), q.qclass, q.qtype, stops));
         }
         if s.comments {
             text.push('\n');
@@ -201,7 +211,7 @@ fn transfer_human(r: &QueryResult, t: &super::transfer::Transfer, idn: bool, tex
     };
     for rec in shown.iter().filter(|_| s.answer) {
         if s.short {
-            let _ = writeln!(text, "{}", short_data(rec, idn));
+            let _ = writeln!(text, "{}", short_data(rec, idn, s));
         } else {
             let _ = writeln!(text, "{}", record_line(rec, idn, s));
         }
@@ -231,7 +241,7 @@ fn trace_human(r: &QueryResult, steps: &[TraceStep], idn: bool, text: &mut Strin
         match &r.outcome {
             Outcome::Reply { msg, .. } => {
                 for rec in &msg.answer {
-                    let _ = writeln!(text, "{}", short_data(rec, idn));
+                    let _ = writeln!(text, "{}", short_data(rec, idn, s));
                 }
             }
             Outcome::Bad { error, .. } => {
@@ -302,31 +312,36 @@ pub fn record_line(rec: &Record, idn: bool, s: &Settings) -> String {
         (true, true) => Some(dns_text::ttl_units(rec.ttl)),
         (true, false) => Some(rec.ttl.to_string()),
     };
-    let class = s.class.then_some(rec.class);
-    dns_text::rr_line_as(&shown_name(&rec.name, idn), ttl.as_deref(), class, rec.rtype, &short_data(rec, idn))
+    let class = s.class.then(|| class_name(rec.class));
+    let stops = dns_text::columns(s.multiline, ttl.is_some(), class.is_some());
+    let data = shown_data(rec, idn, s, s.multiline);
+    dns_text::rr_line_at(
+        &shown_name(&rec.name, idn),
+        ttl.as_deref(),
+        class.as_deref(),
+        &type_name(rec.rtype),
+        &data,
+        stops,
+    )
 }
 
 fn shown_name(name: &str, idn: bool) -> Cow<'_, str> {
     if idn { idn::unicode_name(name) } else { Cow::Borrowed(name) }
 }
 
-/// +short prints the data alone (RRSIGs included, as dig does).
-fn short_data(rec: &Record, idn: bool) -> Cow<'_, str> {
-    if idn { idn::unicode_rdata(rec.rtype, &rec.data) } else { Cow::Borrowed(&rec.data) }
+/// A record's data as +split (and +multiline when `multiline`) lay it out; with `idn`, names in Unicode.
+fn shown_data<'a>(rec: &'a Record, idn: bool, s: &Settings, multiline: bool) -> Cow<'a, str> {
+    let data = layout::data(rec, s.split, multiline);
+    match (idn, data) {
+        (false, data) => data,
+        (true, Cow::Borrowed(data)) => idn::unicode_rdata(rec.rtype, data),
+        (true, Cow::Owned(data)) => Cow::Owned(idn::unicode_rdata(rec.rtype, &data).into_owned()),
+    }
 }
 
-/// BIND's verbose TTL text (`2 weeks`, `1 day 2 hours`), as the EXPIRE option shows it.
-fn verbose_duration(secs: u32) -> String {
-    let mut parts = Vec::new();
-    let mut left = secs;
-    for (unit, size) in [("week", 604_800), ("day", 86_400), ("hour", 3600), ("minute", 60), ("second", 1)] {
-        if left >= size {
-            let n = left / size;
-            parts.push(format!("{n} {unit}{}", if n == 1 { "" } else { "s" }));
-            left %= size;
-        }
-    }
-    if parts.is_empty() { "0 seconds".into() } else { parts.join(" ") }
+/// +short prints the data alone (RRSIGs included, as dig does), on one line even under +multiline.
+fn short_data<'a>(rec: &'a Record, idn: bool, s: &Settings) -> Cow<'a, str> {
+    shown_data(rec, idn, s, false)
 }
 
 fn opt_lines(opt: &Opt, sent_cookie: Option<[u8; 8]>, text: &mut String) {
